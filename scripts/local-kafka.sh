@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# A real single-node Apache Kafka 3.9 (KRaft, combined broker + controller) on 127.0.0.1:9092.
+#
+#   scripts/local-kafka.sh start    resolve jars (Maven Central, cached), format, start, wait, create topics
+#   scripts/local-kafka.sh stop     stop the broker and delete its data
+#   scripts/local-kafka.sh status   exit 0 when the broker answers
+#
+# Environment: KAFKA_PORT (9092), KAFKA_DATA_DIR (a temporary folder), KSTREAM_CACHE
+# (~/.cache/kstream-app, where the jars go). `start` is idempotent.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+cache="${KSTREAM_CACHE:-$HOME/.cache/kstream-app}"
+port="${KAFKA_PORT:-9092}"
+controller_port=$((port + 1))
+bootstrap="127.0.0.1:${port}"
+data_dir="${KAFKA_DATA_DIR:-${TMPDIR:-/tmp}/kstream-kafka-${port}}"
+pid_file="$data_dir/kafka.pid"
+kafka_version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/kafka/pom.xml")"
+libs="$cache/kafka-$kafka_version/libs"
+admin=(/usr/bin/python3 "$here/kafka-admin.py" --bootstrap "$bootstrap")
+
+log() { echo "local-kafka: $*" >&2; }
+
+resolve_jars() {
+  [ -f "$libs/.complete" ] && return 0
+  log "resolving Kafka $kafka_version jars from Maven Central into $libs"
+  rm -rf "$libs"
+  mkdir -p "$libs"
+  mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory="$libs" \
+    || { log "mvn could not resolve the Kafka jars (is Maven Central reachable?)"; exit 1; }
+  touch "$libs/.complete"
+}
+
+running_pid() {
+  [ -f "$pid_file" ] || return 1
+  local pid
+  pid="$(cat "$pid_file")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+write_config() {
+  cat >"$data_dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controller_port}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=${data_dir}/log
+num.partitions=3
+auto.create.topics.enable=false
+delete.topic.enable=true
+group.initial.rebalance.delay.ms=0
+# one broker: internal topics with replication 1, so that groups and transactions work
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=6
+# tests abandon transactions on purpose (kill -9): let the broker expire them in reasonable time
+transaction.abort.timed.out.transaction.cleanup.interval.ms=10000
+PROPS
+}
+
+start() {
+  if pid="$(running_pid)"; then
+    log "already running (pid $pid) on $bootstrap"
+  else
+    resolve_jars
+    mkdir -p "$data_dir"
+    write_config
+    if [ ! -f "$data_dir/log/meta.properties" ]; then
+      java -cp "$libs/*" kafka.tools.StorageTool format -t "kstream-local-cluster-0001" \
+        -c "$data_dir/server.properties" >"$data_dir/format.log" 2>&1 \
+        || { log "formatting the storage failed, see $data_dir/format.log"; exit 1; }
+    fi
+    log "starting Kafka $kafka_version on $bootstrap (data in $data_dir)"
+    # setsid: the broker outlives the shell that started it (make, ctest)
+    setsid java -Xms256m -Xmx1g -XX:+UseG1GC \
+      -Dkafka.logs.dir="$data_dir" -Dlog4j.configuration="file:$here/kafka/log4j.properties" \
+      -cp "$libs/*" kafka.Kafka "$data_dir/server.properties" \
+      >"$data_dir/stdout.log" 2>&1 </dev/null &
+    echo $! >"$pid_file"
+  fi
+  if ! "${admin[@]}" wait --timeout 90; then
+    log "broker did not come up; last lines of $data_dir/server.log:"
+    tail -n 20 "$data_dir/server.log" >&2 || true
+    exit 1
+  fi
+  "${admin[@]}" create expedia:3 expedia_ext:3 expedia_dlq:3 expedia_stay_stats:3:compact
+  log "ready on $bootstrap"
+}
+
+stop() {
+  if pid="$(running_pid)"; then
+    log "stopping pid $pid"
+    kill "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$data_dir"
+}
+
+status() {
+  if pid="$(running_pid)" && "${admin[@]}" wait --timeout 5 2>/dev/null; then
+    echo "running (pid $pid) on $bootstrap"
+  else
+    echo "not running"
+    return 1
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
