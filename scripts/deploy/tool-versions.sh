@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Pinned versions of the deployment area's tools (sourced by scripts/setup.d/40-deploy-tools.sh,
+# mk/deploy.mk and the tests). One place to bump them.
+# shellcheck disable=SC2034  # sourced: the variables are used by the including script
+HELM_VERSION=v4.3.1
+KUBECONFORM_VERSION=v0.8.0
+TOFU_VERSION=v1.12.6
+# Kubernetes version whose API the chart and manifests are validated against
+# (tests/deploy/schemas/ were generated for it; see tests/deploy/schemas/README.md).
+KUBERNETES_SCHEMA_VERSION=1.34.4
+KSTREAM_TOOLS_BIN="${KSTREAM_TOOLS_BIN:-$HOME/.cache/kstream-app/deploy-tools/bin}"
+# Go modules the kubeconform schemas of tests/deploy/schemas/ are generated from
+# (`make deploy-schemas`; never at test time).
+K8S_OPENAPI_MODULE=k8s.io/kubernetes@v${KUBERNETES_SCHEMA_VERSION}
+KEDA_MODULE=github.com/kedacore/keda/v2@v2.21.0
+PROMETHEUS_OPERATOR_MODULE=github.com/prometheus-operator/prometheus-operator@v0.85.0

@@ -1,0 +1,31 @@
+# Provider and backend requirements for the kstream-app Azure infrastructure.
+terraform {
+  required_version = ">= 1.6.0"
+
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.50"
+    }
+  }
+
+  # Remote state in an Azure storage account that exists before this stack (it is not
+  # created here). Every setting comes from a file that is never committed:
+  #   cp terraform/backend.conf.template terraform/backend.conf   # then edit it
+  #   terraform -chdir=terraform init -backend-config=backend.conf
+  # `make deploy-infra` does exactly this.
+  backend "azurerm" {}
+}
+
+provider "azurerm" {
+  features {
+    resource_group {
+      # `make deploy-destroy` must be able to remove the group even when AKS left
+      # something behind in it.
+      prevent_deletion_if_contains_resources = false
+    }
+  }
+  # null: taken from ARM_SUBSCRIPTION_ID, which scripts/deploy/infra.sh exports from
+  # `az account show` (or from deploy.conf's AZURE_SUBSCRIPTION_ID when set).
+  subscription_id = var.subscription_id
+}
