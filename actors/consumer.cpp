@@ -1,0 +1,258 @@
+#include "actors/consumer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/event_based_actor.hpp>
+
+namespace kstream {
+
+namespace {
+
+constexpr auto lag_update_interval = std::chrono::seconds(1);
+
+std::string join(const std::vector<std::int32_t>& partitions) {
+  std::string out;
+  for (auto p : partitions)
+    out += (out.empty() ? "" : ",") + std::to_string(p);
+  return out;
+}
+
+} // namespace
+
+void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
+  ever_assigned = true;
+  metrics->rebalances.fetch_add(1, std::memory_order_relaxed);
+  for (auto partition : assigned) {
+    auto& flow = partitions[partition];
+    flow = partition_flow{};
+    flow.stage = hooks.spawn_stage(partition);
+    flow.epoch = epoch;
+    auto& m = metrics->partition(partition);
+    m.assigned = true;
+    m.in_flight = 0;
+    m.paused = false;
+  }
+  spdlog::info("consumer: assigned partitions [{}]", join(assigned));
+  if (hooks.on_assignment)
+    hooks.on_assignment(source->group_metadata());
+}
+
+void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
+  metrics->rebalances.fetch_add(1, std::memory_order_relaxed);
+  dispatch_pending();
+  // Finish what is in flight for these partitions before another instance takes them over:
+  // under exactly_once their output and offsets are committed together in one transaction.
+  drain_request request;
+  for (auto partition : revoked) {
+    auto it = partitions.find(partition);
+    if (it == partitions.end())
+      continue;
+    request.partitions.push_back(partition);
+    request.next_offsets.push_back(it->second.dispatched_next);
+  }
+  if (hooks.drain && !request.partitions.empty()) {
+    auto result = hooks.drain(request);
+    if (!result.ok) {
+      spdlog::warn("consumer: draining partitions [{}] failed ({}); their uncommitted records will be read again",
+                   join(request.partitions), result.error);
+    } else if (settings.commit_acked_offsets) {
+      std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
+      for (std::size_t i = 0; i < result.partitions.size(); ++i)
+        if (result.next_offsets[i] >= 0)
+          offsets.emplace_back(result.partitions[i], result.next_offsets[i]);
+      if (!offsets.empty())
+        source->commit(offsets, true);
+    }
+  }
+  for (auto partition : revoked) {
+    auto it = partitions.find(partition);
+    if (it == partitions.end())
+      continue;
+    self->send_exit(it->second.stage, caf::exit_reason::user_shutdown);
+    partitions.erase(it);
+    auto& m = metrics->partition(partition);
+    m.assigned = false;
+    m.in_flight = 0;
+    m.paused = false;
+  }
+  // Acks still on their way for the revoked partitions must not count for a later assignment.
+  ++epoch;
+  spdlog::info("consumer: revoked partitions [{}]", join(revoked));
+}
+
+void consumer_state::on_record(std::int32_t partition, kafka_record&& record) {
+  auto it = partitions.find(partition);
+  if (it == partitions.end())
+    return;
+  auto& flow = it->second;
+  flow.at_end = false;
+  flow.dispatched_next = record.offset + 1;
+  flow.pending.push_back(std::move(record));
+  if (flow.pending.size() >= settings.batch_size) {
+    // Keep batches at the configured size even when one poll brings more.
+    consumed_batch batch{partition, flow.epoch, std::move(flow.pending)};
+    flow.pending = {};
+    flow.in_flight += static_cast<std::int64_t>(batch.records.size());
+    metrics->partition(partition).consumed.fetch_add(batch.records.size(), std::memory_order_relaxed);
+    self->send(flow.stage, std::move(batch));
+  }
+}
+
+void consumer_state::on_end_of_partition(std::int32_t partition) {
+  auto it = partitions.find(partition);
+  if (it != partitions.end())
+    it->second.at_end = true;
+}
+
+void consumer_state::dispatch_pending() {
+  for (auto& [partition, flow] : partitions) {
+    if (!flow.pending.empty()) {
+      consumed_batch batch{partition, flow.epoch, std::move(flow.pending)};
+      flow.pending = {};
+      flow.in_flight += static_cast<std::int64_t>(batch.records.size());
+      metrics->partition(partition).consumed.fetch_add(batch.records.size(), std::memory_order_relaxed);
+      self->send(flow.stage, std::move(batch));
+    }
+    auto& m = metrics->partition(partition);
+    m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
+    if (!flow.paused && flow.in_flight >= settings.max_in_flight) {
+      // Out of credit: stop fetching this partition until acks come back.
+      source->pause(partition);
+      flow.paused = true;
+      m.paused = true;
+    }
+  }
+}
+
+void consumer_state::on_delivered(const batch_delivered& ack) {
+  auto it = partitions.find(ack.partition);
+  if (it == partitions.end() || it->second.epoch != ack.epoch)
+    return; // stale: the partition was revoked or rewound since
+  auto& flow = it->second;
+  flow.in_flight -= static_cast<std::int64_t>(ack.records);
+  flow.acked_next = std::max(flow.acked_next, ack.next_offset);
+  auto& m = metrics->partition(ack.partition);
+  m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
+  // Resume at half the bound, not at the bound: fewer pause/resume round trips.
+  if (flow.paused && flow.in_flight <= settings.max_in_flight / 2) {
+    source->resume(ack.partition);
+    flow.paused = false;
+    m.paused = false;
+  }
+}
+
+void consumer_state::on_rewind(const rewind_request& request) {
+  spdlog::warn("consumer: rewinding all partitions to their committed offsets ({})", request.reason);
+  epoch = std::max(epoch + 1, request.first_valid_epoch);
+  std::vector<std::int32_t> ids;
+  for (auto& [partition, flow] : partitions) {
+    ids.push_back(partition);
+    flow.epoch = epoch;
+    flow.in_flight = 0;
+    flow.pending.clear();
+    flow.at_end = false;
+    flow.dispatched_next = -1;
+    if (flow.paused) {
+      source->resume(partition);
+      flow.paused = false;
+    }
+    auto& m = metrics->partition(partition);
+    m.in_flight = 0;
+    m.paused = false;
+  }
+  source->rewind(ids);
+}
+
+void consumer_state::commit_acked(bool synchronous) {
+  std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
+  for (auto& [partition, flow] : partitions) {
+    if (flow.acked_next > flow.committed_next) {
+      offsets.emplace_back(partition, flow.acked_next);
+      flow.committed_next = flow.acked_next;
+    }
+  }
+  if (!offsets.empty())
+    source->commit(offsets, synchronous);
+  last_commit = std::chrono::steady_clock::now();
+}
+
+bool consumer_state::drained() const {
+  if (!ever_assigned || partitions.empty())
+    return false;
+  for (const auto& [partition, flow] : partitions)
+    if (!flow.at_end || flow.in_flight > 0 || !flow.pending.empty())
+      return false;
+  return true;
+}
+
+void consumer_state::poll_once() {
+  bool busy = false;
+  for (const auto& [partition, flow] : partitions)
+    busy = busy || flow.in_flight > 0;
+  source->poll(settings.batch_size, busy ? settings.busy_poll_timeout : settings.idle_poll_timeout);
+  dispatch_pending();
+  auto now = std::chrono::steady_clock::now();
+  if (settings.commit_acked_offsets && now - last_commit >= settings.commit_interval)
+    commit_acked(false);
+  if (now - last_lag_update >= lag_update_interval) {
+    last_lag_update = now;
+    for (const auto& [partition, flow] : partitions)
+      metrics->partition(partition).lag.store(source->lag(partition), std::memory_order_relaxed);
+  }
+  metrics->consuming = !partitions.empty();
+}
+
+void consumer_state::close() {
+  if (closed)
+    return;
+  closed = true;
+  metrics->consuming = false;
+  if (settings.commit_acked_offsets)
+    commit_acked(true);
+  // Leaving the group revokes every partition: on_revoked() drains and commits them.
+  source->close();
+  for (auto& [partition, flow] : partitions)
+    self->send_exit(flow.stage, caf::exit_reason::user_shutdown);
+  partitions.clear();
+  if (hooks.on_closed)
+    hooks.on_closed();
+  self->quit();
+}
+
+consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,
+                                       std::shared_ptr<record_source> source, consumer_hooks hooks,
+                                       consumer_settings settings, metrics_registry* metrics,
+                                       const std::atomic<bool>* stop_requested) {
+  auto& st = self->state;
+  st.self = self;
+  st.source = std::move(source);
+  st.hooks = std::move(hooks);
+  st.settings = settings;
+  st.metrics = metrics;
+  st.stop_requested = stop_requested;
+  st.source->set_listener(&st);
+  return {
+    [=](poll_atom) {
+      auto& st = self->state;
+      if (st.closed)
+        return;
+      if (st.stop_requested != nullptr && st.stop_requested->load()) {
+        spdlog::info("consumer: stopping: finishing and committing what is in flight");
+        st.close();
+        return;
+      }
+      st.poll_once();
+      if (st.settings.drain && st.drained()) {
+        spdlog::info("consumer: every assigned partition is at its end and fully acknowledged");
+        st.close();
+        return;
+      }
+      self->send(self, poll_atom::value);
+    },
+    [=](batch_delivered& ack) { self->state.on_delivered(ack); },
+    [=](rewind_request& request) { self->state.on_rewind(request); },
+    [=](stop_atom) { self->state.close(); },
+  };
+}
+
+} // namespace kstream

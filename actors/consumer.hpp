@@ -1,0 +1,94 @@
+#pragma once
+
+#include "actors/record_source.hpp"
+#include "app/metrics.hpp"
+#include "messages/interfaces.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+
+namespace kstream {
+
+/// How the consumer is wired into the rest of the application.
+struct consumer_hooks {
+  /// The first stage of a new partition's pipeline (spawned on assignment).
+  std::function<batch_stage_actor(std::int32_t partition)> spawn_stage;
+  /// Blocks until everything dispatched for the partitions is delivered (and, under
+  /// exactly_once, committed). Empty: nothing to wait for.
+  std::function<drain_result(drain_request)> drain;
+  /// After each assignment, with the group generation (exactly_once commits need it).
+  std::function<void(std::shared_ptr<RdKafka::ConsumerGroupMetadata>)> on_assignment;
+  /// After the consumer has closed: stop whatever is downstream.
+  std::function<void()> on_closed;
+};
+
+struct consumer_settings {
+  std::size_t batch_size = 1000;
+  std::int64_t max_in_flight = 20000;
+  /// Commit offsets from delivery acks (at_least_once); under exactly_once the producer does.
+  bool commit_acked_offsets = false;
+  std::chrono::milliseconds commit_interval{1000};
+  /// Finish once every assigned partition is at its end and nothing is in flight.
+  bool drain = false;
+  std::chrono::milliseconds idle_poll_timeout{100};
+  std::chrono::milliseconds busy_poll_timeout{2};
+};
+
+struct partition_flow {
+  batch_stage_actor stage;
+  std::uint64_t epoch = 0;      // batches and acks of other epochs are stale
+  std::int64_t in_flight = 0;   // records dispatched, not yet acknowledged
+  bool paused = false;
+  bool at_end = false;          // reached the end of the partition (drain mode)
+  std::int64_t dispatched_next = -1; // offset after the last record dispatched
+  std::int64_t acked_next = -1;      // offset after the last record acknowledged
+  std::int64_t committed_next = -1;  // what was committed last (at_least_once)
+  std::vector<kafka_record> pending; // read in this poll, not yet dispatched
+};
+
+class consumer_state : public record_source::listener {
+public:
+  static inline const char* name = "consumer";
+
+  consumer_actor::pointer self = nullptr;
+  std::shared_ptr<record_source> source;
+  consumer_hooks hooks;
+  consumer_settings settings;
+  metrics_registry* metrics = nullptr;
+  const std::atomic<bool>* stop_requested = nullptr;
+
+  std::map<std::int32_t, partition_flow> partitions;
+  std::uint64_t epoch = 1;
+  bool ever_assigned = false;
+  bool closed = false;
+  std::chrono::steady_clock::time_point last_commit = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_lag_update;
+
+  void on_assigned(const std::vector<std::int32_t>& partitions) override;
+  void on_revoked(const std::vector<std::int32_t>& partitions) override;
+  void on_record(std::int32_t partition, kafka_record&& record) override;
+  void on_end_of_partition(std::int32_t partition) override;
+
+  void poll_once();
+  void dispatch_pending();
+  void on_delivered(const batch_delivered& ack);
+  void on_rewind(const rewind_request& request);
+  void commit_acked(bool synchronous);
+  bool drained() const;
+  void close();
+};
+
+/// Owns the record source (the Kafka consumer). Dispatches each partition's records in
+/// batches to that partition's pipeline, keeps at most `max_in_flight` records in flight per
+/// partition (pausing it at the bound, resuming when acks give credit back), and drains
+/// partitions before they are revoked. Spawn it detached: the source blocks. It starts
+/// polling on the first poll_atom, once the caller has wired everything.
+consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,
+                                       std::shared_ptr<record_source> source, consumer_hooks hooks,
+                                       consumer_settings settings, metrics_registry* metrics,
+                                       const std::atomic<bool>* stop_requested);
+
+} // namespace kstream

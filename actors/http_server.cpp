@@ -1,0 +1,61 @@
+#include "actors/http_server.hpp"
+
+#include <caf/io/all.hpp>
+
+#include <memory>
+#include <string>
+
+namespace kstream {
+
+namespace {
+
+// Request heads larger than this are refused rather than buffered without bound.
+constexpr std::size_t max_head_size = 16 * 1024;
+
+void answer(caf::io::broker* self, caf::io::connection_handle handle, const http_response& response) {
+  auto bytes = format_http_response(response);
+  self->write(handle, bytes.size(), bytes.data());
+  self->flush(handle);
+  self->close(handle);
+  self->quit();
+}
+
+caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handle handle, http_router router) {
+  auto head = std::make_shared<std::string>();
+  self->configure_read(handle, caf::io::receive_policy::at_most(4096));
+  return {
+    [=](const caf::io::new_data_msg& msg) {
+      head->append(msg.buf.begin(), msg.buf.end());
+      if (head->find("\r\n\r\n") == std::string::npos) {
+        if (head->size() > max_head_size)
+          answer(self, handle, http_response{400, "text/plain; charset=utf-8", "request head too large\n"});
+        return;
+      }
+      auto request = parse_http_request_head(*head);
+      if (!request) {
+        answer(self, handle, http_response{400, "text/plain; charset=utf-8", "not an HTTP request\n"});
+        return;
+      }
+      if (request->method != "GET" && request->method != "HEAD") {
+        answer(self, handle, http_response{405, "text/plain; charset=utf-8", "only GET is served\n"});
+        return;
+      }
+      auto response = router(*request);
+      if (request->method == "HEAD")
+        response.body.clear();
+      answer(self, handle, response);
+    },
+    [=](const caf::io::connection_closed_msg&) { self->quit(); },
+  };
+}
+
+} // namespace
+
+caf::behavior http_server(caf::io::broker* self, http_router router) {
+  return {
+    [=](const caf::io::new_connection_msg& msg) { self->fork(connection_worker, msg.handle, router); },
+    [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
+  };
+}
+
+} // namespace kstream

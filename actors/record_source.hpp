@@ -1,0 +1,51 @@
+#pragma once
+
+// The consumer actor's view of its input: Kafka in production (app/kafka_record_source),
+// an in-memory source in actor tests. Every call happens on the consumer actor's thread.
+
+#include "messages/records.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace RdKafka {
+class ConsumerGroupMetadata;
+}
+
+namespace kstream {
+
+class record_source {
+public:
+  /// Receives what a poll() or close() brings. Assignment changes arrive synchronously
+  /// (inside poll or close), so the listener may block to drain before a revocation ends.
+  class listener {
+  public:
+    virtual ~listener() = default;
+    virtual void on_assigned(const std::vector<std::int32_t>& partitions) = 0;
+    virtual void on_revoked(const std::vector<std::int32_t>& partitions) = 0;
+    virtual void on_record(std::int32_t partition, kafka_record&& record) = 0;
+    virtual void on_end_of_partition(std::int32_t partition) = 0;
+  };
+
+  virtual ~record_source() = default;
+  virtual void set_listener(listener* target) = 0;
+  /// Waits up to `timeout` for the first record, then takes what is ready, up to `max_records`.
+  virtual void poll(std::size_t max_records, std::chrono::milliseconds timeout) = 0;
+  virtual void pause(std::int32_t partition) = 0;
+  virtual void resume(std::int32_t partition) = 0;
+  /// Positions the partitions at their committed offsets (or the start, if none).
+  virtual void rewind(const std::vector<std::int32_t>& partitions) = 0;
+  /// Commits offsets (partition, next offset to read).
+  virtual void commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool synchronous) = 0;
+  /// The group generation for transactional offset commits; null when there is none.
+  virtual std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata() = 0;
+  /// High watermark minus position; -1 when unknown.
+  virtual std::int64_t lag(std::int32_t partition) = 0;
+  /// Leaves the group; the final revocation reaches the listener before this returns.
+  virtual void close() = 0;
+};
+
+} // namespace kstream

@@ -1,0 +1,181 @@
+#include "app/kafka_record_source.hpp"
+
+#include <caf/sec.hpp>
+#include <spdlog/spdlog.h>
+
+namespace kstream {
+
+namespace {
+
+constexpr int committed_timeout_ms = 10000;
+
+std::vector<std::int32_t> ids_of(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  std::vector<std::int32_t> ids;
+  for (const auto* tp : partitions)
+    ids.push_back(tp->partition());
+  return ids;
+}
+
+} // namespace
+
+kafka_record_source::kafka_record_source(std::string topic) : topic_(std::move(topic)) {
+}
+
+kafka_record_source::~kafka_record_source() {
+  if (consumer_ && !closed_) {
+    listener_ = nullptr; // no one left to drain for
+    consumer_->close();
+  }
+}
+
+caf::error kafka_record_source::start(std::unique_ptr<RdKafka::KafkaConsumer> consumer) {
+  consumer_ = std::move(consumer);
+  auto code = consumer_->subscribe({topic_});
+  if (code != RdKafka::ERR_NO_ERROR)
+    return caf::make_error(caf::sec::runtime_error, "cannot subscribe to " + topic_ + ": " + RdKafka::err2str(code));
+  return caf::none;
+}
+
+void kafka_record_source::set_listener(listener* target) {
+  listener_ = target;
+}
+
+bool kafka_record_source::handle(RdKafka::Message& message) {
+  switch (message.err()) {
+    case RdKafka::ERR_NO_ERROR: {
+      kafka_record record;
+      record.offset = message.offset();
+      auto ts = message.timestamp();
+      record.timestamp = ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE ? -1 : ts.timestamp;
+      if (message.key_pointer() != nullptr) {
+        record.has_key = true;
+        record.key.assign(static_cast<const char*>(message.key_pointer()), message.key_len());
+      }
+      if (message.payload() != nullptr)
+        record.value.assign(static_cast<const char*>(message.payload()), message.len());
+      if (listener_ != nullptr)
+        listener_->on_record(message.partition(), std::move(record));
+      return true;
+    }
+    case RdKafka::ERR__TIMED_OUT:
+      return false;
+    case RdKafka::ERR__PARTITION_EOF:
+      if (listener_ != nullptr)
+        listener_->on_end_of_partition(message.partition());
+      return false;
+    default:
+      // librdkafka retries transient errors by itself; say what happened and go on.
+      spdlog::warn("consumer: {} (topic {}, partition {})", message.errstr(), topic_, message.partition());
+      return false;
+  }
+}
+
+void kafka_record_source::poll(std::size_t max_records, std::chrono::milliseconds timeout) {
+  std::unique_ptr<RdKafka::Message> first{consumer_->consume(static_cast<int>(timeout.count()))};
+  if (!handle(*first))
+    return;
+  for (std::size_t taken = 1; taken < max_records; ++taken) {
+    std::unique_ptr<RdKafka::Message> next{consumer_->consume(0)};
+    if (!handle(*next))
+      return;
+  }
+}
+
+void kafka_record_source::pause_or_resume(std::int32_t partition, bool pause) {
+  std::vector<RdKafka::TopicPartition*> tps{RdKafka::TopicPartition::create(topic_, partition)};
+  auto code = pause ? consumer_->pause(tps) : consumer_->resume(tps);
+  if (code != RdKafka::ERR_NO_ERROR)
+    spdlog::warn("consumer: cannot {} partition {}: {}", pause ? "pause" : "resume", partition,
+                 RdKafka::err2str(code));
+  RdKafka::TopicPartition::destroy(tps);
+}
+
+void kafka_record_source::pause(std::int32_t partition) {
+  pause_or_resume(partition, true);
+}
+
+void kafka_record_source::resume(std::int32_t partition) {
+  pause_or_resume(partition, false);
+}
+
+void kafka_record_source::rewind(const std::vector<std::int32_t>& partitions) {
+  std::vector<RdKafka::TopicPartition*> tps;
+  for (auto p : partitions)
+    tps.push_back(RdKafka::TopicPartition::create(topic_, p));
+  auto code = consumer_->committed(tps, committed_timeout_ms);
+  if (code != RdKafka::ERR_NO_ERROR)
+    spdlog::error("consumer: cannot read committed offsets for the rewind: {}", RdKafka::err2str(code));
+  for (auto* tp : tps) {
+    // No commit yet: start over from the beginning, as a new consumer group would.
+    if (code != RdKafka::ERR_NO_ERROR || tp->offset() < 0)
+      tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+    auto seek_code = consumer_->seek(*tp, committed_timeout_ms);
+    if (seek_code != RdKafka::ERR_NO_ERROR)
+      spdlog::error("consumer: cannot seek partition {} to {}: {}", tp->partition(), tp->offset(),
+                    RdKafka::err2str(seek_code));
+  }
+  RdKafka::TopicPartition::destroy(tps);
+}
+
+void kafka_record_source::commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
+                                 bool synchronous) {
+  std::vector<RdKafka::TopicPartition*> tps;
+  for (auto [partition, next] : offsets)
+    tps.push_back(RdKafka::TopicPartition::create(topic_, partition, next));
+  auto code = synchronous ? consumer_->commitSync(tps) : consumer_->commitAsync(tps);
+  if (code != RdKafka::ERR_NO_ERROR)
+    spdlog::warn("consumer: offset commit failed: {} (the records will be read again)", RdKafka::err2str(code));
+  RdKafka::TopicPartition::destroy(tps);
+}
+
+std::shared_ptr<RdKafka::ConsumerGroupMetadata> kafka_record_source::group_metadata() {
+  return std::shared_ptr<RdKafka::ConsumerGroupMetadata>{consumer_->groupMetadata()};
+}
+
+std::int64_t kafka_record_source::lag(std::int32_t partition) {
+  std::vector<RdKafka::TopicPartition*> tps{RdKafka::TopicPartition::create(topic_, partition)};
+  std::int64_t result = -1;
+  std::int64_t low = 0, high = 0;
+  if (consumer_->position(tps) == RdKafka::ERR_NO_ERROR
+      && consumer_->get_watermark_offsets(topic_, partition, &low, &high) == RdKafka::ERR_NO_ERROR
+      && tps[0]->offset() >= 0 && high >= 0)
+    result = std::max<std::int64_t>(0, high - tps[0]->offset());
+  RdKafka::TopicPartition::destroy(tps);
+  return result;
+}
+
+void kafka_record_source::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  consumer_->close();
+}
+
+void kafka_record_source::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                                       std::vector<RdKafka::TopicPartition*>& partitions) {
+  const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+  if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      std::unique_ptr<RdKafka::Error> error{consumer->incremental_assign(partitions)};
+      if (error)
+        spdlog::error("consumer: incremental assign failed: {}", error->str());
+    } else {
+      consumer->assign(partitions);
+    }
+    if (listener_ != nullptr)
+      listener_->on_assigned(ids_of(partitions));
+    return;
+  }
+  // Revocation (or a lost assignment): drain first, then let the partitions go.
+  if (listener_ != nullptr)
+    listener_->on_revoked(ids_of(partitions));
+  if (cooperative) {
+    std::unique_ptr<RdKafka::Error> error{consumer->incremental_unassign(partitions)};
+    if (error)
+      spdlog::error("consumer: incremental unassign failed: {}", error->str());
+  } else {
+    consumer->unassign();
+  }
+}
+
+} // namespace kstream

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "actors/record_source.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <caf/error.hpp>
+
+#include <memory>
+#include <string>
+
+namespace kstream {
+
+/// The record source over an rdkafka KafkaConsumer subscribed to one topic. Its rebalance
+/// callback runs inside poll()/close() and forwards to the listener synchronously.
+class kafka_record_source : public record_source, public RdKafka::RebalanceCb {
+public:
+  explicit kafka_record_source(std::string topic);
+  ~kafka_record_source() override;
+
+  /// Takes the consumer (created with this object as its rebalance callback) and subscribes.
+  caf::error start(std::unique_ptr<RdKafka::KafkaConsumer> consumer);
+
+  void set_listener(listener* target) override;
+  void poll(std::size_t max_records, std::chrono::milliseconds timeout) override;
+  void pause(std::int32_t partition) override;
+  void resume(std::int32_t partition) override;
+  void rewind(const std::vector<std::int32_t>& partitions) override;
+  void commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool synchronous) override;
+  std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata() override;
+  std::int64_t lag(std::int32_t partition) override;
+  void close() override;
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override;
+
+private:
+  /// Handles one message; false when it was not a record (timeout, EOF, error).
+  bool handle(RdKafka::Message& message);
+  void pause_or_resume(std::int32_t partition, bool pause);
+
+  std::string topic_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  listener* listener_ = nullptr;
+  bool closed_ = false;
+};
+
+} // namespace kstream

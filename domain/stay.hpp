@@ -1,0 +1,37 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace kstream::domain {
+
+/// The stay categories of the job, in the order the answer table lists them.
+enum class stay_category : std::uint8_t {
+  short_stay,
+  standard_stay,
+  standard_extended_stay,
+  long_stay,
+  erroneous_data,
+};
+
+inline constexpr std::array<stay_category, 5> all_stay_categories = {
+  stay_category::short_stay,     stay_category::standard_stay, stay_category::standard_extended_stay,
+  stay_category::long_stay,      stay_category::erroneous_data,
+};
+
+/// The exact text written to `stay_category` ("Short stay", ..., "Erroneous data").
+std::string_view to_string(stay_category category) noexcept;
+
+/// Inverse of to_string(); nullopt for any other text.
+std::optional<stay_category> parse_stay_category(std::string_view text) noexcept;
+
+/// Days from check-in to check-out, or nullopt when either date is missing or invalid.
+std::optional<std::int64_t> stay_days(std::optional<std::string_view> check_in,
+                                      std::optional<std::string_view> check_out) noexcept;
+
+/// null or <= 0 days: Erroneous data; 1-4 Short; 5-10 Standard; 11-14 Standard extended; 15+ Long.
+stay_category classify_stay(std::optional<std::int64_t> days) noexcept;
+
+} // namespace kstream::domain

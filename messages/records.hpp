@@ -1,0 +1,127 @@
+#pragma once
+
+// The typed messages that flow down the pipeline, consumer -> parser -> classifier -> producer,
+// one batch per partition at a time. A batch carries the partition and the consumer's epoch
+// (bumped on every rewind and revocation) so that stale work can be recognised and dropped.
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kstream {
+
+/// A record as read from Kafka; key and value bytes are owned copies.
+struct kafka_record {
+  std::int64_t offset = -1;
+  std::int64_t timestamp = -1; // milliseconds since the epoch; -1 when the broker gave none
+  bool has_key = false;        // a null key and an empty key are different things in Kafka
+  std::string key;
+  std::string value;
+};
+
+/// Consumer -> first stage of a partition's pipeline.
+struct consumed_batch {
+  std::int32_t partition = -1;
+  std::uint64_t epoch = 0;
+  std::vector<kafka_record> records;
+};
+
+/// A value that parsed as a JSON object; the dates as the record had them.
+struct parsed_record {
+  kafka_record source;
+  bool has_check_in = false; // srch_ci present and a JSON string
+  std::string check_in;
+  bool has_check_out = false;
+  std::string check_out;
+};
+
+/// A record that cannot be processed; it goes to the dead-letter topic unchanged.
+struct dead_letter {
+  kafka_record source;
+  std::string reason;
+};
+
+/// Parser -> classifier. `last_offset` is the highest source offset of the batch, dead
+/// letters included, so that offsets can be committed per batch.
+struct parsed_batch {
+  std::int32_t partition = -1;
+  std::uint64_t epoch = 0;
+  std::int64_t last_offset = -1;
+  std::vector<parsed_record> records;
+  std::vector<dead_letter> dead_letters;
+};
+
+/// A record ready for the output topic.
+struct output_record {
+  std::int64_t offset = -1; // source offset
+  std::int64_t timestamp = -1;
+  bool has_key = false;
+  std::string key;
+  std::string value; // the enriched JSON
+};
+
+/// Classifier -> producer.
+struct enriched_batch {
+  std::int32_t partition = -1;
+  std::uint64_t epoch = 0;
+  std::int64_t last_offset = -1;
+  std::vector<output_record> records;
+  std::vector<dead_letter> dead_letters;
+};
+
+/// Producer -> consumer, once every record of a batch (output and dead letters) is
+/// acknowledged by Kafka: gives `records` of credit back to the partition; `next_offset`
+/// is the offset to commit for it under at_least_once.
+struct batch_delivered {
+  std::int32_t partition = -1;
+  std::uint64_t epoch = 0;
+  std::uint64_t records = 0;
+  std::int64_t next_offset = -1;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kafka_record& x) {
+  return f(caf::meta::type_name("kafka_record"), x.offset, x.timestamp, x.has_key, x.key, x.value);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, consumed_batch& x) {
+  return f(caf::meta::type_name("consumed_batch"), x.partition, x.epoch, x.records);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, parsed_record& x) {
+  return f(caf::meta::type_name("parsed_record"), x.source, x.has_check_in, x.check_in, x.has_check_out,
+           x.check_out);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dead_letter& x) {
+  return f(caf::meta::type_name("dead_letter"), x.source, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, parsed_batch& x) {
+  return f(caf::meta::type_name("parsed_batch"), x.partition, x.epoch, x.last_offset, x.records,
+           x.dead_letters);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, output_record& x) {
+  return f(caf::meta::type_name("output_record"), x.offset, x.timestamp, x.has_key, x.key, x.value);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, enriched_batch& x) {
+  return f(caf::meta::type_name("enriched_batch"), x.partition, x.epoch, x.last_offset, x.records,
+           x.dead_letters);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batch_delivered& x) {
+  return f(caf::meta::type_name("batch_delivered"), x.partition, x.epoch, x.records, x.next_offset);
+}
+
+} // namespace kstream
