@@ -155,9 +155,11 @@ CONTENDERS = [
               passthrough=True),
     # The job: one entry per guarantee. It is found at $KSTREAM_APP_BIN or <build>/app/kstream-app.
     Contender("kstream-app-eos", "kstream-app exactly_once", "exactly_once", "exit",
-              kstream_app_cmd("exactly_once"), lambda c: why_not(c.kstream_app(), "kstream-app not built")),
+              kstream_app_cmd("exactly_once"), lambda c: why_not(c.kstream_app(), "kstream-app not built"),
+              extra_topics=("dlq",)),
     Contender("kstream-app-alo", "kstream-app at_least_once", "at_least_once", "exit",
-              kstream_app_cmd("at_least_once"), lambda c: why_not(c.kstream_app(), "kstream-app not built")),
+              kstream_app_cmd("at_least_once"), lambda c: why_not(c.kstream_app(), "kstream-app not built"),
+              extra_topics=("dlq",)),
     Contender("kafka-streams-eos", "Kafka Streams exactly_once_v2", "exactly_once", "group",
               kafka_streams_cmd("exactly_once_v2"),
               lambda c: why_not(os.path.isfile(f"{KS_DIR}/target/bench-kafka-streams-1.jar"),
@@ -196,7 +198,7 @@ class Kafka:
 
     def delete(self, *names):
         existing = self.topics()
-        names = [n for n in names if n in existing]
+        names = sorted({n for n in names if n in existing})
         for _, fut in (self.admin.delete_topics(names, operation_timeout=30).items() if names else []):
             try:
                 fut.result()
@@ -721,8 +723,10 @@ def report(results, data, args, out_dir, stamp, mach):
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lat = r.get("latency", {})
-        x = r["records_per_s"] / lim if lim and r.get("records_per_s") else None
+        x = r["records_per_s"] / lim if lim and r.get("records_per_s") and r.get("ok") else None
         check = "ok" if r.get("ok") else "**FAILED**"
+        if not r.get("ok"):  # a fast wrong answer does not count: no throughput figure
+            r = dict(r, records_per_s=None)
         lines.append(f"| {r['label']} | {r['guarantee']} | {check} | {fmt(r.get('wall_s'), 2)} | "
                      f"{fmt(r.get('records_per_s'))} | {fmt(x, 2) if x else '–'} | {fmt(r.get('cpu_s'), 2)} | "
                      f"{fmt(r.get('cpu_us_per_record'), 2)} | {fmt(r.get('peak_rss_mb'))} | "
@@ -770,13 +774,13 @@ def report(results, data, args, out_dir, stamp, mach):
 
 
 def chart(results, base, n):
-    ok = [r for r in results if r.get("records_per_s")]
+    ok = [r for r in results if r.get("records_per_s") and r.get("ok")]
     if not ok or not shutil.which("gnuplot"):
         return None
     dat = base + ".dat"
     with open(dat, "w") as f:
         for r in ok:
-            f.write(f"\"{r['name']}{'' if r.get('ok') else ' (FAILED)'}\" {r['records_per_s']} {r['peak_rss_mb']}\n")
+            f.write(f"\"{r['name']}\" {r['records_per_s']} {r['peak_rss_mb']}\n")
     png = base + ".png"
     script = f"""
 set terminal pngcairo size 1200,520 font 'sans,10'
