@@ -2,7 +2,7 @@
 # Submits a connector config to a Kafka Connect worker's REST API and watches it start, as the
 # seed's `make deploy-connector` did.
 #
-#   scripts/deploy-connector.sh [--connect URL] [--name NAME] [--set KEY=VALUE]... [--timeout S] CONFIG.json
+#   scripts/deploy-connector.sh [--connect URL] [--name NAME] [--set KEY=VALUE]... [--fresh] [--timeout S] CONFIG.json
 #
 # CONFIG.json is {"name": ..., "config": {...}} (connect/*.json); ${VAR} in its values is replaced by
 # the environment variable VAR (all must be set). --set overrides a config key, --name the name.
@@ -10,11 +10,14 @@
 # (the blob connector checks the key and the container), and any error is printed. Then the status
 # is polled until the connector and all its tasks are RUNNING (exit 0) or one FAILED (exit 1, with
 # the failure's message).
+# --fresh: start from no source offsets: an existing connector of that name is deleted, the new one
+# is created STOPPED, its offsets (kept by the worker after a delete) are reset, then it is resumed.
 set -euo pipefail
 
 connect="${CONNECT_URL:-http://127.0.0.1:${CONNECT_PORT:-8083}}"
 name=""
 timeout=120
+fresh=0
 sets=()
 config_file=""
 while [ $# -gt 0 ]; do
@@ -23,7 +26,8 @@ while [ $# -gt 0 ]; do
     --name) name="$2"; shift 2 ;;
     --set) sets+=("$2"); shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --fresh) fresh=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "deploy-connector: unknown option $1" >&2; exit 2 ;;
     *) config_file="$1"; shift ;;
   esac
@@ -63,16 +67,56 @@ body="${rendered#*$'\t'}"
 
 curl -s --max-time 5 -o /dev/null "$connect/" || { log "no Kafka Connect worker answers at $connect (start it: bash scripts/local-connect.sh start)"; exit 1; }
 
-log "submitting connector $name to $connect"
 response="$(mktemp)"
 trap 'rm -f "$response"' EXIT
-code="$(curl -s --max-time 120 -o "$response" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
-  --data-binary @- "$connect/connectors/$name/config" <<<"$body")"
-if [ "$code" != "200" ] && [ "$code" != "201" ]; then
-  log "the worker refused the config of $name (HTTP $code):"
+
+# request METHOD PATH [BODY]: sets $code, leaves the answer in $response
+request() {
+  if [ $# -ge 3 ]; then
+    code="$(curl -s --max-time 120 -o "$response" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
+      --data-binary @- "$connect$2" <<<"$3")"
+  else
+    code="$(curl -s --max-time 120 -o "$response" -w '%{http_code}' -X "$1" "$connect$2")"
+  fi
+}
+
+refused() {
+  log "$1 (HTTP $code):"
   /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("message", d))' "$response" >&2 \
     2>/dev/null || cat "$response" >&2
   exit 1
+}
+
+if [ "$fresh" -eq 1 ]; then
+  request GET "/connectors/$name"
+  if [ "$code" = "200" ]; then
+    log "deleting the existing connector $name"
+    request DELETE "/connectors/$name"
+    for _ in $(seq 1 60); do
+      request GET "/connectors/$name"
+      [ "$code" = "404" ] && break
+      sleep 0.5
+    done
+  fi
+  log "creating connector $name (stopped) on $connect"
+  request POST "/connectors" "{\"name\": $(/usr/bin/python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$name"), \"config\": $body, \"initial_state\": \"STOPPED\"}"
+  [ "$code" = "201" ] || refused "the worker refused the config of $name"
+  reset=0
+  for _ in $(seq 1 60); do
+    request DELETE "/connectors/$name/offsets"
+    if [ "$code" = "200" ]; then reset=1; break; fi
+    sleep 0.5
+  done
+  [ "$reset" -eq 1 ] || refused "could not reset the source offsets of $name"
+  log "reset the source offsets of $name; resuming it"
+  request PUT "/connectors/$name/resume"
+  [ "$code" = "202" ] || refused "could not resume $name"
+else
+  log "submitting connector $name to $connect"
+  request PUT "/connectors/$name/config" "$body"
+  if [ "$code" != "200" ] && [ "$code" != "201" ]; then
+    refused "the worker refused the config of $name"
+  fi
 fi
 
 deadline=$((SECONDS + timeout))
