@@ -68,6 +68,10 @@ class Ctx:
                            os.path.join(self.build_dir, "bench/passthrough/bench-passthrough"),
                            "build/bench/passthrough/bench-passthrough", "build-bench/passthrough/bench-passthrough")
 
+    def micro(self):
+        return self.binary(os.path.join(self.build_dir, "bench/micro/bench-micro"),
+                           "build/bench/micro/bench-micro", "build-bench/bench/micro/bench-micro")
+
     def kstream_app(self):
         return self.binary(os.environ.get("KSTREAM_APP_BIN", "/nonexistent"),
                            os.path.join(self.build_dir, "app/kstream-app"), "build/app/kstream-app",
@@ -572,6 +576,23 @@ def latency(contender, ctx, kafka, template, run_id, args):
     return res
 
 
+# --------------------------------------------------------------------------- micro-benchmark
+def micro(ctx):
+    """CPU ns per record of the job's domain work (bench-micro, Google Benchmark), or None."""
+    exe = ctx.micro()
+    if not exe:
+        return None
+    try:
+        out = subprocess.run([exe, "--benchmark_format=json", "--benchmark_min_time=0.5"], check=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=300).stdout
+        rows = {b["name"]: round(b["cpu_time"], 1) for b in json.loads(out)["benchmarks"]}
+        log(f"bench-micro (CPU ns per record): {rows}")
+        return rows
+    except (subprocess.SubprocessError, ValueError, KeyError) as exc:
+        log(f"bench-micro failed: {exc}")
+        return None
+
+
 # --------------------------------------------------------------------------- data
 def ensure_data(kafka, args):
     n = args.records
@@ -675,7 +696,7 @@ def fmt(x, nd=1):
     return f"{x:,}"
 
 
-def targets(results):
+def targets(results, micro_ns=None):
     by = {r["name"]: r for r in results if r.get("ok")}
     lim = max((r["records_per_s"] for r in by.values() if r["name"] in ("limit-kcat", "limit-cpp")), default=None)
     job = by.get("kstream-app-eos")
@@ -697,6 +718,9 @@ def targets(results):
         row("kstream-app exactly_once peak RSS", f"{job['peak_rss_mb']} MB", "<= 100 MB", job["peak_rss_mb"] <= 100)
     else:
         row("kstream-app", "not measured", "", None)
+    if micro_ns and "BM_pipeline" in micro_ns:
+        us = micro_ns["BM_pipeline"] / 1000
+        row("parse + classify + serialize, CPU per record (bench-micro)", f"{us:.2f} µs", "<= 1.5 µs", us <= 1.5)
     return lim, rows
 
 
@@ -710,8 +734,8 @@ def lat_note(r):
     return ""
 
 
-def report(results, data, args, out_dir, stamp, mach):
-    lim, trows = targets(results)
+def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
+    lim, trows = targets(results, micro_ns)
     lim_cpu = min((r["cpu_s"] for r in results if r.get("ok") and r["name"] in ("limit-kcat", "limit-cpp")),
                   default=None)
     m = data["manifest"]
@@ -740,6 +764,9 @@ def report(results, data, args, out_dir, stamp, mach):
         lines.append("")
     lines += ["## Targets (issue 5, from this run)", "", "| target | measured | goal | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in trows]
+    if micro_ns:
+        lines += ["", "bench-micro (Google Benchmark, the job's domain functions, CPU ns per record): "
+                  + ", ".join(f"{k[3:]} {v}" for k, v in micro_ns.items()) + "."]
     lat = next((r["latency"] for r in results if r.get("latency")), None)
     lines += ["", "## How", "",
               "- wall: from the contender's start (process launch) to all output committed: the process "
@@ -764,7 +791,7 @@ def report(results, data, args, out_dir, stamp, mach):
     with open(base + ".md", "w") as f:
         f.write(md)
     with open(base + ".json", "w") as f:
-        json.dump({"stamp": stamp, "machine": mach, "manifest": m, "results": results,
+        json.dump({"stamp": stamp, "machine": mach, "manifest": m, "results": results, "micro_ns": micro_ns,
                    "targets": trows, "args": vars(args)}, f, indent=1)
     png = chart(results, base, data["records"])
     for ext, path in ((".md", base + ".md"), (".png", png)):
@@ -816,6 +843,7 @@ def main():
     p.add_argument("--lat-rate", type=int, default=1000, help="latency run: records/s")
     p.add_argument("--lat-seconds", type=int, default=20, help="latency run: seconds")
     p.add_argument("--no-latency", action="store_true")
+    p.add_argument("--no-micro", action="store_true", help="do not run bench-micro")
     p.add_argument("--deep", action=argparse.BooleanOptionalAction, default=None,
                    help="record-by-record check (default: when records <= 300000)")
     p.add_argument("--timeout", type=float, help="per run, seconds (default 120 + records/1000)")
@@ -867,7 +895,8 @@ def main():
         if not args.no_latency:
             r["latency"] = latency(c, ctx, kafka, data["template"], run_id, args)
         results.append(r)
-    md_path, png, md = report(results, data, args, args.out, stamp, mach)
+    micro_ns = None if args.smoke or args.no_micro else micro(ctx)
+    md_path, png, md = report(results, data, args, args.out, stamp, mach, micro_ns)
     print(md)
     log(f"report {md_path}" + (f", chart {png}" if png else ""))
     skipped = [c.name for c in wanted if c not in runnable]

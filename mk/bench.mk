@@ -4,7 +4,7 @@
 #   make bench BENCH_CONTENDERS=limit-cpp,kstream-app-eos BENCH_ARGS="--no-latency"
 #   make bench-smoke           a tiny end-to-end run that only checks the counts (also in `make test`)
 # Results: bench/results/<stamp>-<records>.{md,json,png} and bench/results/latest.{md,png}.
-.PHONY: bench bench-smoke bench-setup bench-list
+.PHONY: bench bench-smoke bench-setup bench-list bench-micro
 
 BENCH_FULL_RECORDS := 2189130
 BENCH_RECORDS ?= $(if $(FULL),$(BENCH_FULL_RECORDS),200000)
@@ -23,3 +23,8 @@ bench-smoke: bench-setup build kafka-start ## a tiny bench run: works end to end
 
 bench-list: ## the bench contenders and whether each can run here
 	/usr/bin/python3 bench/bench.py --list --build-dir $(BUILD_DIR)
+
+bench-micro: ## CPU per record of parse + classify + serialize (Google Benchmark)
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD_DIR) --target bench-micro -j$(JOBS)
+	$(BUILD_DIR)/bench/micro/bench-micro
