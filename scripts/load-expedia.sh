@@ -52,10 +52,9 @@ step() { log "== $1"; step_start=$SECONDS; }
 step_done() { log "   done in $((SECONDS - step_start)) s"; }
 
 export AZURE_CORE_COLLECT_TELEMETRY=no AZURE_CORE_ONLY_SHOW_ERRORS=yes AZURE_CORE_NO_COLOR=yes
-dataset="seed-${seed}-records-${records}"
+dataset="seed-${seed}-records-${records}"  # + the generator's data version, below
 connect_port="${CONNECT_PORT:-8083}"
 connect_url="http://127.0.0.1:${connect_port}"
-connector="expedia-source-${topic}-${dataset}"
 topic_records=(/usr/bin/python3 "$repo/connect/topic_records.py" --bootstrap "$bootstrap")
 
 # --- 1. generate (cached by seed and size) ----------------------------------------------------
@@ -76,6 +75,8 @@ data_dir="$("$datagen" --records "$records" --seed "$seed" | tail -n 1)"
 manifest="$data_dir/manifest.json"
 [ -f "$manifest" ] || { log "the generator did not leave $manifest"; exit 1; }
 partitions="$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["partitions"])' "$manifest")"
+dataset="${dataset}-v$(cat "$data_dir/.datagen-version")"
+connector="expedia-source-${topic}-${dataset}"
 step_done
 
 # --- 2. blob storage: Azurite, container, upload with the Azure CLI ---------------------------

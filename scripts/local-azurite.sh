@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local Azure Blob Storage: the Azurite blob service (npm `azurite`, pinned) on 127.0.0.1:10000.
 #
+#   scripts/local-azurite.sh install             install Azurite with npm into the cache (done by start too)
 #   scripts/local-azurite.sh start               install (npm, cached) if needed, start, wait until it answers
 #   scripts/local-azurite.sh stop                stop it and delete its data
 #   scripts/local-azurite.sh status              exit 0 when it answers
@@ -102,9 +103,10 @@ status() {
 }
 
 case "${1:-}" in
+  install) install ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
   connection-string) connection_string ;;
-  *) echo "usage: $0 start|stop|status|connection-string" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status|connection-string" >&2; exit 2 ;;
 esac

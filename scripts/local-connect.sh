@@ -3,6 +3,7 @@
 # 127.0.0.1:8083, with exactly-once source support, the JSON converter without schemas, and the
 # project's Azure Blob Avro source connector (connect/blob-avro-source) on its plugin path.
 #
+#   scripts/local-connect.sh install  resolve the jars and build the plugin (done by start too)
 #   scripts/local-connect.sh start    resolve jars (Maven Central, cached), build the plugin, start, wait for REST
 #   scripts/local-connect.sh stop     stop the worker (its state stays in Kafka: connectors resume on start)
 #   scripts/local-connect.sh status   exit 0 when the REST API answers
@@ -35,7 +36,7 @@ resolve_jars() {
   log "resolving Kafka Connect $kafka_version jars from Maven Central into $libs"
   rm -rf "$libs"
   mkdir -p "$libs"
-  mvn -q -B -f "$worker_pom" dependency:copy-dependencies -DoutputDirectory="$libs" >&2 \
+  mvn -q -B -Dstyle.color=never -f "$worker_pom" dependency:copy-dependencies -DoutputDirectory="$libs" >&2 \
     || { log "mvn could not resolve the Connect jars (is Maven Central reachable?)"; exit 1; }
   touch "$libs/.complete"
 }
@@ -50,9 +51,9 @@ build_plugin() {
   build="$cache/connect-build/blob-avro-source"
   rm -rf "$build" "$dest"
   mkdir -p "$dest"
-  mvn -q -B -f "$plugin_src/pom.xml" -Dkstream.build.dir="$build" package >&2 \
+  mvn -q -B -Dstyle.color=never -f "$plugin_src/pom.xml" -Dkstream.build.dir="$build" package >&2 \
     || { log "mvn could not build connect/blob-avro-source"; exit 1; }
-  mvn -q -B -f "$plugin_src/pom.xml" -Dkstream.build.dir="$build" dependency:copy-dependencies \
+  mvn -q -B -Dstyle.color=never -f "$plugin_src/pom.xml" -Dkstream.build.dir="$build" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$dest" >&2 \
     || { log "mvn could not resolve the connector's dependencies"; exit 1; }
   cp "$build"/kstream-blob-avro-source-*.jar "$dest/"
@@ -157,9 +158,10 @@ status() {
 }
 
 case "${1:-}" in
+  install) resolve_jars; build_plugin ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
   pid) running_pid ;;
-  *) echo "usage: $0 start|stop|status|pid" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status|pid" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 // kstream-datagen: writes a synthetic Expedia data set in the real one's layout and schema.
 //
 //   kstream-datagen [--records N] [--seed S] [--partitions P] [--out DIR] [--force] [--quiet]
+//   kstream-datagen --plan-only [--records N]   print the table a data set of N records will have
 //
 // Output: DIR/topics/expedia/partition=K/expedia+K+0000000000.avro (Avro object container files,
 // deflate) and DIR/manifest.json (the expected per-category table). DIR defaults to
@@ -36,6 +37,16 @@ using namespace datagen;
 
 namespace {
 
+// Bumped whenever the generator's output for a given seed and size changes: a cached data set of
+// another version is regenerated (the version is in DIR/.datagen-version, beside the manifest).
+constexpr const char* kDataVersion = "2";
+
+bool cached_version_matches(const fs::path& dir) {
+  std::ifstream in(dir / ".datagen-version");
+  std::string version;
+  return fs::exists(dir / "manifest.json") && std::getline(in, version) && version == kDataVersion;
+}
+
 struct Options {
   std::uint64_t records = kPublishedTotal;
   std::uint64_t seed = 42;
@@ -43,6 +54,7 @@ struct Options {
   std::string out;
   bool force = false;
   bool quiet = false;
+  bool plan_only = false;
 };
 
 [[noreturn]] void usage(int code) {
@@ -54,7 +66,8 @@ struct Options {
          "  --partitions P  Avro files / Kafka partitions (default 3)\n"
          "  --out DIR       output folder (default ${KSTREAM_CACHE:-~/.cache/kstream-app}/data/seed-S-records-N)\n"
          "  --force         regenerate even if DIR already holds a complete data set\n"
-         "  --quiet         no progress on stderr\n";
+         "  --quiet         no progress on stderr\n"
+         "  --plan-only     only print the manifest a data set of this size will have (no files)\n";
   std::exit(code);
 }
 
@@ -90,6 +103,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--out") o.out = value();
     else if (a == "--force") o.force = true;
     else if (a == "--quiet") o.quiet = true;
+    else if (a == "--plan-only") o.plan_only = true;
     else if (a == "--help" || a == "-h") usage(0);
     else {
       std::cerr << "kstream-datagen: unknown argument '" << a << "'\n";
@@ -139,7 +153,15 @@ int main(int argc, char** argv) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
 
-  if (!o.force && fs::exists(final_dir / "manifest.json")) {
+  if (o.plan_only) {
+    const Targets t = scale_targets(o.records);
+    std::vector<std::uint64_t> per_partition(o.partitions, o.records / o.partitions);
+    for (std::uint64_t p = 0; p < o.records % o.partitions; ++p) per_partition[p] += 1;
+    std::cout << manifest_json(o, per_partition, t.records, t.hotels);
+    return 0;
+  }
+
+  if (!o.force && cached_version_matches(final_dir)) {
     log("reusing " + final_dir.string() + " (seed " + std::to_string(o.seed) + ", " + std::to_string(o.records) +
         " records)");
     std::cout << final_dir.string() << std::endl;
@@ -215,6 +237,10 @@ int main(int argc, char** argv) {
       m << manifest_json(o, per_partition, records, hotels);
       m.close();
       if (!m) throw std::runtime_error("cannot write " + (tmp_dir / "manifest.json").string());
+      std::ofstream v(tmp_dir / ".datagen-version");
+      v << kDataVersion << "\n";
+      v.close();
+      if (!v) throw std::runtime_error("cannot write " + (tmp_dir / ".datagen-version").string());
     }
     if (fs::exists(final_dir)) fs::remove_all(final_dir);
     fs::create_directories(final_dir.parent_path());

@@ -45,7 +45,7 @@ const char* const kNotDates[] = {"2017-02-30", "2016-13-01", "2017-8-2", "0000-0
 // before check-in, and strings that are not dates.
 void erroneous_dates(Rng& rng, std::int64_t ci, Record& r) {
   const std::string ci_text = format_date(ci);
-  switch (rng.pick({22, 9, 9, 6, 4, 22, 16, 12})) {
+  switch (rng.pick({18, 8, 8, 10, 6, 20, 16, 14})) {
     case 0:  // both missing
       r.srch_ci.reset();
       r.srch_co.reset();
