@@ -10,7 +10,9 @@ extern char** environ;
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <set>
+#include <sstream>
 
 namespace kstream {
 
@@ -137,38 +139,52 @@ std::vector<std::pair<std::string, std::string>> rdkafka_properties_from_environ
   return result;
 }
 
-caf::expected<job_settings> app_config::validate() const {
-  job_settings out;
-  const std::set<std::string> known_sections = {"kafka", "job", "http", "log"};
-  // 1. Types: a wrongly typed value would otherwise be dropped without a word.
-  for (const auto& spec : job_options) {
-    auto section = content.find(spec.section);
-    if (section == content.end())
+caf::error app_config::parse_checked(std::vector<std::string> args, std::istream& ini) {
+  std::string text{std::istreambuf_iterator<char>{ini}, std::istreambuf_iterator<char>{}};
+  std::istringstream raw_in{text};
+  auto raw = caf::actor_system_config::parse_config(raw_in);
+  if (!raw)
+    return raw.error();
+  raw_file_ = std::move(*raw);
+  std::istringstream in{text};
+  return parse(std::move(args), in);
+}
+
+namespace {
+
+// Checks one parsed dictionary (CAF's content, or the file as written) for values of the
+// wrong type and for unknown options in the job's sections.
+caf::error check_options(const caf::settings& parsed) {
+  static const std::set<std::string> known_sections = {"kafka", "job", "http", "log"};
+  for (const auto& [section_name, section] : parsed) {
+    if (known_sections.count(section_name) == 0)
       continue;
-    auto dict = caf::get_if<caf::settings>(&section->second);
+    auto dict = caf::get_if<caf::settings>(&section);
     if (dict == nullptr)
       continue;
-    auto value = dict->find(spec.name);
-    if (value != dict->end() && !has_kind(value->second, spec.kind))
-      return invalid("option " + std::string{spec.section} + "." + spec.name + " = " + caf::to_string(value->second)
-                     + " is not " + kind_name(spec.kind) + " (" + spec.description + ")");
-  }
-  // 2. Unknown options in our sections (typos such as kafka.bootstrap-server).
-  for (const auto& section_name : known_sections) {
-    auto section = content.find(section_name);
-    if (section == content.end())
-      continue;
-    if (auto dict = caf::get_if<caf::settings>(&section->second)) {
-      for (const auto& entry : *dict) {
-        auto known = std::any_of(std::begin(job_options), std::end(job_options), [&](const option_spec& spec) {
-          return section_name == spec.section && entry.first == spec.name;
-        });
-        if (!known)
-          return invalid("unknown option " + section_name + "." + entry.first
-                         + " (see app/caf-application.ini for the options)");
-      }
+    for (const auto& [name, value] : *dict) {
+      auto spec = std::find_if(std::begin(job_options), std::end(job_options), [&](const option_spec& candidate) {
+        return section_name == candidate.section && name == candidate.name;
+      });
+      if (spec == std::end(job_options))
+        return invalid("unknown option " + section_name + "." + name + " (see app/caf-application.ini for the options)");
+      if (!has_kind(value, spec->kind))
+        return invalid("option " + section_name + "." + name + " = " + caf::to_string(value) + " is not "
+                       + kind_name(spec->kind) + " (" + spec->description + ")");
     }
   }
+  return caf::none;
+}
+
+} // namespace
+
+caf::expected<job_settings> app_config::validate() const {
+  job_settings out;
+  // A wrongly typed value would otherwise be dropped without a word, and a misspelt
+  // option (kafka.bootstrap-server) would leave the default in place.
+  for (const auto* parsed : {&raw_file_, &content})
+    if (auto err = check_options(*parsed))
+      return err;
   auto str = [&](const char* key, std::string fallback) { return caf::get_or(*this, key, fallback); };
   auto num = [&](const char* key, caf::config_value::integer fallback) {
     return caf::get_or(*this, key, fallback);

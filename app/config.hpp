@@ -5,7 +5,9 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
+#include <istream>
 #include <string>
+#include <vector>
 
 namespace kstream {
 
@@ -15,10 +17,17 @@ class app_config : public caf::actor_system_config {
 public:
   app_config();
 
+  /// Parses the command line and the config file text. Use this rather than parse(): it also
+  /// keeps the file's raw values, so that validate() can report a value of the wrong type.
+  caf::error parse_checked(std::vector<std::string> args, std::istream& ini);
+
   /// Checks every option after parsing and resolves defaults; the error message names the
   /// option, the value given and what would be accepted. CAF silently ignores a value of
   /// the wrong type for a declared option, so the raw parsed content is checked too.
   caf::expected<job_settings> validate() const;
+
+private:
+  caf::settings raw_file_; // the config file as written, before CAF's type filtering
 };
 
 /// The human-readable text of an error: the message of errors the job made itself,

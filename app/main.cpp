@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 namespace {
@@ -41,18 +42,23 @@ constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 constexpr int startup_timeout_ms = 15000;
 
-/// --config-file=PATH given but unreadable: CAF would silently run on defaults.
-std::optional<std::string> missing_config_file(int argc, char** argv) {
+/// The config file: --config-file=PATH, else caf-application.ini in the working directory
+/// (which may be absent: then the defaults apply).
+struct config_file_choice {
+  std::string path = "caf-application.ini";
+  bool explicit_path = false;
+};
+
+config_file_choice choose_config_file(const std::vector<std::string>& args) {
   static constexpr std::string_view flag = "--config-file=";
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg{argv[i]};
-    if (arg.substr(0, flag.size()) == flag) {
-      std::string path{arg.substr(flag.size())};
-      if (!std::ifstream{path})
-        return path;
+  config_file_choice choice;
+  for (const auto& arg : args) {
+    if (arg.compare(0, flag.size(), flag) == 0) {
+      choice.path = arg.substr(flag.size());
+      choice.explicit_path = true;
     }
   }
-  return std::nullopt;
+  return choice;
 }
 
 int usage_error(const std::string& message) {
@@ -224,8 +230,6 @@ int run(caf::actor_system& sys, const kstream::job_settings& settings) {
 int main(int argc, char** argv) {
   kstream::app_config cfg;
   cfg.load<caf::io::middleman>();
-  if (auto path = missing_config_file(argc, argv))
-    return usage_error("cannot read config file " + *path);
   // CAF's --help lists only its global options; the job's options are in the long help.
   std::vector<std::string> args{argv + 1, argv + argc};
   for (auto& arg : args)
@@ -241,8 +245,14 @@ int main(int argc, char** argv) {
       ++it;
     }
   }
-  if (auto err = cfg.parse(std::move(args)))
-    return usage_error("bad configuration: " + caf::to_string(err));
+  auto config_file = choose_config_file(args);
+  std::ifstream file{config_file.path};
+  if (!file && config_file.explicit_path)
+    return usage_error("cannot read config file " + config_file.path);
+  std::istringstream no_file;
+  std::istream& ini = file ? static_cast<std::istream&>(file) : no_file;
+  if (auto err = cfg.parse_checked(std::move(args), ini))
+    return usage_error("bad configuration in " + config_file.path + " or the command line: " + caf::to_string(err));
   if (cfg.cli_helptext_printed)
     return exit_ok;
   if (!cfg.remainder.empty())

@@ -1,0 +1,95 @@
+#include "app/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace kstream;
+
+namespace {
+
+caf::expected<job_settings> settings_from(const std::string& ini, std::vector<std::string> args = {}) {
+  app_config cfg;
+  std::istringstream in{ini};
+  if (auto err = cfg.parse_checked(std::move(args), in))
+    return err;
+  return cfg.validate();
+}
+
+std::string error_of(const std::string& ini, std::vector<std::string> args = {}) {
+  auto result = settings_from(ini, std::move(args));
+  REQUIRE_FALSE(result);
+  return describe_error(result.error());
+}
+
+} // namespace
+
+TEST_CASE("defaults are the documented ones", "[config]") {
+  auto settings = settings_from("");
+  REQUIRE(settings);
+  CHECK(settings->bootstrap_servers == "127.0.0.1:9092");
+  CHECK(settings->input_topic == "expedia");
+  CHECK(settings->output_topic == "expedia_ext");
+  CHECK(settings->dlq_topic == "expedia_dlq");
+  CHECK(settings->guarantee == delivery_guarantee::exactly_once);
+  CHECK(settings->transactional_id.rfind("kstream-app-", 0) == 0);
+  CHECK(settings->http_port == 8080);
+}
+
+TEST_CASE("the sample config file is valid and complete", "[config]") {
+  std::ifstream file{KSTREAM_SOURCE_DIR "/app/caf-application.ini"};
+  REQUIRE(file);
+  std::stringstream text;
+  text << file.rdbuf();
+  auto settings = settings_from(text.str());
+  REQUIRE(settings);
+  CHECK(settings->max_in_flight == 20000);
+  CHECK(settings->batch_size == 1000);
+}
+
+TEST_CASE("file values and command-line flags", "[config]") {
+  auto settings = settings_from("[kafka]\ngroup-id=\"g1\"\nproperties=[\"linger.ms=20\"]\n[job]\n"
+                                "guarantee=\"at_least_once\"\nmax-in-flight=500\n",
+                                {"--kafka.group-id=g2", "--job.batch-size=50"});
+  REQUIRE(settings);
+  CHECK(settings->group_id == "g2"); // the command line wins
+  CHECK(settings->guarantee == delivery_guarantee::at_least_once);
+  CHECK(settings->max_in_flight == 500u);
+  CHECK(settings->batch_size == 50u);
+  CHECK(settings->transactional_id.empty()); // only exactly_once needs one
+  REQUIRE(settings->extra_properties.size() >= 1);
+  CHECK(settings->extra_properties.front() == std::pair<std::string, std::string>{"linger.ms", "20"});
+}
+
+TEST_CASE("bad values are refused with the option's name", "[config]") {
+  CHECK(error_of("[job]\nguarantee=\"twice\"\n") == R"(job.guarantee = "twice" is not one of "exactly_once", "at_least_once")");
+  CHECK(error_of("[job]\nmax-in-flight=0\n") == "option job.max-in-flight = 0 is out of range [1, 10000000]");
+  CHECK(error_of("[job]\nmax-in-flight=\"many\"\n").find("job.max-in-flight") != std::string::npos);
+  CHECK(error_of("[http]\nport=70000\n") == "option http.port = 70000 is out of range [0, 65535]");
+  CHECK(error_of("[log]\nlevel=\"loud\"\n").find("log.level") != std::string::npos);
+  CHECK(error_of("[kafka]\nproperties=[\"novalue\"]\n").find("novalue") != std::string::npos);
+  CHECK(error_of("[kafka]\noutput-topic=\"expedia\"\n").find("three different topics") != std::string::npos);
+  CHECK(error_of("[kafka]\ngroup-id=\"\"\n") == "option kafka.group-id must not be empty");
+  CHECK(error_of("[job]\nbatch-size=100\nmax-in-flight=10\n").find("must not exceed") != std::string::npos);
+}
+
+TEST_CASE("unknown options in the job's sections are refused", "[config]") {
+  auto result = settings_from("[kafka]\nbootstrap-server=\"x:1\"\n");
+  // CAF itself may already refuse it; either way it must not run on defaults.
+  if (result) {
+    FAIL("an unknown option was accepted");
+  } else {
+    CHECK(describe_error(result.error()).find("bootstrap-server") != std::string::npos);
+  }
+}
+
+TEST_CASE("librdkafka properties from the environment", "[config]") {
+  char a[] = "KSTREAM_RDKAFKA_SASL_PASSWORD=secret";
+  char b[] = "PATH=/bin";
+  char c[] = "KSTREAM_RDKAFKA_SECURITY_PROTOCOL=SASL_SSL";
+  char* env[] = {a, b, c, nullptr};
+  auto props = rdkafka_properties_from_environment(env);
+  REQUIRE(props.size() == 2);
+  CHECK(props[0] == std::pair<std::string, std::string>{"sasl.password", "secret"});
+  CHECK(props[1] == std::pair<std::string, std::string>{"security.protocol", "SASL_SSL"});
+}

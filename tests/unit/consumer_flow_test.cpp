@@ -1,0 +1,159 @@
+// The consumer's flow control at actor level, with an in-memory record source.
+
+#include "actor_fixture.hpp"
+#include "memory_record_source.hpp"
+
+#include "actors/classifier.hpp"
+#include "actors/consumer.hpp"
+#include "actors/parser.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace kstream;
+using namespace kstream::testing;
+
+namespace {
+
+std::vector<std::string> values(int count, int partition) {
+  std::vector<std::string> out;
+  for (int i = 0; i < count; ++i)
+    out.push_back(R"({"p":)" + std::to_string(partition) + R"(,"i":)" + std::to_string(i)
+                  + R"(,"srch_ci":"2017-08-01","srch_co":"2017-08-0)" + std::to_string(2 + i % 8) + "\"}");
+  return out;
+}
+
+/// A last stage that acknowledges every batch at once, as the producer does after delivery.
+batch_stage_actor::behavior_type acking_stage(batch_stage_actor::pointer self,
+                                              std::shared_ptr<collected<consumed_batch>> seen) {
+  return {
+    [=](consumed_batch& batch) {
+      auto next = batch.records.back().offset + 1;
+      auto credit = caf::actor_cast<credit_actor>(self->current_sender());
+      self->send(credit, batch_delivered{batch.partition, batch.epoch, batch.records.size(), next});
+      seen->batches.push_back(std::move(batch));
+    },
+  };
+}
+
+std::size_t record_count(const collected<consumed_batch>& c) {
+  std::size_t n = 0;
+  for (auto& b : c.batches)
+    n += b.records.size();
+  return n;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(actor_fixture, "consumer: exhausted credit stops demand, acks resume it", "[actors][consumer]") {
+  auto source = std::make_shared<memory_record_source>();
+  source->partitions[0] = values(100, 0);
+  auto seen = std::make_shared<collected<consumed_batch>>();
+  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
+  consumer_hooks hooks;
+  hooks.spawn_stage = [&](std::int32_t) { return stage; };
+  consumer_settings settings;
+  settings.batch_size = 5;
+  settings.max_in_flight = 10;
+  metrics_registry metrics;
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics, nullptr);
+  self->send(subject, poll_atom::value);
+  run_steps(100);
+  // Two batches of five fill the credit; then the partition is paused and nothing more is read.
+  CHECK(record_count(*seen) == 10);
+  CHECK(source->pause_calls == 1);
+  CHECK(source->paused.count(0) == 1);
+  CHECK(metrics.partition(0).in_flight == 10);
+  CHECK(metrics.partition(0).paused);
+  // An ack below the bound is not enough to resume (hysteresis: resume at half the bound) ...
+  self->send(subject, batch_delivered{0, seen->batches[0].epoch, 4, 4});
+  run_steps(100);
+  CHECK(record_count(*seen) == 10);
+  CHECK(source->resume_calls == 0);
+  // ... a second one is: reading resumes until the credit is used up again.
+  self->send(subject, batch_delivered{0, seen->batches[0].epoch, 1, 5});
+  run_steps(100);
+  CHECK(source->resume_calls == 1);
+  CHECK(record_count(*seen) == 15);
+  CHECK(source->pause_calls == 2);
+  CHECK(metrics.partition(0).in_flight == 10);
+  // Acks of another epoch (a revoked or rewound assignment) give no credit.
+  self->send(subject, batch_delivered{0, seen->batches[0].epoch + 1, 10, 15});
+  run_steps(100);
+  CHECK(record_count(*seen) == 15);
+  CHECK(metrics.partition(0).in_flight == 10);
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(100);
+}
+
+TEST_CASE_METHOD(actor_fixture, "pipeline: every record arrives enriched, in order within each partition",
+                 "[actors][consumer][order]") {
+  auto source = std::make_shared<memory_record_source>();
+  for (int p = 0; p < 3; ++p)
+    source->partitions[p] = values(50, p);
+  auto out = std::make_shared<collected<enriched_batch>>();
+  auto sink = sys.spawn(collector<batch_sink_actor, enriched_batch>, out);
+  consumer_hooks hooks;
+  hooks.spawn_stage = [&](std::int32_t) -> batch_stage_actor {
+    return sys.spawn(parser, sys.spawn(classifier, sink));
+  };
+  consumer_settings settings;
+  settings.batch_size = 7;
+  settings.max_in_flight = 1000;
+  metrics_registry metrics;
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics, nullptr);
+  self->send(subject, poll_atom::value);
+  run_steps(3000);
+  std::map<std::int32_t, std::vector<std::int64_t>> offsets;
+  for (auto& batch : out->batches) {
+    for (auto& record : batch.records) {
+      offsets[batch.partition].push_back(record.offset);
+      CHECK(record.value.find("\"p\":" + std::to_string(batch.partition) + ",") != std::string::npos);
+      CHECK(record.value.find(",\"stay_category\":\"") != std::string::npos);
+    }
+    CHECK(batch.dead_letters.empty());
+  }
+  REQUIRE(offsets.size() == 3);
+  for (auto& [partition, seen] : offsets) {
+    INFO("partition " << partition);
+    std::vector<std::int64_t> expected(50);
+    std::iota(expected.begin(), expected.end(), 0);
+    CHECK(seen == expected); // all of them, none twice, in order
+  }
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(100);
+}
+
+TEST_CASE_METHOD(actor_fixture, "consumer: drain mode finishes once everything is at its end and acknowledged",
+                 "[actors][consumer][drain]") {
+  auto source = std::make_shared<memory_record_source>();
+  source->partitions[0] = values(23, 0);
+  source->partitions[1] = values(0, 1);
+  auto seen = std::make_shared<collected<consumed_batch>>();
+  auto stage = sys.spawn(acking_stage, seen);
+  bool closed = false;
+  std::vector<std::int32_t> drained;
+  consumer_hooks hooks;
+  hooks.spawn_stage = [&](std::int32_t) { return stage; };
+  hooks.drain = [&](drain_request request) {
+    drained = request.partitions;
+    CHECK(request.next_offsets == std::vector<std::int64_t>{23, -1});
+    return drain_result{true, "", request.partitions, request.next_offsets};
+  };
+  hooks.on_closed = [&] { closed = true; };
+  consumer_settings settings;
+  settings.batch_size = 10;
+  settings.max_in_flight = 10;
+  settings.drain = true;
+  settings.commit_acked_offsets = true;
+  metrics_registry metrics;
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics, nullptr);
+  self->send(subject, poll_atom::value);
+  run_steps(500);
+  CHECK(record_count(*seen) == 23);
+  CHECK(closed);
+  CHECK(source->closed);
+  CHECK(drained == std::vector<std::int32_t>{0, 1});
+  // at_least_once: the acknowledged offset is what gets committed
+  REQUIRE_FALSE(source->commits.empty());
+  CHECK(source->commits.back() == std::pair<std::int32_t, std::int64_t>{0, 23});
+}

@@ -1,0 +1,84 @@
+#include "domain/expedia_json.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace kstream::domain;
+
+namespace {
+
+expedia_fields fields_of(std::string_view json) {
+  static expedia_value_parser parser;
+  auto result = parser.parse(json);
+  REQUIRE(std::holds_alternative<expedia_fields>(result));
+  return std::get<expedia_fields>(result);
+}
+
+std::string reason_of(std::string_view json) {
+  expedia_value_parser parser;
+  auto result = parser.parse(json);
+  REQUIRE(std::holds_alternative<value_error>(result));
+  return std::get<value_error>(result).reason;
+}
+
+} // namespace
+
+TEST_CASE("the fields the job reads", "[domain][json]") {
+  auto fields = fields_of(
+    R"({"id":4,"srch_ci":"2017-08-22","srch_co":"2017-08-23","hotel_id":970662608899,"orig_destination_distance":66.7913})");
+  CHECK(fields.check_in == "2017-08-22");
+  CHECK(fields.check_out == "2017-08-23");
+  CHECK(fields.hotel_id == 970662608899);
+}
+
+TEST_CASE("null, missing and non-string dates read as absent", "[domain][json]") {
+  auto fields = fields_of(R"({"srch_ci":null,"srch_co":20170823,"hotel_id":null})");
+  CHECK_FALSE(fields.check_in);
+  CHECK_FALSE(fields.check_out);
+  CHECK_FALSE(fields.hotel_id);
+  auto empty = fields_of("{}");
+  CHECK_FALSE(empty.check_in);
+  CHECK_FALSE(empty.hotel_id);
+  CHECK(fields_of(R"({"srch_ci":""})").check_in == "");
+}
+
+TEST_CASE("values that are not JSON objects are refused with a reason", "[domain][json]") {
+  CHECK(reason_of("not json") .find("not valid JSON") != std::string::npos);
+  CHECK(reason_of("") .find("not valid JSON") != std::string::npos);
+  CHECK(reason_of(R"({"a":1)") .find("not valid JSON") != std::string::npos);
+  CHECK(reason_of(R"({"a":1} trailing)") .find("not valid JSON") != std::string::npos);
+  CHECK(reason_of("[1,2]") == "value is an array, not a JSON object");
+  CHECK(reason_of("\"text\"") == "value is a string, not a JSON object");
+  CHECK(reason_of("42") == "value is a number, not a JSON object");
+  CHECK(reason_of("null") == "value is null, not a JSON object");
+}
+
+TEST_CASE("enrichment keeps every original byte and appends two fields", "[domain][json]") {
+  const std::string original =
+    R"({"id":4,"date_time":"0000-00-00 00:00:00","posa_container":null,"orig_destination_distance":66.7913,)"
+    R"("x":1.0E2,"big":9007199254740993,"name":"Z\u00fcrich \"quoted\" \u2603","nested":{"a":[1,2]},)"
+    R"("srch_ci":"2017-08-22","srch_co":"2017-08-23","hotel_id":970662608899})";
+  auto out = enrich_value(original, 1, stay_category::short_stay);
+  CHECK(out == original.substr(0, original.size() - 1) + R"(,"stay_duration":1,"stay_category":"Short stay"})");
+}
+
+TEST_CASE("enrichment of edge shapes", "[domain][json]") {
+  CHECK(enrich_value("{}", std::nullopt, stay_category::erroneous_data)
+        == R"({"stay_duration":null,"stay_category":"Erroneous data"})");
+  CHECK(enrich_value("{ }\n", std::nullopt, stay_category::erroneous_data)
+        == R"({ "stay_duration":null,"stay_category":"Erroneous data"})");
+  CHECK(enrich_value("{\"a\":1}  \r\n", -3, stay_category::erroneous_data)
+        == R"({"a":1,"stay_duration":-3,"stay_category":"Erroneous data"})");
+  CHECK(enrich_value(R"({"a":{}})", 15, stay_category::long_stay)
+        == R"({"a":{},"stay_duration":15,"stay_category":"Long stay"})");
+}
+
+TEST_CASE("the parser can be reused for values larger than its arena", "[domain][json]") {
+  std::string big = R"({"srch_ci":"2017-01-01","srch_co":"2017-01-05","pad":")" + std::string(200000, 'x') + "\"}";
+  expedia_value_parser parser;
+  for (int i = 0; i < 3; ++i) {
+    auto result = parser.parse(big);
+    REQUIRE(std::holds_alternative<expedia_fields>(result));
+    CHECK(std::get<expedia_fields>(result).check_out == "2017-01-05");
+    CHECK(std::holds_alternative<value_error>(parser.parse("[")));
+  }
+}
