@@ -1,0 +1,64 @@
+#include "actors/aggregator.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace kstream {
+
+stats_board::stats_board() : latest_(std::make_shared<const stats_view>()) {
+}
+
+std::shared_ptr<const stats_view> stats_board::latest() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return latest_;
+}
+
+void stats_board::publish(std::shared_ptr<const stats_view> view) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  latest_ = std::move(view);
+}
+
+aggregator_actor::behavior_type aggregator(aggregator_actor::stateful_pointer<aggregator_state> self,
+                                           stats_board* board) {
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (msg.reason != caf::exit_reason::user_shutdown)
+      self->quit(msg.reason);
+  });
+  return {
+    [=](consumed_batch& batch) {
+      auto& st = self->state;
+      auto& counters = st.counters;
+      auto next = counters.next_offsets.find(batch.partition);
+      std::int64_t counted_up_to = next == counters.next_offsets.end() ? -1 : next->second;
+      std::int64_t last_offset = -1;
+      bool changed = false;
+      for (const auto& record : batch.records) {
+        ++counters.records_read;
+        last_offset = std::max(last_offset, record.offset);
+        if (record.offset < counted_up_to) {
+          ++counters.duplicates_skipped;
+          continue;
+        }
+        st.table.add_value(st.parser, record.value);
+        counted_up_to = record.offset + 1;
+        changed = true;
+      }
+      if (counted_up_to >= 0)
+        counters.next_offsets[batch.partition] = counted_up_to;
+      if (changed)
+        ++counters.sequence;
+      auto view = std::make_shared<stats_view>(counters);
+      view->table = st.table.snapshot();
+      view->updated_at = std::chrono::system_clock::now();
+      board->publish(std::move(view));
+      // Credit back to the consumer: everything of this batch is accounted for.
+      if (auto sender = self->current_sender())
+        self->send(caf::actor_cast<credit_actor>(sender),
+                   batch_delivered{batch.partition, batch.epoch, batch.records.size(), last_offset + 1});
+    },
+    [=](stop_atom) { self->quit(); },
+  };
+}
+
+} // namespace kstream

@@ -1,0 +1,65 @@
+#include "actors/terminal_view.hpp"
+
+#include "messages/control.hpp"
+
+#include <memory>
+
+namespace kstream {
+
+namespace {
+
+constexpr const char* clear_screen = "\x1b[H\x1b[2J";
+constexpr const char* cursor_home = "\x1b[H";
+constexpr const char* clear_to_end_of_line = "\x1b[K";
+constexpr const char* clear_to_end_of_screen = "\x1b[J";
+
+} // namespace
+
+std::string terminal_frame(const stats_view& view, const std::string& status_line) {
+  return status_line + "\n\n" + domain::render_text(view.table);
+}
+
+caf::behavior terminal_view(caf::event_based_actor* self, const stats_board* board,
+                            terminal_view_settings settings) {
+  struct view_state {
+    std::string last_frame;
+    bool first = true;
+  };
+  auto state = std::make_shared<view_state>();
+  auto draw = [=]() {
+    auto view = board->latest();
+    auto frame = terminal_frame(*view, settings.status_line ? settings.status_line() : std::string{});
+    if (frame == state->last_frame)
+      return;
+    state->last_frame = frame;
+    std::string out = state->first ? clear_screen : cursor_home;
+    state->first = false;
+    // Clear each line's old tail: a shorter number must not leave digits behind.
+    std::size_t start = 0;
+    while (start < frame.size()) {
+      auto end = frame.find('\n', start);
+      if (end == std::string::npos)
+        end = frame.size();
+      out.append(frame, start, end - start);
+      out += clear_to_end_of_line;
+      out += '\n';
+      start = end + 1;
+    }
+    out += clear_to_end_of_screen;
+    std::fwrite(out.data(), 1, out.size(), settings.out);
+    std::fflush(settings.out);
+  };
+  self->send(self, tick_atom::value);
+  return {
+    [=](tick_atom) {
+      draw();
+      self->delayed_send(self, settings.interval, tick_atom::value);
+    },
+    [=](stop_atom) {
+      draw();
+      self->quit();
+    },
+  };
+}
+
+} // namespace kstream

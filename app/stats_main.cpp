@@ -1,0 +1,384 @@
+// kstream-stats: the seed's answer table, computed locally and live. For each stay category,
+// the number of records and of distinct hotel_ids in `expedia_ext` (committed data only).
+//
+//   consumer (detached; own group, read_committed, commits nothing: every start re-reads
+//             the topic from the beginning, so the in-memory table is exact)
+//     -> aggregator (one actor for every partition; acks each batch at once)
+//          -> stats_board (the latest table) <- HTTP (/, /stats, /metrics), terminal view,
+//                                                 changelog publisher (compacted topic)
+//
+// With --job.drain it prints the final table and exits 0 once every partition is at its end.
+
+#include "actors/aggregator.hpp"
+#include "actors/consumer.hpp"
+#include "actors/http_server.hpp"
+#include "actors/stats_publisher.hpp"
+#include "actors/terminal_view.hpp"
+#include "app/config.hpp"
+#include "app/kafka_clients.hpp"
+#include "app/kafka_record_source.hpp"
+#include "app/metrics.hpp"
+#include "app/stats_config.hpp"
+#include "app/stats_page.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+extern "C" void request_stop(int) {
+  stop_requested.store(true);
+}
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+constexpr int startup_timeout_ms = 15000;
+
+int usage_error(const std::string& message) {
+  std::cerr << "kstream-stats: " << message << "\nRun kstream-stats --help for the options.\n";
+  return exit_usage;
+}
+
+std::string iso_time(std::chrono::system_clock::time_point at) {
+  if (at.time_since_epoch().count() == 0)
+    return "";
+  auto seconds = std::chrono::system_clock::to_time_t(at);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+/// What the view knows about its progress, beside the table.
+struct view_status {
+  const kstream::stats_settings* settings = nullptr;
+  const kstream::metrics_registry* metrics = nullptr;
+  int partitions = 0;
+  std::atomic<bool> done{false};
+
+  /// Every partition assigned and at its high watermark.
+  bool caught_up(kstream::metrics_registry& registry) const {
+    if (!registry.consuming.load() || partitions == 0)
+      return false;
+    for (int p = 0; p < partitions; ++p) {
+      auto& m = registry.partition(p);
+      if (!m.assigned.load() || m.lag.load() != 0)
+        return false;
+    }
+    return true;
+  }
+};
+
+std::string stats_json(const kstream::stats_view& view, view_status& status, kstream::metrics_registry& metrics) {
+  auto out = kstream::domain::to_json(view.table);
+  boost::json::object st;
+  st["input_topic"] = status.settings->input_topic;
+  st["group_id"] = status.settings->group_id;
+  st["stats_topic"] = status.settings->stats_topic;
+  st["records_read"] = view.records_read;
+  st["duplicates_skipped"] = view.duplicates_skipped;
+  st["sequence"] = view.sequence;
+  st["lag"] = metrics.sum().lag;
+  st["partitions"] = status.partitions;
+  st["caught_up"] = status.done.load() || status.caught_up(metrics);
+  st["done"] = status.done.load();
+  st["updated_at"] = iso_time(view.updated_at);
+  boost::json::object offsets;
+  for (const auto& [partition, next] : view.next_offsets)
+    offsets[std::to_string(partition)] = next;
+  st["next_offsets"] = std::move(offsets);
+  out["status"] = std::move(st);
+  return boost::json::serialize(out) + "\n";
+}
+
+std::string stats_prometheus(const kstream::stats_view& view) {
+  std::ostringstream out;
+  out << "# HELP kstream_stats_records Records per stay category in the input topic\n"
+         "# TYPE kstream_stats_records gauge\n";
+  for (const auto& row : view.table.rows)
+    out << "kstream_stats_records{stay_category=\"" << kstream::domain::to_string(row.category) << "\"} " << row.records
+        << '\n';
+  out << "# HELP kstream_stats_distinct_hotels Distinct hotel_ids per stay category\n"
+         "# TYPE kstream_stats_distinct_hotels gauge\n";
+  for (const auto& row : view.table.rows)
+    out << "kstream_stats_distinct_hotels{stay_category=\"" << kstream::domain::to_string(row.category) << "\"} "
+        << row.distinct_hotels << '\n';
+  out << "# HELP kstream_stats_unknown_records Records with a missing or unknown stay_category\n"
+         "# TYPE kstream_stats_unknown_records gauge\n"
+      << "kstream_stats_unknown_records " << view.table.unknown_records << '\n';
+  return out.str();
+}
+
+int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool live_view) {
+  using namespace kstream;
+  metrics_registry metrics;
+  stats_board board;
+  view_status status;
+  status.settings = &settings;
+  status.metrics = &metrics;
+
+  // --- Kafka clients, checked before any actor runs ----------------------------------------
+  job_settings client_settings;
+  client_settings.bootstrap_servers = settings.bootstrap_servers;
+  client_settings.group_id = settings.group_id;
+  client_settings.extra_properties = {{"client.id", "kstream-stats-consumer"}};
+  for (const auto& property : settings.extra_properties)
+    client_settings.extra_properties.push_back(property);
+  auto source = std::make_shared<kafka_record_source>(settings.input_topic);
+  auto consumer_client = make_job_consumer(client_settings, source.get());
+  if (!consumer_client) {
+    spdlog::critical("{}", describe_error(consumer_client.error()));
+    return exit_usage;
+  }
+  auto partitions = partition_count(**consumer_client, settings.input_topic, startup_timeout_ms);
+  if (!partitions) {
+    spdlog::critical("{} (bootstrap servers: {})", describe_error(partitions.error()), settings.bootstrap_servers);
+    return exit_failure;
+  }
+  status.partitions = *partitions;
+
+  std::shared_ptr<stats_publisher_resources> publisher_resources;
+  if (!settings.stats_topic.empty()) {
+    publisher_resources = std::make_shared<stats_publisher_resources>();
+    publisher_resources->topic = settings.stats_topic;
+    property_list defaults = {
+      {"bootstrap.servers", settings.bootstrap_servers},
+      {"client.id", "kstream-stats-publisher"},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"linger.ms", "20"},
+      // The key decides the partition the way Java clients do, so that any producer of the
+      // same key (another instance, a Kafka Streams app) lands on the same partition.
+      {"partitioner", "murmur2_random"},
+    };
+    auto conf = make_rdkafka_conf(defaults, settings.extra_properties);
+    if (!conf) {
+      spdlog::critical("{}", describe_error(conf.error()));
+      return exit_usage;
+    }
+    std::string err;
+    (*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(publisher_resources.get()), err);
+    publisher_resources->producer.reset(RdKafka::Producer::create(conf->get(), err));
+    if (!publisher_resources->producer) {
+      spdlog::critical("cannot create the changelog producer: {}", err);
+      return exit_usage;
+    }
+    auto stats_partitions = partition_count(*publisher_resources->producer, settings.stats_topic, startup_timeout_ms);
+    if (!stats_partitions) {
+      spdlog::critical("{} (kafka.stats-topic; \"\" turns the changelog off)", describe_error(stats_partitions.error()));
+      return exit_failure;
+    }
+  }
+  if (auto err = source->start(std::move(*consumer_client))) {
+    spdlog::critical("{}", describe_error(err));
+    return exit_failure;
+  }
+
+  // --- actors ---------------------------------------------------------------------------------
+  auto counter = sys.spawn(aggregator, &board);
+  consumer_hooks hooks;
+  hooks.spawn_stage = [counter](std::int32_t) -> batch_stage_actor { return counter; };
+  consumer_settings flow;
+  flow.batch_size = settings.batch_size;
+  flow.max_in_flight = static_cast<std::int64_t>(settings.max_in_flight);
+  flow.commit_acked_offsets = false; // the view re-reads from the start: nothing to commit
+  flow.drain = settings.drain;
+  auto consumer_handle = sys.spawn<caf::detached>(consumer, source, std::move(hooks), flow, &metrics, &stop_requested);
+
+  caf::actor publisher;
+  if (publisher_resources)
+    publisher = sys.spawn<caf::detached>(stats_publisher, &board, publisher_resources,
+                                         stats_publisher_settings{std::chrono::milliseconds(settings.publish_interval_ms)});
+
+  auto status_line = [&settings, &metrics, &status, &board]() {
+    auto view = board.latest();
+    std::string state = status.done.load() ? "final" : status.caught_up(metrics) ? "live, caught up" : "live, reading";
+    return "kstream-stats  " + settings.input_topic + " (group " + settings.group_id + ")  " + state + "  |  "
+           + std::to_string(view->records_read) + " records read, lag " + std::to_string(metrics.sum().lag)
+           + "  |  Ctrl-C to stop";
+  };
+  caf::actor view;
+  if (live_view)
+    view = sys.spawn(terminal_view, &board,
+                     terminal_view_settings{std::chrono::milliseconds(settings.refresh_ms), status_line, stdout});
+
+  caf::actor http;
+  if (settings.http_port != 0) {
+    http_router router = [&board, &status, &metrics](const http_request& request) -> http_response {
+      if (request.path == "/" || request.path == "/index.html")
+        return {200, "text/html; charset=utf-8", stats_page_html};
+      if (request.path == "/stats")
+        return {200, "application/json", stats_json(*board.latest(), status, metrics)};
+      if (request.path == "/healthz")
+        return {200, "text/plain; charset=utf-8", "ok\n"};
+      if (request.path == "/readyz") {
+        bool ready = status.done.load() || (metrics.consuming.load() && metrics.sum().assigned > 0);
+        return {ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not assigned yet\n"};
+      }
+      if (request.path == "/metrics")
+        return {200, "text/plain; version=0.0.4; charset=utf-8",
+                metrics.prometheus_text() + stats_prometheus(*board.latest())};
+      return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
+    };
+    auto& mm = sys.middleman();
+    auto doorman = mm.backend().new_tcp_doorman(settings.http_port, settings.http_bind_address.c_str(), true);
+    if (!doorman) {
+      spdlog::critical("cannot listen on {}:{} for HTTP ({}); set http.port to a free port or 0",
+                       settings.http_bind_address, settings.http_port, describe_error(doorman.error()));
+      for (const auto& handle : {caf::actor_cast<caf::actor>(consumer_handle), publisher, view,
+                                 caf::actor_cast<caf::actor>(counter)})
+        if (handle)
+          caf::anon_send_exit(handle, caf::exit_reason::kill);
+      return exit_failure;
+    }
+    http = mm.spawn_broker([router, ptr = std::move(*doorman)](caf::io::broker* self) mutable {
+      self->add_doorman(std::move(ptr));
+      return http_server(self, router);
+    });
+    spdlog::info("HTTP on http://{}:{}/ (page), /stats, /healthz, /readyz, /metrics", settings.http_bind_address,
+                 settings.http_port);
+  }
+
+  caf::anon_send(consumer_handle, poll_atom::value);
+
+  // --- wait for the consumer (drained, or stopped by a signal) ----------------------------------
+  caf::scoped_actor waiter{sys};
+  waiter->monitor(consumer_handle);
+  bool failed = false;
+  bool consumer_running = true;
+  auto last_progress = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> stop_deadline;
+  while (consumer_running) {
+    waiter->receive(
+      [&](caf::down_msg& down) {
+        consumer_running = false;
+        if (down.reason && down.reason != caf::exit_reason::user_shutdown) {
+          spdlog::critical("consumer failed: {}", describe_error(down.reason));
+          failed = true;
+        }
+      },
+      caf::after(std::chrono::milliseconds(200)) >> [&] {
+        auto now = std::chrono::steady_clock::now();
+        if (!live_view && now - last_progress >= std::chrono::seconds(5)) {
+          last_progress = now;
+          auto latest = board.latest();
+          spdlog::info("stats: {} records read, {} counted, lag {}", latest->records_read,
+                       latest->table.total_records() + latest->table.unknown_records, metrics.sum().lag);
+        }
+        if (!stop_requested.load())
+          return;
+        if (!stop_deadline)
+          stop_deadline = now + std::chrono::milliseconds(settings.shutdown_timeout_ms);
+        if (now > *stop_deadline) {
+          spdlog::critical("graceful stop did not finish within {} ms; exiting", settings.shutdown_timeout_ms);
+          std::_Exit(exit_failure);
+        }
+      });
+  }
+  status.done = !failed;
+
+  // --- the final table: changelog flushed, last redraw, then stdout -----------------------------
+  auto stop_and_wait = [&](const caf::actor& handle) {
+    if (!handle)
+      return;
+    waiter->monitor(handle);
+    waiter->send(handle, stop_atom::value);
+    waiter->receive([](caf::down_msg&) {},
+                    caf::after(std::chrono::milliseconds(settings.shutdown_timeout_ms)) >> [&] {
+                      spdlog::warn("{} did not stop in time", to_string(handle));
+                      caf::anon_send_exit(handle, caf::exit_reason::kill);
+                    });
+  };
+  stop_and_wait(publisher);
+  stop_and_wait(view);
+  caf::anon_send(counter, stop_atom::value);
+  if (http)
+    caf::anon_send_exit(http, caf::exit_reason::user_shutdown);
+  auto final_view = board.latest();
+  if (!live_view) {
+    std::cout << domain::render_text(final_view->table) << std::flush;
+  }
+  spdlog::info("done: {} records read from {}, {} counted in the table, {} unknown, {} duplicates skipped",
+               final_view->records_read, settings.input_topic, final_view->table.total_records(),
+               final_view->table.unknown_records, final_view->duplicates_skipped);
+  if (publisher_resources && publisher_resources->failed.load() > 0)
+    failed = true;
+  return failed ? exit_failure : exit_ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  kstream::stats_config cfg;
+  cfg.load<caf::io::middleman>();
+  static constexpr std::string_view config_flag = "--config-file=";
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg{argv[i]};
+    if (arg.substr(0, config_flag.size()) == config_flag && !std::ifstream{std::string{arg.substr(config_flag.size())}})
+      return usage_error("cannot read config file " + std::string{arg.substr(config_flag.size())});
+  }
+  std::vector<std::string> args{argv + 1, argv + argc};
+  for (auto& arg : args)
+    if (arg == "--help" || arg == "-h" || arg == "-?")
+      arg = "--long-help";
+  for (auto it = args.begin(); it != args.end();) {
+    if (*it == "--job.drain=true") {
+      *it++ = "--job.drain";
+    } else if (*it == "--job.drain=false") {
+      it = args.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // Without --config-file, CAF would read ./caf-application.ini: the job's file, whose
+  // options are not this program's. Read kstream-stats.ini instead when it is there.
+  bool has_config_file = std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+    return arg.rfind("--config-file=", 0) == 0;
+  });
+  if (!has_config_file)
+    args.insert(args.begin(), std::string{"--config-file="} + (std::ifstream{"kstream-stats.ini"} ? "kstream-stats.ini" : "/dev/null"));
+  if (auto err = cfg.parse(std::move(args)))
+    return usage_error("bad configuration: " + caf::to_string(err));
+  if (cfg.cli_helptext_printed)
+    return exit_ok;
+  if (!cfg.remainder.empty())
+    return usage_error("unexpected argument " + cfg.remainder.front());
+  auto settings = cfg.validate();
+  if (!settings)
+    return usage_error(kstream::describe_error(settings.error()));
+  bool live_view = settings->terminal == kstream::terminal_mode::live
+                   || (settings->terminal == kstream::terminal_mode::automatic && isatty(STDOUT_FILENO) == 1);
+  // stdout is the table's; logs go to stderr. Under the live view, only warnings and errors
+  // (unless log.level says otherwise), so that log lines do not fight the redraw.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("kstream-stats"));
+  spdlog::set_level(spdlog::level::from_str(live_view && !settings->log_level_given ? "warn" : settings->log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::info("kstream-stats: {} (group {}, read_committed) -> table{}, bootstrap {}", settings->input_topic,
+               settings->group_id, settings->stats_topic.empty() ? "" : ", changelog " + settings->stats_topic,
+               settings->bootstrap_servers);
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  int code = exit_ok;
+  {
+    caf::actor_system sys{cfg};
+    code = run(sys, *settings, live_view);
+  }
+  return code;
+}
