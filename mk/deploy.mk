@@ -27,7 +27,7 @@ DEPLOY_KSQL_FILES := $(sort $(wildcard ksql/*.sql))
 
 .PHONY: deploy-check-conf deploy-infra deploy-credentials deploy-data deploy-cfk deploy-platform \
         deploy-connector deploy-image deploy-app deploy-ksql deploy-status deploy-port-forward \
-        deploy-destroy deploy-validate deploy-schemas deploy-ksql-sync
+        deploy-destroy deploy-validate deploy-schemas deploy-ksql-sync deploy-tf-schema
 
 deploy-check-conf:
 	@test -f $(DEPLOY_CONF) || { echo "$(DEPLOY_CONF) missing: cp deploy.conf.template $(DEPLOY_CONF) and edit it" >&2; exit 1; }
@@ -128,3 +128,6 @@ deploy-ksql-sync: ## copy ksql/*.sql into the chart (charts/kstream-app/files/ks
 	mkdir -p charts/kstream-app/files/ksql
 	find charts/kstream-app/files/ksql -name '*.sql' -delete
 	$(if $(DEPLOY_KSQL_FILES),cp $(DEPLOY_KSQL_FILES) charts/kstream-app/files/ksql/,@echo "ksql/ has no .sql file yet")
+
+deploy-tf-schema: ## re-record the azurerm schema for offline tofu validate (builds the provider, ~12 min)
+	AZURERM_PROVIDER_DIR="$(AZURERM_PROVIDER_DIR)" bash scripts/deploy/record-azurerm-schema.sh

@@ -14,3 +14,8 @@ KSTREAM_TOOLS_BIN="${KSTREAM_TOOLS_BIN:-$HOME/.cache/kstream-app/deploy-tools/bi
 K8S_OPENAPI_MODULE=k8s.io/kubernetes@v${KUBERNETES_SCHEMA_VERSION}
 KEDA_MODULE=github.com/kedacore/keda/v2@v2.21.0
 PROMETHEUS_OPERATOR_MODULE=github.com/prometheus-operator/prometheus-operator@v0.85.0
+# The azurerm provider whose schema tests/deploy/terraform/azurerm-schema.json records
+# (`make deploy-tf-schema`, ~12 min of build on 2 cores). The Go module proxy serves no
+# tagged azurerm release (its v4/v5 tags lack a /vN module path) and, here, only this
+# main-branch pseudo-version (5.2.0 + development, 2026-08-24).
+AZURERM_SCHEMA_MODULE=github.com/hashicorp/terraform-provider-azurerm@v1.44.1-0.20260824201233-fae580791926

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Checks on `helm template` output of charts/kstream-app (called by chart.sh).
+
+usage: check_chart.py DEFAULT.yaml ALL_FEATURES.yaml app/caf-application.ini
+"""
+import json
+import math
+import os
+import re
+import sys
+
+import yaml
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def load(path):
+    return [d for d in yaml.safe_load_all(open(path)) if d]
+
+
+def by_kind(docs, kind):
+    return [d for d in docs if d["kind"] == kind]
+
+
+def parse_ini(text):
+    """CAF INI: [section], key=value, ';' comments. Returns {section: {key: raw value}}."""
+    sections, current = {}, None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(";"):
+            continue
+        m = re.fullmatch(r"\[([a-z0-9-]+)\]", line)
+        if m:
+            current = sections.setdefault(m.group(1), {})
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or current is None:
+            raise ValueError(f"not an INI line: {line!r}")
+        current[key.strip()] = value.strip()
+    return sections
+
+
+def value_kind(raw):
+    if raw.startswith('"') and raw.endswith('"'):
+        return "string"
+    if raw.startswith("[") and raw.endswith("]"):
+        return "list"
+    if raw in ("true", "false"):
+        return "bool"
+    if re.fullmatch(r"-?[0-9]+", raw):
+        return "int"
+    return "other:" + raw
+
+
+def ini_of(docs, name_suffix=""):
+    cms = [d for d in by_kind(docs, "ConfigMap") if "caf-application.ini" in d.get("data", {})]
+    check(len(cms) == 1, "exactly one ConfigMap with caf-application.ini")
+    return parse_ini(cms[0]["data"]["caf-application.ini"]), cms[0]
+
+
+def container(docs):
+    dep = by_kind(docs, "Deployment")
+    check(len(dep) == 1, "one Deployment")
+    return dep[0], dep[0]["spec"]["template"]["spec"]["containers"][0]
+
+
+def common_checks(docs, label, shutdown_ms):
+    ini, cm = ini_of(docs)
+    dep, c = container(docs)
+    pod = dep["spec"]["template"]["spec"]
+    check(c["args"] == ["--config-file=/etc/kstream-app/caf-application.ini"], f"{label}: --config-file argument")
+    mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+    check("/etc/kstream-app" in mounts and mounts["/etc/kstream-app"].get("readOnly"), f"{label}: config mounted read-only")
+    vols = {v["name"]: v for v in pod["volumes"]}
+    check(vols[mounts["/etc/kstream-app"]["name"]]["configMap"]["name"] == cm["metadata"]["name"], f"{label}: config volume is the ConfigMap")
+    port = int(ini["http"]["port"])
+    check(c["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}], f"{label}: container port {port}")
+    check(c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, f"{label}: liveness /healthz")
+    check(c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}, f"{label}: readiness /readyz")
+    check(c["startupProbe"]["httpGet"]["path"] == "/healthz", f"{label}: startup /healthz")
+    sc = c["securityContext"]
+    check(sc.get("allowPrivilegeEscalation") is False, f"{label}: no privilege escalation")
+    check(sc.get("readOnlyRootFilesystem") is True, f"{label}: read-only root filesystem")
+    check(sc.get("capabilities", {}).get("drop") == ["ALL"], f"{label}: capabilities dropped")
+    check(pod["securityContext"].get("runAsNonRoot") is True and pod["securityContext"].get("runAsUser", 0) > 0,
+          f"{label}: non-root")
+    grace = pod["terminationGracePeriodSeconds"]
+    check(grace >= math.ceil(shutdown_ms / 1000), f"{label}: grace {grace}s covers shutdown-timeout-ms {shutdown_ms}")
+    check(int(ini["job"]["shutdown-timeout-ms"]) == shutdown_ms, f"{label}: shutdown-timeout-ms rendered")
+    ann = dep["spec"]["template"]["metadata"]["annotations"]
+    check(ann.get("prometheus.io/scrape") == "true" and ann.get("prometheus.io/port") == str(port)
+          and ann.get("prometheus.io/path") == "/metrics", f"{label}: Prometheus scrape annotations")
+    check(re.fullmatch(r"[0-9a-f]{64}", ann.get("checksum/config", "")) is not None, f"{label}: config checksum annotation")
+    check(c["resources"].get("requests") and c["resources"].get("limits"), f"{label}: resources")
+    check(pod["automountServiceAccountToken"] is False, f"{label}: no API token mounted")
+    pdb = by_kind(docs, "PodDisruptionBudget")
+    check(len(pdb) == 1 and pdb[0]["spec"]["selector"]["matchLabels"].items() <= dep["spec"]["template"]["metadata"]["labels"].items(),
+          f"{label}: PodDisruptionBudget selects the pods")
+    svc = by_kind(docs, "Service")
+    check(len(svc) == 1 and svc[0]["spec"]["ports"][0]["name"] == "http", f"{label}: Service names the http port")
+    # No secret material in any ConfigMap.
+    for d in by_kind(docs, "ConfigMap"):
+        text = json.dumps(d.get("data", {})).lower()
+        check("sasl.password=" not in text and "sasl.username=" not in text, f"{label}: no credentials in ConfigMap {d['metadata']['name']}")
+    return ini, dep, c
+
+
+def main():
+    default_docs, all_docs = load(sys.argv[1]), load(sys.argv[2])
+    app_ini = parse_ini(open(sys.argv[3]).read())
+
+    # --- default values ------------------------------------------------------------
+    kinds = sorted(d["kind"] for d in default_docs)
+    check(kinds == ["ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"],
+          f"default kinds: {kinds}")
+    ini, dep, c = common_checks(default_docs, "default", 30000)
+    # The chart's config has the app's sections and keys, each of the app's type, with the
+    # app's default value except the broker address (CFK's in-cluster listener).
+    check(ini.keys() == app_ini.keys(), f"sections {sorted(ini)} == app's {sorted(app_ini)}")
+    for section, entries in app_ini.items():
+        got = ini.get(section, {})
+        check(got.keys() == entries.keys(), f"[{section}] keys {sorted(got)} == app's {sorted(entries)}")
+        for key, raw in entries.items():
+            if key not in got:
+                continue
+            check(value_kind(got[key]) == value_kind(raw), f"[{section}] {key}: {got[key]} is a {value_kind(raw)} like the app's {raw}")
+            if (section, key) == ("kafka", "bootstrap-servers"):
+                check(got[key] == '"kafka.confluent.svc.cluster.local:9071"', "default broker is CFK's kafka service in namespace confluent")
+            else:
+                check(got[key] == raw, f"[{section}] {key}: chart default {got[key]} == app default {raw}")
+    check(dep["spec"]["replicas"] == 1, "default: one replica")
+    check("env" not in c, "default: no env (no credentials Secret)")
+    check(c["image"] == "kstream-app:0.1.0", f"default image: {c['image']}")
+
+    # --- every optional feature ------------------------------------------------------
+    kinds = sorted(d["kind"] for d in all_docs)
+    check(kinds == sorted(["ConfigMap", "ConfigMap", "Deployment", "Job", "PodDisruptionBudget", "ScaledObject",
+                           "Service", "ServiceAccount", "ServiceMonitor"]), f"all-features kinds: {kinds}")
+    ini, dep, c = common_checks(all_docs, "all-features", 45000)
+    check(dep["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 60, "explicit grace period kept")
+    check("replicas" not in dep["spec"], "with KEDA the Deployment leaves replicas to the ScaledObject")
+    check(ini["kafka"]["properties"] == '["security.protocol=SASL_PLAINTEXT", "sasl.mechanisms=PLAIN"]',
+          f"list rendering: {ini['kafka']['properties']}")
+    env = {e["name"]: e for e in c["env"]}
+    for prop, key in (("SASL_USERNAME", "username"), ("SASL_PASSWORD", "password")):
+        e = env.get("KSTREAM_RDKAFKA_" + prop)
+        check(e is not None and e["valueFrom"]["secretKeyRef"] == {"name": "kstream-app-kafka", "key": key},
+              f"KSTREAM_RDKAFKA_{prop} from Secret kstream-app-kafka key {key}")
+    check(env.get("TZ", {}).get("value") == "UTC", "extraEnv passed through")
+    so = by_kind(all_docs, "ScaledObject")[0]["spec"]
+    trig = so["triggers"][0]
+    check(so["maxReplicaCount"] == 3 and so["scaleTargetRef"]["name"] == dep["metadata"]["name"], "ScaledObject targets the Deployment, max 3")
+    check(trig["type"] == "kafka" and trig["metadata"]["topic"] == "expedia" and trig["metadata"]["consumerGroup"] == "kstream-app"
+          and trig["metadata"]["allowIdleConsumers"] == "false", "KEDA kafka trigger on the job's group and topic")
+    check(trig.get("authenticationRef", {}).get("name") == "kstream-app-kafka-auth", "KEDA authenticationRef")
+    sm = by_kind(all_docs, "ServiceMonitor")[0]
+    check(sm["spec"]["endpoints"][0]["port"] == "http" and sm["spec"]["endpoints"][0]["path"] == "/metrics", "ServiceMonitor scrapes /metrics")
+    check(sm["metadata"]["labels"].get("release") == "prometheus", "ServiceMonitor extra labels")
+    job = by_kind(all_docs, "Job")[0]
+    check(job["metadata"]["annotations"]["helm.sh/hook"] == "post-install", "ksql Job is a post-install hook")
+    jc = job["spec"]["template"]["spec"]["containers"][0]
+    check(jc["args"][-1] == "http://ksqldb.confluent.svc.cluster.local:8088/ksql", f"ksql Job posts to ksqlDB: {jc['args'][-1]}")
+    check(jc["securityContext"].get("readOnlyRootFilesystem") is True, "ksql Job: read-only root filesystem")
+    req_cm = [d for d in by_kind(all_docs, "ConfigMap") if "request.json" in d.get("data", {})][0]
+    body = json.loads(req_cm["data"]["request.json"])
+    chart_sql = os.path.join(os.path.dirname(sys.argv[3]), "..", "charts", "kstream-app", "files", "ksql", "stay_counts.sql")
+    if os.path.exists(chart_sql):
+        check(body["ksql"] == open(chart_sql).read(), "ksql request holds files/ksql/stay_counts.sql verbatim")
+    else:
+        check(body["ksql"] == "SHOW STREAMS;", "ksql request holds the inline statements")
+    check(body["streamsProperties"] == {"ksql.streams.auto.offset.reset": "earliest"}, "ksql streamsProperties")
+
+    if failures:
+        for f in failures:
+            print("FAIL:", f, file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Dockerfile and .dockerignore, without a Docker engine: the structure the image must
+# have (Debian 12 build with the local build's package step, slim runtime, non-root,
+# exec-form entrypoint so SIGTERM reaches the job, port, default config), the runtime
+# packages against Debian 12 (they exist, they are the runtime halves of the build's -dev
+# packages, and they cover every library the built binary needs), and the build context
+# (.dockerignore keeps everything CMake needs: configured from a copy of that context).
+source "$(dirname "$0")/lib.sh"
+need python3 git
+if command -v dockerfile-lint >/dev/null 2>&1; then
+  dockerfile-lint Dockerfile || fail "BuildKit's Dockerfile checks"
+  ok "BuildKit Dockerfile parser and lint rules (docker build --check equivalent): no warning"
+fi
+python3 "$repo/tests/deploy/check_dockerfile.py" "$work"
+checks=$((checks + 1))
+
+# The build context as Docker would send it, configured by CMake as the build stage does.
+if command -v cmake >/dev/null 2>&1 && pkg-config --exists rdkafka++ 2>/dev/null; then
+  if cmake -S "$work/context" -B "$work/context-build" -DCMAKE_BUILD_TYPE=Release >"$work/cmake.out" 2>&1; then
+    ok "cmake configures the build context that .dockerignore leaves"
+  else
+    tail -n 30 "$work/cmake.out"
+    fail "cmake cannot configure the Docker build context: .dockerignore drops something the build needs"
+  fi
+else
+  echo "note: C++ build dependencies missing, the context is not configured (make setup installs them)"
+fi
+done_checks

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# terraform/: `tofu fmt -check`, then `tofu validate` and variable validation offline.
+# The azurerm provider is replaced by azurerm-schema-provider (tests/deploy/tools), which
+# serves the schema recorded from a real build of the provider
+# (tests/deploy/terraform/azurerm-schema.json), so OpenTofu checks every argument, block,
+# type and deprecation against it. Not checked here: the provider's own value checks
+# (name patterns, ranges) and anything that needs Azure (plan/apply).
+source "$(dirname "$0")/lib.sh"
+need tofu python3
+provider_dir="$KSTREAM_TOOLS_BIN/tf-dev-overrides"
+[ -x "$provider_dir/terraform-provider-azurerm" ] || fail "azurerm-schema-provider not built: run make setup"
+export AZURERM_SCHEMA_JSON="$repo/tests/deploy/terraform/azurerm-schema.json"
+cat >"$work/cli.tfrc" <<EOF2
+provider_installation {
+  dev_overrides {
+    "hashicorp/azurerm" = "$provider_dir"
+  }
+  direct {}
+}
+EOF2
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+
+tofu fmt -check -diff -recursive terraform >"$work/fmt.out" 2>&1 || { cat "$work/fmt.out"; fail "tofu fmt -check terraform/"; }
+ok "tofu fmt -check ($(tofu version | head -n 1))"
+
+# A copy of terraform/ with a local backend instead of the remote one (which needs Azure).
+copy() {
+  rm -rf "$work/tf" && mkdir "$work/tf" && cp terraform/*.tf "$work/tf/"
+  printf 'terraform {\n  backend "local" {}\n}\n' >"$work/tf/backend_override.tf"
+}
+
+# validate DIR: tofu validate -json; print the diagnostics; fail on errors or warnings
+# other than the one about the development override itself.
+validate() {
+  (cd "$1" && tofu validate -json -no-color) >"$work/validate.json" 2>"$work/validate.err" || true
+  python3 - "$work/validate.json" <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1]))
+bad = [d for d in out.get("diagnostics", [])
+       if not (d["severity"] == "warning" and "override" in d["summary"].lower())]
+for d in bad:
+    where = d.get("range", {})
+    print(f'{d["severity"]}: {d["summary"]}: {d.get("detail", "")} ({where.get("filename", "")}:{where.get("start", {}).get("line", "")})')
+sys.exit(0 if out.get("valid") and not bad else 1)
+PY
+}
+
+copy
+validate "$work/tf" || { cat "$work/validate.err"; fail "tofu validate terraform/"; }
+ok "tofu validate: valid against the recorded azurerm schema, no warnings ($(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["recorded_from"].split(" ")[0])' "$AZURERM_SCHEMA_JSON"))"
+
+# The stand-in must really check the schema: a misspelt argument, a wrong type and a
+# missing required argument are errors.
+copy; sed -i 's/is_hns_enabled /is_hns_enable /' "$work/tf/main.tf"
+expect_fail "validate refuses an unknown argument" validate "$work/tf"
+copy; sed -i 's/min_tls_version                 = "TLS1_2"/min_tls_version                 = ["TLS1_2"]/' "$work/tf/main.tf"
+expect_fail "validate refuses a wrong type" validate "$work/tf"
+copy; sed -i '/account_tier /d' "$work/tf/main.tf"
+expect_fail "validate refuses a missing required argument" validate "$work/tf"
+copy; sed -i 's/    type = "SystemAssigned"/    type = "SystemAssigned"\n    identity_ids = 3/' "$work/tf/main.tf"
+expect_fail "validate refuses a wrong type inside a nested block" validate "$work/tf"
+
+# Variable validations: `tofu plan` evaluates them before it needs the provider (which
+# the stand-in refuses to configure), so a bad value fails with our message and good
+# values get as far as the provider.
+# (No `tofu init`: with a development override it is not needed, and it would ask the
+# registry for the provider.)
+copy
+plan() { (cd "$work/tf" && tofu plan -input=false -no-color -refresh=false "$@") >"$work/plan.out" 2>&1; }
+good=(-var prefix=kstreamdemo -var storage_account_name=stkstreamdemo0001)
+plan "${good[@]}" && fail "plan cannot succeed without Azure"
+grep -q "azurerm-schema-provider: ConfigureProvider" "$work/plan.out" || { cat "$work/plan.out"; fail "plan with good values stopped before the provider"; }
+grep -q "Invalid value for variable" "$work/plan.out" && { cat "$work/plan.out"; fail "good values refused"; }
+ok "plan: good values pass every variable validation (then stop at the provider, as they must)"
+for bad in "prefix=Bad_Prefix" "storage_account_name=Not-Valid" "location=West Europe" "node_count=2" \
+           "node_max_count=1" "storage_replication_type=XRS" "kubernetes_version=latest" "subscription_id=nope"; do
+  plan "${good[@]}" -var "$bad" && fail "plan with $bad succeeded"
+  grep -q "Invalid value for variable" "$work/plan.out" || { cat "$work/plan.out"; fail "$bad not refused by a variable validation"; }
+  ok "variable validation refuses $bad"
+done
+
+python3 - terraform <<'PY' || fail "variables.tf: every variable needs a description and a type"
+import re, sys, glob
+text = open(sys.argv[1] + "/variables.tf").read()
+blocks = re.split(r'(?m)^variable\s+"', text)[1:]
+bad = [b.split('"')[0] for b in blocks if "description =" not in b or not re.search(r"\n\s*type\s*=", b)]
+sys.exit(1 if bad or not blocks else 0)
+PY
+ok "every variable has a description and a type"
+grep -nE '(client_secret|access_key|password|sas_token)\s*=\s*"[^"]+"' terraform/*.tf && fail "a secret literal in terraform/"
+ok "no secret literal in terraform/"
+done_checks
