@@ -339,7 +339,9 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h" || arg == "-?")
       arg = "--long-help";
   for (auto it = args.begin(); it != args.end();) {
-    if (*it == "--job.drain=true") {
+    if (it->size() > 2 && it->rfind("--", 0) == 0 && it->back() == '=') {
+      *it++ += "\"\""; // --kafka.stats-topic= (an empty value): CAF wants it quoted
+    } else if (*it == "--job.drain=true") {
       *it++ = "--job.drain";
     } else if (*it == "--job.drain=false") {
       it = args.erase(it);

@@ -63,7 +63,16 @@ inline bool operator!=(const stay_row& a, const stay_row& b) noexcept {
 
 /// The table at one moment, cheap to copy: rows in all_stay_categories order.
 struct stay_snapshot {
-  std::array<stay_row, all_stay_categories.size()> rows{};
+  using row_array = std::array<stay_row, all_stay_categories.size()>;
+  /// Every category with zero counts, in all_stay_categories order.
+  static row_array empty_rows() noexcept {
+    row_array out{};
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i].category = all_stay_categories[i];
+    return out;
+  }
+
+  row_array rows = empty_rows();
   std::uint64_t unknown_records = 0; // not counted in any row (see above)
 
   std::uint64_t total_records() const noexcept; // rows only, unknown excluded
