@@ -3,6 +3,7 @@
 # optional feature on (ci/all-features-values.yaml), each validated by kubeconform -strict
 # against tests/deploy/schemas/; then what the rendering must say (config contract,
 # probes, security, grace period, secrets as env vars) and what it must refuse.
+# shellcheck source=tests/deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 need helm kubeconform python3
 chart=charts/kstream-app

@@ -3,6 +3,7 @@
 # kinds), a check that the validation is strict indeed (a misspelt field must be
 # refused), then what the platform must be (KRaft, on-demand plugin, secret-free
 # connector, the four topics) and that it agrees with the chart's defaults.
+# shellcheck source=tests/deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 need kubeconform python3 helm
 

@@ -2,15 +2,17 @@
 # deploy.conf.template is one file read by both make and bash; every name the steps use is
 # in it; the real deploy.conf and terraform/backend.conf are ignored by git, and no
 # secret or state file of the deploy area is tracked.
+# shellcheck source=tests/deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 need git make
 
-grep -vE '^(#.*|[A-Z][A-Z0-9_]*=[^ "'"'"']*|)$' deploy.conf.template && fail "deploy.conf.template: lines must be NAME=value (no quotes/spaces) or comments"
+line_re="^(#.*|[A-Z][A-Z0-9_]*=[^ \"']*|)\$"
+grep -vE "$line_re" deploy.conf.template && fail "deploy.conf.template: lines must be NAME=value (no quotes/spaces) or comments"
 ok "deploy.conf.template has only NAME=value lines"
 # shellcheck disable=SC1091
 (set -u; source deploy.conf.template; : "$DEPLOY_PREFIX" "$DEPLOY_LOCATION" "$DEPLOY_STORAGE_ACCOUNT") || fail "bash cannot source deploy.conf.template"
 ok "bash sources it"
-used="$(grep -ohE '\$\(DEPLOY_[A-Z_]+\)' mk/deploy.mk | tr -d '$()' | sort -u)"
+used="$(grep -ohE '[$][(]DEPLOY_[A-Z_]+[)]' mk/deploy.mk | sed -E 's/^..(.*).$/\1/' | sort -u)"
 defined="$( (grep -oE '^DEPLOY_[A-Z_]+' deploy.conf.template; grep -oE '^DEPLOY_[A-Z_]+ *[:?]?=' mk/deploy.mk | grep -oE '^DEPLOY_[A-Z_]+') | sort -u)"
 missing="$(comm -23 <(echo "$used") <(echo "$defined"))"
 [ -z "$missing" ] || fail "used by mk/deploy.mk but defined nowhere: $missing"

@@ -5,6 +5,7 @@
 # packages against Debian 12 (they exist, they are the runtime halves of the build's -dev
 # packages, and they cover every library the built binary needs), and the build context
 # (.dockerignore keeps everything CMake needs: configured from a copy of that context).
+# shellcheck source=tests/deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 need python3 git
 if command -v dockerfile-lint >/dev/null 2>&1; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The chart's copy of the ksqlDB statements (charts/kstream-app/files/ksql/, which Helm
 # can read) must equal ksql/*.sql (`make deploy-ksql-sync` copies them).
+# shellcheck source=tests/deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 copy=charts/kstream-app/files/ksql
 shopt -s nullglob

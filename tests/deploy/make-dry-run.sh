@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make -n` of every deploy step prints the commands it would run; check that each one
 # says what the README promises (and that none of them needs deploy.conf to be printed).
+# shellcheck source=tests/deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 need make
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# shellcheck on every shell script of the repository (all areas), plus .ci/run.
+# Runs shellcheck on every shell script of the repository (all areas), plus .ci/run.
+# shellcheck source=tests/deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 need shellcheck git
 mapfile -t scripts < <({ git ls-files '*.sh'; echo .ci/run; } | sort -u)

@@ -5,6 +5,7 @@
 # (tests/deploy/terraform/azurerm-schema.json), so OpenTofu checks every argument, block,
 # type and deprecation against it. Not checked here: the provider's own value checks
 # (name patterns, ranges) and anything that needs Azure (plan/apply).
+# shellcheck source=tests/deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 need tofu python3
 provider_dir="$KSTREAM_TOOLS_BIN/tf-dev-overrides"
