@@ -4,7 +4,7 @@
 # Kafka Connect source connector, submitted through the worker's REST API.
 #
 #   scripts/load-expedia.sh [--records N] [--seed S] [--topic T] [--bootstrap B] [--container C]
-#                           [--replace] [--timeout S]
+#                           [--replace] [--timeout S] [--set KEY=VALUE]...
 #
 #   --records N    data set size (default 2189130, the real one; tests use e.g. 20000)
 #   --seed S       generator seed (default 42)
@@ -13,6 +13,7 @@
 #   --container C  blob container (default data)
 #   --replace      if T already holds another data set, delete and recreate T first
 #   --timeout S    give up when the load makes no progress for S seconds (default 180)
+#   --set K=V      override a key of connect/expedia-azure-blob-source.json (e.g. batch.size)
 #
 # Waits until T holds exactly N records (progress on stderr) and prints the data set's manifest
 # path as the last line on stdout. Safe to run again: a topic that already holds this data set
@@ -30,6 +31,7 @@ bootstrap=127.0.0.1:9092
 container=data
 replace=0
 stall=180
+sets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --records) records="$2"; shift 2 ;;
@@ -39,7 +41,8 @@ while [ $# -gt 0 ]; do
     --container) container="$2"; shift 2 ;;
     --replace) replace=1; shift ;;
     --timeout) stall="$2"; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --set) sets+=(--set "$2"); shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "load-expedia: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -110,7 +113,7 @@ step_done
 # --- 4. the connector ---------------------------------------------------------------------------
 step "connector $connector"
 code="$(curl -s -o /dev/null -w '%{http_code}' "$connect_url/connectors/$connector")"
-deploy=(bash "$here/deploy-connector.sh" --connect "$connect_url" --name "$connector")
+deploy=(bash "$here/deploy-connector.sh" --connect "$connect_url" --name "$connector" "${sets[@]}")
 export AZURE_CONTAINER="$container" TOPIC="$topic"
 config="$repo/connect/expedia-azure-blob-source.json"
 # other connectors loading into this topic (other data sets)

@@ -65,6 +65,17 @@ def count(topic):
     return int(topic_records("count", "--topic", topic).stdout.split()[-1])
 
 
+def end_offsets(topic):
+    """Sum of the partitions' high watermarks: a cheap progress gauge (transaction markers included)."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": unique("watermarks-")})
+    try:
+        md = c.list_topics(topic, timeout=10).topics[topic]
+        return sum(c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in md.partitions)
+    finally:
+        c.close()
+
+
 def dump(topic):
     """[(partition, key, value bytes)] in partition order, as a read_committed consumer sees them."""
     p = subprocess.run(["/usr/bin/python3", str(REPO / "connect" / "topic_records.py"), "--bootstrap", BOOTSTRAP,
@@ -75,6 +86,7 @@ def dump(topic):
         if line:
             part, key, value = line.split(b"\t", 2)
             rows.append((int(part), key.decode(), value))
+    rows.sort(key=lambda r: r[0])  # stable: each partition's records stay in offset order
     return rows
 
 

@@ -170,8 +170,10 @@ int main(int argc, char** argv) {
 
   const fs::path tmp_dir = final_dir.string() + ".tmp-" + std::to_string(::getpid());
   try {
-    fs::remove_all(tmp_dir);
-    fs::create_directories(tmp_dir);
+    std::error_code ec;
+    fs::remove_all(tmp_dir, ec);
+    fs::create_directories(tmp_dir, ec);
+    if (ec) throw std::runtime_error("cannot create the output folder " + tmp_dir.string() + ": " + ec.message());
 
     log("planning " + std::to_string(o.records) + " records, seed " + std::to_string(o.seed));
     const Plan plan = make_plan(o.seed, o.records);
@@ -243,7 +245,6 @@ int main(int argc, char** argv) {
       if (!v) throw std::runtime_error("cannot write " + (tmp_dir / ".datagen-version").string());
     }
     if (fs::exists(final_dir)) fs::remove_all(final_dir);
-    fs::create_directories(final_dir.parent_path());
     fs::rename(tmp_dir, final_dir);
   } catch (const std::exception& e) {
     std::cerr << "kstream-datagen: error: " << e.what() << "\n";
