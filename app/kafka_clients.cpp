@@ -25,7 +25,7 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
 
 caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
 make_job_consumer(const job_settings& settings, RdKafka::RebalanceCb* rebalance_cb) {
-  const property_list defaults = {
+  property_list defaults = {
     {"bootstrap.servers", settings.bootstrap_servers},
     {"group.id", settings.group_id},
     {"client.id", "kstream-app-consumer"},
@@ -40,6 +40,8 @@ make_job_consumer(const job_settings& settings, RdKafka::RebalanceCb* rebalance_
     {"queued.max.messages.kbytes", "16384"},
     {"fetch.max.bytes", "16777216"},
   };
+  if (!settings.group_instance_id.empty())
+    defaults.emplace_back("group.instance.id", settings.group_instance_id);
   auto conf = make_rdkafka_conf(defaults, settings.extra_properties);
   if (!conf)
     return conf.error();

@@ -20,6 +20,8 @@ struct job_settings {
   std::string output_topic = "expedia_ext";
   std::string dlq_topic = "expedia_dlq";
   std::string transactional_id; // resolved: never empty under exactly_once
+  /// group.instance.id (static membership); empty: dynamic membership.
+  std::string group_instance_id;
   /// librdkafka properties from [kafka] properties and KSTREAM_RDKAFKA_* variables.
   std::vector<std::pair<std::string, std::string>> extra_properties;
   // [job]

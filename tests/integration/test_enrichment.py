@@ -1,0 +1,62 @@
+"""N records in, exactly N out, enriched, byte for byte, in order; bad values in the DLQ."""
+from collections import defaultdict
+
+import pytest
+
+from kafka_testlib import (create_topics, expected_output, job_args, produce_records, read_topic, run_job)
+
+MALFORMED = [b"not json", b"[1,2,3]", b"", b'{"unterminated": ', b'"a string"', b"\xff\xfe binary"]
+
+
+@pytest.mark.parametrize("guarantee", ["exactly_once", "at_least_once"])
+def test_every_record_enriched_once_in_order(guarantee, logs):
+    topics = create_topics(f"enrich_{guarantee}")
+    sent = produce_records(topics["in"], 30000, extra=MALFORMED)
+    code = run_job(job_args(topics, group=f"g-{topics['in']}", guarantee=guarantee), logs / "job.log")
+    assert code == 0, (logs / "job.log").read_text()
+
+    out = read_topic(topics["out"])
+    dlq = read_topic(topics["dlq"])
+    # nothing lost, nothing added: records in = records out + dead letters
+    assert len(out) == len(sent)
+    assert len(dlq) == len(MALFORMED)
+
+    by_partition = defaultdict(list)
+    for partition, _offset, key, value, _headers in out:
+        by_partition[partition].append((key, value.decode()))
+    expected = defaultdict(list)
+    for i, (partition, value, ci, co) in enumerate(sent):
+        expected[partition].append((None if i % 2 else str(i).encode(), expected_output(value, ci, co)))
+    for partition in expected:
+        # same partition as the input, same order, same key, every original byte kept
+        assert by_partition[partition] == expected[partition], f"partition {partition} differs"
+
+    letters = sorted((headers_dict(h)["kstream.source.offset"], v, headers_dict(h)) for _, _, _, v, h in dlq)
+    assert sorted(v for _, v, _ in letters) == sorted(MALFORMED)
+    for _offset, value, headers in letters:
+        assert headers["kstream.source.topic"] == topics["in"]
+        assert headers["kstream.error.reason"].startswith("value is ")
+        assert int(headers["kstream.source.partition"]) in (0, 1, 2)
+
+
+def test_categories_match_the_reference(logs):
+    topics = create_topics("categories")
+    sent = produce_records(topics["in"], 5000, seed=11)
+    assert run_job(job_args(topics, group=f"g-{topics['in']}"), logs / "job.log") == 0
+    import json
+    from kafka_testlib import category, stay_days
+    expected = defaultdict(int)
+    for _p, _v, ci, co in sent:
+        expected[category(stay_days(ci, co))] += 1
+    seen = defaultdict(int)
+    for _p, _o, _k, value, _h in read_topic(topics["out"]):
+        record = json.loads(value)
+        seen[record["stay_category"]] += 1
+        if record["stay_duration"] is None:
+            assert record["stay_category"] == "Erroneous data"
+    assert dict(seen) == dict(expected)
+    assert len(expected) == 5  # the data exercises every category
+
+
+def headers_dict(headers):
+    return {k: v.decode() for k, v in headers}

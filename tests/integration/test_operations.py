@@ -1,0 +1,70 @@
+"""What an operator relies on: health and readiness, metrics, clear start-up errors."""
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+
+from kafka_testlib import (APP, BOOTSTRAP, create_topics, free_port, job_args, metrics, produce_records, start_job,
+                           total, wait_for)
+
+
+def status(port, path):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_health_readiness_metrics_and_sigterm(logs):
+    topics = create_topics("ops")
+    produce_records(topics["in"], 2000)
+    port = free_port()
+    proc = start_job(job_args(topics, group=f"g-{topics['in']}", drain=False, http_port=port), logs / "job.log")
+    try:
+        wait_for(lambda: status(port, "/healthz") == 200, 30, "/healthz")
+        wait_for(lambda: status(port, "/readyz") == 200, 30, "/readyz (assigned and consuming)")
+        wait_for(lambda: total(metrics(port), "kstream_records_produced_total") == 2000, 60, "all records produced")
+        values = metrics(port)
+        assert total(values, "kstream_records_consumed_total") == 2000
+        assert sorted(k for k in values if k.startswith("kstream_records_consumed_total")) == [
+            'kstream_records_consumed_total{partition="0"}', 'kstream_records_consumed_total{partition="1"}',
+            'kstream_records_consumed_total{partition="2"}']
+        assert total(values, "kstream_records_in_flight") == 0
+        wait_for(lambda: metrics(port)["kstream_transactions_committed_total"] >= 1, 30, "a committed transaction")
+        assert status(port, "/nope") == 404
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    assert code == 0, (logs / "job.log").read_text()
+    assert "done: in 2000 | out 2000 | dead-lettered 0" in (logs / "job.log").read_text()
+
+
+def run_cli(*args):
+    return subprocess.run([str(APP), *args], capture_output=True, text=True, timeout=30, cwd="/tmp")
+
+
+def test_bad_configuration_fails_before_connecting():
+    result = run_cli("--job.guarantee=twice", "--kafka.bootstrap-servers=192.0.2.1:9")
+    assert result.returncode == 2
+    assert 'job.guarantee = "twice" is not one of' in result.stderr
+    result = run_cli("--config-file=/nonexistent/kstream.ini")
+    assert result.returncode == 2
+    assert "cannot read config file /nonexistent/kstream.ini" in result.stderr
+
+
+def test_missing_topic_is_named(logs):
+    topics = create_topics("missing")
+    topics["out"] = topics["out"] + "_does_not_exist"
+    result = subprocess.run(job_args(topics, group="g-missing"), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"topic {topics['out']} does not exist" in result.stdout + result.stderr
+
+
+def test_unreachable_broker_is_reported():
+    topics = {"in": "a", "out": "b", "dlq": "c"}
+    args = job_args(topics, group="g") + ["--kafka.bootstrap-servers=127.0.0.1:1"]
+    result = subprocess.run([a for a in args if not a.startswith(f"--kafka.bootstrap-servers={BOOTSTRAP}")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "is the broker reachable?" in result.stdout + result.stderr
