@@ -6,7 +6,10 @@
 #include <caf/sec.hpp>
 #include <caf/settings.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 extern char** environ;
@@ -26,7 +29,7 @@ struct spec {
 
 constexpr spec stats_options[] = {
   {"kafka", "bootstrap-servers", kind::string, "Kafka bootstrap servers, host:port[,host:port]"},
-  {"kafka", "group-id", kind::string, "consumer group id of the view (no offsets are ever committed)"},
+  {"kafka", "group-id", kind::string, "prefix of the view's consumer group: each process joins <prefix>-<host>-<pid>"},
   {"kafka", "input-topic", kind::string, "topic of enriched records to count"},
   {"kafka", "stats-topic", kind::string, "compacted changelog topic for the table (\"\" = off)"},
   {"kafka", "properties", kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
@@ -115,6 +118,15 @@ caf::expected<stats_settings> stats_config::validate() const {
   for (const char* key : {"kafka.bootstrap-servers", "kafka.group-id", "kafka.input-topic"})
     if (str(key, "unset").empty())
       return invalid(std::string{"option "} + key + " must not be empty");
+  // The view commits nothing and re-reads everything on each start, so a shared group buys
+  // nothing and costs correctness: two views in one group would split the partitions and
+  // each show part of the table. Every process gets a group of its own under the prefix.
+  {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+      std::snprintf(host, sizeof(host), "localhost");
+    out.group_id += "-" + std::string{host} + "-" + std::to_string(getpid());
+  }
   if (out.stats_topic == out.input_topic)
     return invalid("kafka.stats-topic must differ from kafka.input-topic (\"" + out.input_topic + "\")");
   for (const auto& item : caf::get_or(*this, "kafka.properties", std::vector<std::string>{})) {

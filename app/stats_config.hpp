@@ -18,7 +18,7 @@ enum class terminal_mode { automatic, live, plain };
 struct stats_settings {
   // [kafka]
   std::string bootstrap_servers = "127.0.0.1:9092";
-  std::string group_id = "kstream-stats";
+  std::string group_id = "kstream-stats"; // resolved: <kafka.group-id>-<host>-<pid>
   std::string input_topic = "expedia_ext";
   std::string stats_topic = "expedia_stay_stats"; // empty: no changelog
   std::vector<std::pair<std::string, std::string>> extra_properties;

@@ -106,7 +106,7 @@ function render(stats) {
   var state = st.done ? '<span class="live">final</span>' : (st.caught_up ? '<span class="live">live, caught up</span>' : '<span class="live">live, reading</span>');
   document.getElementById("status").innerHTML = state + " &middot; " + fmt(st.records_read || 0) + " records read &middot; lag " +
     fmt(st.lag || 0) + " &middot; group " + esc(st.group_id || "") + " &middot; updated " + esc(st.updated_at || "") +
-    ' &middot; <span id="sequence">' + (st.sequence || 0) + '</span>';
+    ' &middot; update #<span id="sequence">' + (st.sequence || 0) + '</span>';
   document.body.setAttribute("data-sequence", String(st.sequence || 0));
 }
 

@@ -78,7 +78,7 @@ def category_of(check_in, check_out):
 def synthetic_records(count, seed=7):
     """(raw value bytes, category or None for values the job dead-letters, hotel_id or None)."""
     rng = random.Random(seed)
-    hotels = [rng.randrange(10**11, 3 * 10**12) for _ in range(400)]
+    hotels = [rng.randrange(10**11, 3 * 10**12) for _ in range(3000)]
     out = []
     for i in range(count):
         roll = rng.random()
@@ -105,7 +105,7 @@ def synthetic_records(count, seed=7):
         elif hotel_roll < 0.04:
             hotel = None  # hotel_id missing altogether
         else:
-            hotel = rng.choice(hotels)
+            hotel = hotels[int(len(hotels) * rng.random() ** 3)]  # skewed: some hotels are popular
             record["hotel_id"] = hotel
         out.append((json.dumps(record, separators=(",", ":")).encode(), category_of(check_in, check_out), hotel))
     return out
