@@ -36,8 +36,9 @@ resolve_jars() {
   log "resolving Kafka Connect $kafka_version jars from Maven Central into $libs"
   rm -rf "$libs"
   mkdir -p "$libs"
-  mvn -q -B -Dstyle.color=never -f "$worker_pom" dependency:copy-dependencies -DoutputDirectory="$libs" >&2 \
-    || { log "mvn could not resolve the Connect jars (is Maven Central reachable?)"; exit 1; }
+  mvn -q -B -Dstyle.color=never -f "$worker_pom" dependency:copy-dependencies -DoutputDirectory="$libs" \
+    >"$cache/connect-mvn.log" 2>&1 \
+    || { tail -n 30 "$cache/connect-mvn.log" >&2; log "mvn could not resolve the Connect jars (is Maven Central reachable?)"; exit 1; }
   touch "$libs/.complete"
 }
 
@@ -51,11 +52,12 @@ build_plugin() {
   build="$cache/connect-build/blob-avro-source"
   rm -rf "$build" "$dest"
   mkdir -p "$dest"
-  mvn -q -B -Dstyle.color=never -f "$plugin_src/pom.xml" -Dkstream.build.dir="$build" package >&2 \
-    || { log "mvn could not build connect/blob-avro-source"; exit 1; }
+  mvn -q -B -Dstyle.color=never -f "$plugin_src/pom.xml" -Dkstream.build.dir="$build" package \
+    >"$cache/connect-mvn.log" 2>&1 \
+    || { tail -n 30 "$cache/connect-mvn.log" >&2; log "mvn could not build connect/blob-avro-source"; exit 1; }
   mvn -q -B -Dstyle.color=never -f "$plugin_src/pom.xml" -Dkstream.build.dir="$build" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$dest" >&2 \
-    || { log "mvn could not resolve the connector's dependencies"; exit 1; }
+    -DincludeScope=runtime -DoutputDirectory="$dest" >"$cache/connect-mvn.log" 2>&1 \
+    || { tail -n 30 "$cache/connect-mvn.log" >&2; log "mvn could not resolve the connector's dependencies"; exit 1; }
   cp "$build"/kstream-blob-avro-source-*.jar "$dest/"
   touch "$dest/.built-$hash"
 }
