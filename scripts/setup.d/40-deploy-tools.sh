@@ -66,7 +66,11 @@ if [ -d "$tools_src" ]; then
     name="$(basename "$cmd")"
     stamp_ok "$name" "$src_hash" && continue
     echo "40-deploy-tools: building $name"
-    (cd "$tools_src" && go_build build -trimpath -o "$KSTREAM_TOOLS_BIN/$name" "./cmd/$name")
+    (cd "$tools_src" && go_build build -trimpath -ldflags="-s -w" -o "$KSTREAM_TOOLS_BIN/$name" "./cmd/$name")
     stamp_set "$name" "$src_hash"
   done
+  # OpenTofu finds a development override of hashicorp/azurerm as
+  # <dir>/terraform-provider-azurerm: give the stand-in a directory of its own.
+  mkdir -p "$KSTREAM_TOOLS_BIN/tf-dev-overrides"
+  ln -sf ../azurerm-schema-provider "$KSTREAM_TOOLS_BIN/tf-dev-overrides/terraform-provider-azurerm"
 fi

@@ -45,4 +45,12 @@ if (cd "$work/noconf" && cp -r "$repo/mk" "$repo/Makefile" "$repo/deploy.conf.te
 fi
 grep -q "deploy.conf missing" "$work/noconf.out" || { cat "$work/noconf.out"; fail "missing deploy.conf message"; }
 ok "without deploy.conf the steps refuse to run"
+# Every step is documented in the README's "Deploy to AKS" section.
+readme_block="$(sed -n '/<!-- BEGIN deploy -->/,/<!-- END deploy -->/p' README.md)"
+for target in deploy-infra deploy-credentials deploy-data deploy-cfk deploy-platform deploy-connector \
+              deploy-image deploy-app deploy-ksql deploy-destroy; do
+  grep -qF "\`$target\`" <<<"$readme_block" || fail "README's deploy section does not document $target"
+done
+grep -qF "## Deploy to AKS" <<<"$readme_block" || fail "README has no 'Deploy to AKS' section"
+ok "README 'Deploy to AKS' documents every step"
 done_checks
