@@ -29,7 +29,8 @@ resource "azurerm_kubernetes_cluster" "main" {
     min_count            = var.node_max_count != null ? var.node_count : null
     max_count            = var.node_max_count
     os_disk_size_gb      = var.node_os_disk_size_gb
-    # Pods get VNet-routable addresses from an overlay; no subnet sizing needed.
+    # Azure CNI overlay (network_profile): pod addresses come from a private overlay
+    # range, so the pod count per node needs no subnet sizing.
     max_pods = 60
 
     upgrade_settings {
