@@ -70,6 +70,9 @@ caf::error invalid(const std::string& what) {
 } // namespace
 
 stats_config::stats_config() {
+  opt_group{custom_options_, "global"}.add(
+    expect_manifest, "expect-manifest",
+    "with --job.drain: a generator manifest.json (or its folder) the final table must equal; exit 1 if not");
   for (const auto& option : stats_options) {
     opt_group group{custom_options_, option.section};
     switch (option.type) {
@@ -161,6 +164,9 @@ caf::expected<stats_settings> stats_config::validate() const {
   if (out.batch_size > out.max_in_flight)
     return invalid("job.batch-size must not exceed job.max-in-flight");
   out.drain = caf::get_or(*this, "job.drain", false);
+  out.expect_manifest = expect_manifest;
+  if (!out.expect_manifest.empty() && !out.drain)
+    return invalid("--expect-manifest needs --job.drain (the table is compared once it is final)");
   out.http_bind_address = str("http.bind-address", out.http_bind_address);
   auto terminal = str("view.terminal", "auto");
   if (terminal == "auto")

@@ -34,6 +34,8 @@ struct stats_settings {
   // [view]
   terminal_mode terminal = terminal_mode::automatic;
   std::uint64_t refresh_ms = 250;
+  // top level
+  std::string expect_manifest; // a generator manifest the final table must equal (drain mode)
   // [log]
   std::string log_level = "info";
   bool log_level_given = false;
@@ -42,6 +44,8 @@ struct stats_settings {
 class stats_config : public caf::actor_system_config {
 public:
   stats_config();
+  /// --expect-manifest=PATH (a top-level option, bound here by CAF).
+  std::string expect_manifest;
   /// Type-checks every option (CAF drops wrongly typed values silently), refuses unknown
   /// ones in our sections, resolves defaults.
   caf::expected<stats_settings> validate() const;

@@ -21,6 +21,7 @@
 #include "app/stats_config.hpp"
 #include "app/stats_page.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -33,6 +34,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -124,6 +127,54 @@ std::string stats_prometheus(const kstream::stats_view& view) {
          "# TYPE kstream_stats_unknown_records gauge\n"
       << "kstream_stats_unknown_records " << view.table.unknown_records << '\n';
   return out.str();
+}
+
+/// Differences between the final table and a generator manifest ({"records":N,"categories":
+/// [{"stay_category","records","distinct_hotels"},..]}); empty when they are equal.
+std::vector<std::string> manifest_differences(const kstream::domain::stay_snapshot& table, std::string path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    path = (fs::path{path} / "manifest.json").string();
+  std::ifstream in{path};
+  if (!in)
+    return {"cannot read the manifest " + path};
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code parse_error;
+  auto manifest = boost::json::parse(text.str(), parse_error);
+  if (parse_error || !manifest.is_object() || !manifest.as_object().contains("categories"))
+    return {"the manifest " + path + " is not a generator manifest (no \"categories\")"};
+  std::vector<std::string> out;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> expected;
+  try {
+    for (const auto& item : manifest.at("categories").as_array()) {
+      const auto& row = item.as_object();
+      expected[std::string{row.at("stay_category").as_string()}] = {row.at("records").to_number<std::int64_t>(),
+                                                                  row.at("distinct_hotels").to_number<std::int64_t>()};
+    }
+  } catch (const std::exception& e) {
+    return {"the manifest " + path + " has an unexpected shape: " + e.what()};
+  }
+  for (const auto& row : table.rows) {
+    std::string name{kstream::domain::to_string(row.category)};
+    auto it = expected.find(name);
+    std::pair<std::int64_t, std::int64_t> want = it == expected.end() ? std::pair<std::int64_t, std::int64_t>{0, 0}
+                                                                      : it->second;
+    if (it != expected.end())
+      expected.erase(it);
+    auto got = std::pair<std::int64_t, std::int64_t>{static_cast<std::int64_t>(row.records),
+                                                     static_cast<std::int64_t>(row.distinct_hotels)};
+    if (got != want)
+      out.push_back(name + ": " + std::to_string(got.first) + " records, " + std::to_string(got.second)
+                    + " distinct hotels; the manifest says " + std::to_string(want.first) + " and "
+                    + std::to_string(want.second));
+  }
+  for (const auto& [name, counts] : expected)
+    out.push_back("the manifest has a category \"" + name + "\" that the table does not");
+  if (table.unknown_records > 0)
+    out.push_back(std::to_string(table.unknown_records) + " records with a missing or unknown stay_category");
+  return out;
 }
 
 int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool live_view) {
@@ -320,6 +371,20 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
                final_view->table.unknown_records, final_view->duplicates_skipped);
   if (publisher_resources && publisher_resources->failed.load() > 0)
     failed = true;
+  if (!settings.expect_manifest.empty() && !failed) {
+    auto differences = manifest_differences(final_view->table, settings.expect_manifest);
+    if (differences.empty()) {
+      std::cout << "The table equals the generator's manifest (" << settings.expect_manifest << "): "
+                << final_view->table.total_records() << " records in every row and column.\n"
+                << std::flush;
+    } else {
+      std::cout << "The table DIFFERS from the generator's manifest (" << settings.expect_manifest << "):\n";
+      for (const auto& line : differences)
+        std::cout << "  " << line << '\n';
+      std::cout << std::flush;
+      failed = true;
+    }
+  }
   return failed ? exit_failure : exit_ok;
 }
 

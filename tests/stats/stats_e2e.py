@@ -371,6 +371,7 @@ def main():
     topic_in, topic_ext, topic_dlq, topic_stats = (f"{prefix}_in", f"{prefix}_ext", f"{prefix}_dlq",
                                                    f"{prefix}_stats")
     workdir = tempfile.mkdtemp(prefix="stats-e2e-")
+    manifest_path = None
     created = [topic_in, topic_ext, topic_dlq, topic_stats]
     try:
         if run(admin + ["create", f"{topic_ext}:3", f"{topic_dlq}:3", f"{topic_stats}:3:compact"], 120).returncode:
@@ -413,13 +414,16 @@ def main():
         if args.page:
             page_check(source_dir, stats_cmd, expected, workdir)
         else:
-            result = run(stats_cmd + ["--job.drain", "--http.port=0"], 600, cwd=workdir, capture_output=True,
-                         text=True)
+            extra = [f"--expect-manifest={manifest_path}"] if args.data == "manifest" else []
+            result = run(stats_cmd + ["--job.drain", "--http.port=0"] + extra, 600, cwd=workdir,
+                         capture_output=True, text=True)
             sys.stderr.write(result.stderr[-3000:])
             print(result.stdout)
             if result.returncode != 0:
                 fail(f"kstream-stats --job.drain exited {result.returncode}")
             compare("kstream-stats --job.drain", parse_table(result.stdout), expected)
+            if extra and "The table equals the generator's manifest" not in result.stdout:
+                fail("kstream-stats --expect-manifest did not confirm the manifest")
             if "unknown (" in result.stdout:
                 fail("kstream-stats reports unknown records: the job wrote a value without a valid stay_category")
             # The changelog: the latest value per key is the final row.
