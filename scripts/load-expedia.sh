@@ -121,12 +121,13 @@ others="$(curl -s "$connect_url/connectors" | /usr/bin/python3 -c '
 import json, sys
 prefix, me = sys.argv[1], sys.argv[2]
 print(" ".join(n for n in json.load(sys.stdin) if n.startswith(prefix) and n != me))' "expedia-source-${topic}-seed-" "$connector")"
-if [ "$code" = "200" ]; then
-  log "the connector of $dataset into $topic exists: it resumes from its source offsets"
+held="$("${topic_records[@]}" count --topic "$topic" | awk '{print $NF}')"
+if [ "$code" = "200" ] && [ "$held" != "0" ] && [ "$held" -le "$records" ] && [ -z "$others" ]; then
+  # This data set's connector, and the topic holds (part of) it: resume from the source offsets.
+  log "the connector of $dataset into $topic exists and $topic holds $held records: resuming from its offsets"
   curl -s -o /dev/null -X POST "$connect_url/connectors/$connector/restart?includeTasks=true&onlyFailed=true"
   "${deploy[@]}" "$config"
 else
-  held="$("${topic_records[@]}" count --topic "$topic" | awk '{print $NF}')"
   if [ "$held" != "0" ] || [ -n "$others" ]; then
     if [ "$replace" -ne 1 ]; then
       log "topic $topic already holds $held records of another data set${others:+ (connectors: $others)};"
@@ -144,6 +145,8 @@ else
       sleep 1
     done
   fi
+  # An empty topic (new, or emptied since an earlier load): load it from the start, whatever
+  # offsets a connector of this name may have kept.
   "${deploy[@]}" --fresh "$config"
 fi
 step_done

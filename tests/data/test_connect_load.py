@@ -12,8 +12,8 @@ from pathlib import Path
 import avro.datafile
 import avro.io
 
-from conftest import (AZ_ENV, CONNECT, REPO, SCRIPTS, connection_string, count, datagen, delete_connector, deploy,
-                      dump, end_offsets, rest, run, unique, upload, wait_for)
+from conftest import (AZ_ENV, SCRIPTS, connection_string, count, create_topic, datagen, delete_connector,
+                      delete_topic, deploy, dump, end_offsets, rest, run, unique, upload, wait_for)
 from test_datagen import category
 
 LOAD = ["bash", str(SCRIPTS / "load-expedia.sh")]
@@ -27,6 +27,14 @@ def avro_rows(data_dir, n):
     path = Path(data_dir) / f"topics/expedia/partition={n}/expedia+{n}+0000000000.avro"
     with open(path, "rb") as f:
         return list(avro.datafile.DataFileReader(f, avro.io.DatumReader()))
+
+
+def create_topic_ok(topic):
+    try:
+        create_topic(topic)
+        return True
+    except AssertionError:
+        return False
 
 
 def delete_connectors_of(topic):
@@ -66,11 +74,16 @@ def test_load_expedia_end_to_end_and_twice(container, topic):
         # safe to run twice: no second copy
         again = load("--records", "20000", "--topic", topic, "--container", container)
         assert again.stdout.strip().splitlines()[-1] == manifest_path
-        assert "exists" in again.stderr
+        assert "resuming from its offsets" in again.stderr
         assert count(topic) == 20000
         # another data set into the same topic is refused without --replace
         other = load("--records", "3000", "--topic", topic, "--container", container, check=False)
         assert other.returncode != 0 and "already holds 20000 records" in other.stderr
+        assert count(topic) == 20000
+        # a topic emptied since (deleted and created again) is loaded again, from the start
+        delete_topic(topic)
+        wait_for(lambda: create_topic_ok(topic), 60, f"{topic} created again")
+        load("--records", "20000", "--topic", topic, "--container", container)
         assert count(topic) == 20000
     finally:
         delete_connectors_of(topic)
