@@ -96,6 +96,13 @@ void kafka_record_source::pause(std::int32_t partition) {
 
 void kafka_record_source::resume(std::int32_t partition) {
   pause_or_resume(partition, false);
+  // librdkafka 2.0 applies a resume only when its fetcher next wakes up, up to a second
+  // later (measured: a 200-record bound ran at 1/30 of the speed). A seek to the current
+  // position, the next record not yet consumed, wakes it at once and changes nothing else.
+  std::vector<RdKafka::TopicPartition*> tps{RdKafka::TopicPartition::create(topic_, partition)};
+  if (consumer_->position(tps) == RdKafka::ERR_NO_ERROR && tps[0]->offset() >= 0)
+    consumer_->seek(*tps[0], 0);
+  RdKafka::TopicPartition::destroy(tps);
 }
 
 void kafka_record_source::rewind(const std::vector<std::int32_t>& partitions) {

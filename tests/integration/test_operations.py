@@ -68,3 +68,33 @@ def test_unreachable_broker_is_reported():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "is the broker reachable?" in result.stdout + result.stderr
+
+
+def test_in_flight_stays_within_the_bound(logs):
+    """Backpressure on a real broker: with a small bound, the per-partition in-flight gauge never
+    exceeds it by more than one batch, and partitions do get paused (the bound is reached)."""
+    topics = create_topics("bound")
+    produce_records(topics["in"], 60000)
+    port = free_port()
+    bound, batch = 200, 20
+    args = job_args(topics, group=f"g-{topics['in']}", drain=True, http_port=port,
+                    extra=[f"--job.max-in-flight={bound}", f"--job.batch-size={batch}", "--job.commit-interval-ms=50"])
+    proc = start_job(args, logs / "job.log")
+    worst, paused_seen = 0, False
+    try:
+        while proc.poll() is None:
+            try:
+                values = metrics(port)
+            except OSError:
+                continue
+            for name, value in values.items():
+                if name.startswith("kstream_records_in_flight"):
+                    worst = max(worst, value)
+                if name.startswith("kstream_partition_paused") and value == 1:
+                    paused_seen = True
+    finally:
+        code = proc.wait(timeout=120)
+    assert code == 0, (logs / "job.log").read_text()
+    assert paused_seen, "the bound was never reached, so it was not tested"
+    assert worst <= bound + batch, f"in flight reached {worst}, bound {bound} + batch {batch}"
+    assert "done: in 60000 | out 60000" in (logs / "job.log").read_text()
