@@ -88,7 +88,11 @@ def main():
           f"- peak RSS {max(rss):.1f} MB; over the second half of the run: min {min(half):.1f}, max {max(half):.1f} MB",
           f"- output written meanwhile: {written:,} records ({written / max(1, samples[-1][0]):,.0f}/s); "
           f"the input was {data['records']:,} records, so the job could have read far more",
-          f"- CPU {samples[-1][2]} s", "", "RSS and output over time: "
+          f"- CPU {samples[-1][2]} s in {samples[-1][0]} s ({100 * samples[-1][2] / max(1, samples[-1][0]):.0f} % of "
+          "one core) although the output was throttled", "",
+          "The broker enforces the quota by muting the producer's connection for the throttle time, "
+          "so the output advances in bursts; \"records written\" is the output topic's end offset "
+          "(uncommitted records included).", "", "RSS and output over time: "
           f"`{stamp}-throttle.png`.", ""]
     base = os.path.join(args.out, f"{stamp}-throttle")
     with open(base + ".json", "w") as f:
@@ -98,7 +102,7 @@ def main():
     subprocess.run(["gnuplot"], text=True, check=True, input=f"""
 set terminal pngcairo size 900,420 font 'sans,10'
 set output '{base}.png'
-set title 'kstream-app {args.guarantee}, output throttled to {args.rate / 2**20:.1f} MiB/s'
+set title 'kstream-app {args.guarantee}, output throttled to {args.rate / 2**20:.1f} MiB/s' noenhanced
 set xlabel 'seconds'
 set ylabel 'RSS of the process (MB)'
 set y2label 'records written'
