@@ -263,7 +263,7 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
     std::string state = status.done.load() ? "final" : status.caught_up(metrics) ? "live, caught up" : "live, reading";
     return "kstream-stats  " + settings.input_topic + " (group " + settings.group_id + ")  " + state + "  |  "
            + std::to_string(view->records_read) + " records read, lag " + std::to_string(metrics.sum().lag)
-           + "  |  Ctrl-C to stop";
+           + (status.done.load() ? "" : "  |  Ctrl-C to stop");
   };
   caf::actor view;
   if (live_view)
