@@ -29,10 +29,10 @@ build-asan: ## ASan+UBSan build in build-asan/
 	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DKSTREAM_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD_DIR) -j$(JOBS)
 
-# The ASan build runs the broker-free tests (label "unit") and the actor tests;
-# the release build runs everything, integration tests against the local broker included.
+# The ASan+UBSan build runs the broker-free tests and the stream job's integration tests;
+# the release build runs everything, every area's tests against the local broker included.
 test: setup build build-asan ## everything: unit, actor, integration, data, deploy validation
-	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -L unit $(CTEST_ARGS)
+	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -L '^(unit|integration)$$' $(CTEST_ARGS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_ARGS)
 
 test-unit: build ## broker-free tests only (fast)

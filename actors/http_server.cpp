@@ -51,6 +51,22 @@ caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handl
 
 } // namespace
 
+caf::expected<caf::actor> start_http_server(caf::actor_system& sys, std::uint16_t port,
+                                            const std::string& bind_address, http_router router) {
+  auto& mm = sys.middleman();
+  auto doorman = mm.backend().new_tcp_doorman(port, bind_address.c_str(), true);
+  if (!doorman)
+    return doorman.error();
+  // The router travels as a spawn argument: CAF 0.17 dereferences a null argument tuple
+  // when a broker function takes no arguments besides `self` (UBSan reports it).
+  return mm.spawn_broker(
+    [ptr = std::move(*doorman)](caf::io::broker* self, http_router routes) mutable {
+      self->add_doorman(std::move(ptr));
+      return http_server(self, std::move(routes));
+    },
+    std::move(router));
+}
+
 caf::behavior http_server(caf::io::broker* self, http_router router) {
   return {
     [=](const caf::io::new_connection_msg& msg) { self->fork(connection_worker, msg.handle, router); },

@@ -120,6 +120,30 @@ int run(caf::actor_system& sys, const kstream::job_settings& settings) {
     return exit_failure;
   }
 
+  // --- HTTP first: a port already in use stops the job before anything runs ---------
+  caf::actor http;
+  if (settings.http_port != 0) {
+    http_router router = [&metrics](const http_request& request) -> http_response {
+      if (request.path == "/healthz")
+        return {200, "text/plain; charset=utf-8", "ok\n"};
+      if (request.path == "/readyz") {
+        bool ready = metrics.consuming.load() && metrics.sum().assigned > 0;
+        return {ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not assigned yet\n"};
+      }
+      if (request.path == "/metrics")
+        return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheus_text()};
+      return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
+    };
+    auto server = start_http_server(sys, settings.http_port, settings.http_bind_address, std::move(router));
+    if (!server) {
+      spdlog::critical("cannot listen on {}:{} for HTTP ({}); set http.port to a free port or 0",
+                       settings.http_bind_address, settings.http_port, kstream::describe_error(server.error()));
+      return exit_failure;
+    }
+    http = *server;
+    spdlog::info("HTTP on {}:{} (/healthz /readyz /metrics)", settings.http_bind_address, settings.http_port);
+  }
+
   // --- actors -----------------------------------------------------------------------------
   auto producer_slot = std::make_shared<producer_actor>();
   consumer_hooks hooks;
@@ -150,35 +174,6 @@ int run(caf::actor_system& sys, const kstream::job_settings& settings) {
                                                   &stop_requested);
   *producer_slot = sys.spawn<caf::detached>(producer, settings, resources, consumer_handle);
 
-  caf::actor http;
-  if (settings.http_port != 0) {
-    http_router router = [&metrics](const http_request& request) -> http_response {
-      if (request.path == "/healthz")
-        return {200, "text/plain; charset=utf-8", "ok\n"};
-      if (request.path == "/readyz") {
-        bool ready = metrics.consuming.load() && metrics.sum().assigned > 0;
-        return {ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not assigned yet\n"};
-      }
-      if (request.path == "/metrics")
-        return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheus_text()};
-      return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
-    };
-    auto& mm = sys.middleman();
-    auto doorman = mm.backend().new_tcp_doorman(settings.http_port, settings.http_bind_address.c_str(), true);
-    if (!doorman) {
-      spdlog::critical("cannot listen on {}:{} for HTTP ({}); set http.port to a free port or 0",
-                       settings.http_bind_address, settings.http_port, kstream::describe_error(doorman.error()));
-      caf::anon_send_exit(consumer_handle, caf::exit_reason::user_shutdown);
-      caf::anon_send_exit(*producer_slot, caf::exit_reason::user_shutdown);
-      return exit_failure;
-    }
-    http = mm.spawn_broker(
-      [router, ptr = std::move(*doorman)](caf::io::broker* self) mutable {
-        self->add_doorman(std::move(ptr));
-        return http_server(self, router);
-      });
-    spdlog::info("HTTP on {}:{} (/healthz /readyz /metrics)", settings.http_bind_address, settings.http_port);
-  }
   caf::actor progress;
   if (settings.progress_interval_ms > 0)
     progress = sys.spawn(progress_reporter, &metrics, std::chrono::milliseconds(settings.progress_interval_ms));
