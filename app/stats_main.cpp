@@ -242,6 +242,36 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
     return exit_failure;
   }
 
+  // --- HTTP, bound before any actor runs (a taken port fails the start) -------------------
+  caf::actor http;
+  if (settings.http_port != 0) {
+    http_router router = [&board, &status, &metrics](const http_request& request) -> http_response {
+      if (request.path == "/" || request.path == "/index.html")
+        return {200, "text/html; charset=utf-8", stats_page_html};
+      if (request.path == "/stats")
+        return {200, "application/json", stats_json(*board.latest(), status, metrics)};
+      if (request.path == "/healthz")
+        return {200, "text/plain; charset=utf-8", "ok\n"};
+      if (request.path == "/readyz") {
+        bool ready = status.done.load() || (metrics.consuming.load() && metrics.sum().assigned > 0);
+        return {ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not assigned yet\n"};
+      }
+      if (request.path == "/metrics")
+        return {200, "text/plain; version=0.0.4; charset=utf-8",
+                metrics.prometheus_text() + stats_prometheus(*board.latest())};
+      return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
+    };
+    auto started = start_http_server(sys, settings.http_port, settings.http_bind_address, std::move(router));
+    if (!started) {
+      spdlog::critical("cannot listen on {}:{} for HTTP ({}); set http.port to a free port or 0",
+                       settings.http_bind_address, settings.http_port, describe_error(started.error()));
+      return exit_failure;
+    }
+    http = std::move(*started);
+    spdlog::info("HTTP on http://{}:{}/ (page), /stats, /healthz, /readyz, /metrics", settings.http_bind_address,
+                 settings.http_port);
+  }
+
   // --- actors ---------------------------------------------------------------------------------
   auto counter = sys.spawn(aggregator, &board);
   consumer_hooks hooks;
@@ -269,43 +299,6 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   if (live_view)
     view = sys.spawn(terminal_view, &board,
                      terminal_view_settings{std::chrono::milliseconds(settings.refresh_ms), status_line, stdout});
-
-  caf::actor http;
-  if (settings.http_port != 0) {
-    http_router router = [&board, &status, &metrics](const http_request& request) -> http_response {
-      if (request.path == "/" || request.path == "/index.html")
-        return {200, "text/html; charset=utf-8", stats_page_html};
-      if (request.path == "/stats")
-        return {200, "application/json", stats_json(*board.latest(), status, metrics)};
-      if (request.path == "/healthz")
-        return {200, "text/plain; charset=utf-8", "ok\n"};
-      if (request.path == "/readyz") {
-        bool ready = status.done.load() || (metrics.consuming.load() && metrics.sum().assigned > 0);
-        return {ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not assigned yet\n"};
-      }
-      if (request.path == "/metrics")
-        return {200, "text/plain; version=0.0.4; charset=utf-8",
-                metrics.prometheus_text() + stats_prometheus(*board.latest())};
-      return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
-    };
-    auto& mm = sys.middleman();
-    auto doorman = mm.backend().new_tcp_doorman(settings.http_port, settings.http_bind_address.c_str(), true);
-    if (!doorman) {
-      spdlog::critical("cannot listen on {}:{} for HTTP ({}); set http.port to a free port or 0",
-                       settings.http_bind_address, settings.http_port, describe_error(doorman.error()));
-      for (const auto& handle : {caf::actor_cast<caf::actor>(consumer_handle), publisher, view,
-                                 caf::actor_cast<caf::actor>(counter)})
-        if (handle)
-          caf::anon_send_exit(handle, caf::exit_reason::kill);
-      return exit_failure;
-    }
-    http = mm.spawn_broker([router, ptr = std::move(*doorman)](caf::io::broker* self) mutable {
-      self->add_doorman(std::move(ptr));
-      return http_server(self, router);
-    });
-    spdlog::info("HTTP on http://{}:{}/ (page), /stats, /healthz, /readyz, /metrics", settings.http_bind_address,
-                 settings.http_port);
-  }
 
   caf::anon_send(consumer_handle, poll_atom::value);
 
