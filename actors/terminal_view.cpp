@@ -8,8 +8,6 @@ namespace kstream {
 
 namespace {
 
-constexpr const char* clear_screen = "\x1b[H\x1b[2J";
-constexpr const char* cursor_home = "\x1b[H";
 constexpr const char* clear_to_end_of_line = "\x1b[K";
 constexpr const char* clear_to_end_of_screen = "\x1b[J";
 
@@ -23,7 +21,7 @@ caf::behavior terminal_view(caf::event_based_actor* self, const stats_board* boa
                             terminal_view_settings settings) {
   struct view_state {
     std::string last_frame;
-    bool first = true;
+    std::size_t lines = 0; // lines of the last frame on screen
   };
   auto state = std::make_shared<view_state>();
   auto draw = [=]() {
@@ -32,8 +30,10 @@ caf::behavior terminal_view(caf::event_based_actor* self, const stats_board* boa
     if (frame == state->last_frame)
       return;
     state->last_frame = frame;
-    std::string out = state->first ? clear_screen : cursor_home;
-    state->first = false;
+    // Back to the first line of the previous frame (relative, so that whatever the terminal
+    // showed above the table, such as the output of `make demo`'s earlier steps, stays).
+    std::string out = state->lines == 0 ? std::string{} : "\r\x1b[" + std::to_string(state->lines) + "A";
+    state->lines = 0;
     // Clear each line's old tail: a shorter number must not leave digits behind.
     std::size_t start = 0;
     while (start < frame.size()) {
@@ -43,6 +43,7 @@ caf::behavior terminal_view(caf::event_based_actor* self, const stats_board* boa
       out.append(frame, start, end - start);
       out += clear_to_end_of_line;
       out += '\n';
+      ++state->lines;
       start = end + 1;
     }
     out += clear_to_end_of_screen;

@@ -21,8 +21,10 @@ struct terminal_view_settings {
 };
 
 /// Redraws the table whenever the board's view or the status line changed, at most once per
-/// interval: cursor home, the lines, clear to the end of the screen. On stop_atom it draws a
-/// last time (the final table stays on screen) and quits.
+/// interval: the cursor goes back up to the previous frame's first line, each line is written
+/// over (clearing its old tail), then the rest of the screen is cleared. What the terminal
+/// showed above the table stays. On stop_atom it draws a last time (the final table stays on
+/// screen) and quits.
 caf::behavior terminal_view(caf::event_based_actor* self, const stats_board* board, terminal_view_settings settings);
 
 /// The frame the view draws: status line, blank line, the table.

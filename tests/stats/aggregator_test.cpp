@@ -130,8 +130,16 @@ TEST_CASE_METHOD(fixture, "the terminal view redraws in place and draws a last t
   REQUIRE(out != nullptr);
   auto view = sys.spawn(terminal_view, &board,
                         terminal_view_settings{std::chrono::milliseconds(250), [] { return std::string{"status"}; }, out});
-  // One tick: no timeouts are triggered here, so the view's delayed re-arm never fires.
+  // The first tick draws. No timeouts are triggered here, so the delayed re-arm never fires;
+  // further ticks are sent by hand.
   sched.run_once();
+  caf::anon_send(view, tick_atom::value);
+  sched.run_once(); // unchanged: nothing drawn
+  consumed_batch more{0, 1, {}};
+  more.records.push_back(record_at(1, enriched("Long stay", 10)));
+  deliver(std::move(more));
+  caf::anon_send(view, tick_atom::value);
+  sched.run_once(); // changed: the second frame
   caf::anon_send(view, stop_atom::value);
   while (sched.try_run_once()) {
   }
@@ -141,9 +149,13 @@ TEST_CASE_METHOD(fixture, "the terminal view redraws in place and draws a last t
   for (std::size_t n; (n = std::fread(buffer, 1, sizeof(buffer), out)) > 0;)
     text.append(buffer, n);
   std::fclose(out);
-  CHECK(text.rfind("\x1b[H\x1b[2J", 0) == 0); // the first frame clears the screen
-  CHECK(text.find("status") != std::string::npos);
-  CHECK(text.find("|Long stay               |") != std::string::npos);
-  // Unchanged content: the stop draws nothing new, so exactly one frame was written.
-  CHECK(text.find("\x1b[H", 3) == std::string::npos);
+  // First frame: where the cursor is, never clearing what the terminal showed before.
+  CHECK(text.rfind("status\x1b[K\n", 0) == 0);
+  CHECK(text.find("\x1b[2J") == std::string::npos);
+  // Second frame: back up over the 13 lines of the first (status, blank, 11 table lines).
+  auto second = text.find("\r\x1b[13A");
+  REQUIRE(second != std::string::npos);
+  CHECK(text.find("\r\x1b[", second + 1) == std::string::npos); // the stop drew nothing new
+  CHECK(text.substr(0, second).find("|Long stay               |" + std::string(15, ' ') + "1 |") != std::string::npos);
+  CHECK(text.substr(second).find("|Long stay               |" + std::string(15, ' ') + "2 |") != std::string::npos);
 }
