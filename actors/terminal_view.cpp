@@ -2,6 +2,9 @@
 
 #include "messages/control.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <memory>
 
 namespace kstream {
@@ -9,6 +12,14 @@ namespace kstream {
 namespace {
 
 constexpr const char* clear_to_end_of_line = "\x1b[K";
+
+/// Columns of the terminal behind `out`; 0 when it is not a terminal.
+std::size_t terminal_columns(std::FILE* out) {
+  winsize size{};
+  if (ioctl(fileno(out), TIOCGWINSZ, &size) != 0)
+    return 0;
+  return size.ws_col;
+}
 constexpr const char* clear_to_end_of_screen = "\x1b[J";
 
 } // namespace
@@ -35,12 +46,17 @@ caf::behavior terminal_view(caf::event_based_actor* self, const stats_board* boa
     std::string out = state->lines == 0 ? std::string{} : "\r\x1b[" + std::to_string(state->lines) + "A";
     state->lines = 0;
     // Clear each line's old tail: a shorter number must not leave digits behind.
+    // A line wider than the terminal would wrap and throw the line count off: cut it.
+    auto columns = terminal_columns(settings.out);
     std::size_t start = 0;
     while (start < frame.size()) {
       auto end = frame.find('\n', start);
       if (end == std::string::npos)
         end = frame.size();
-      out.append(frame, start, end - start);
+      auto length = end - start;
+      if (columns > 1 && length >= columns)
+        length = columns - 1;
+      out.append(frame, start, length);
       out += clear_to_end_of_line;
       out += '\n';
       ++state->lines;
