@@ -32,6 +32,19 @@ done
 python3 "$repo/tests/deploy/check_chart.py" "$work/default.yaml" "$work/all.yaml" "$repo/app/caf-application.ini"
 ok "rendered manifests: config contract, probes, security, grace period, secrets, optional kinds"
 
+# NOTES.txt, as `helm install` prints it (client-side dry run: no cluster).
+for r in default all; do
+  args=()
+  [ "$r" = all ] && args=(-f "$all" "${extra[@]}")
+  KUBECONFIG=/nonexistent helm install kstream-app "$chart" --namespace confluent --dry-run=client "${args[@]}" >"$work/notes.out" 2>&1 \
+    || { cat "$work/notes.out"; fail "helm install --dry-run=client ($r)"; }
+  sed -n '/^NOTES:/,$p' "$work/notes.out" >"$work/notes.txt"
+  grep -q "What to do next" "$work/notes.txt" || { cat "$work/notes.out"; fail "NOTES.txt not rendered ($r)"; }
+done
+grep -q "submitted by the post-install Job" "$work/notes.txt" && grep -q "through KEDA" "$work/notes.txt" \
+  || { cat "$work/notes.txt"; fail "NOTES.txt does not mention the ksql Job and KEDA"; }
+ok "NOTES.txt renders (helm install --dry-run=client) and tells what to do next"
+
 # What the chart must refuse.
 render() { helm template kstream-app "$chart" "${kv[@]}" "$@"; }
 expect_fail "replicaCount above the partition count" render --set replicaCount=4

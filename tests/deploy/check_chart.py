@@ -120,7 +120,8 @@ def main():
           f"default kinds: {kinds}")
     ini, dep, c = common_checks(default_docs, "default", 30000)
     # The chart's config has the app's sections and keys, each of the app's type, with the
-    # app's default value except the broker address (CFK's in-cluster listener).
+    # app's default value except the broker address (CFK's in-cluster listener) and static
+# membership (off: a Deployment's pods change names).
     check(ini.keys() == app_ini.keys(), f"sections {sorted(ini)} == app's {sorted(app_ini)}")
     for section, entries in app_ini.items():
         got = ini.get(section, {})
@@ -131,6 +132,9 @@ def main():
             check(value_kind(got[key]) == value_kind(raw), f"[{section}] {key}: {got[key]} is a {value_kind(raw)} like the app's {raw}")
             if (section, key) == ("kafka", "bootstrap-servers"):
                 check(got[key] == '"kafka.confluent.svc.cluster.local:9071"', "default broker is CFK's kafka service in namespace confluent")
+            elif (section, key) == ("kafka", "static-membership"):
+                # Deliberately off: pod names of a Deployment change on every restart.
+                check(got[key] == "false", "static membership off in a Deployment")
             else:
                 check(got[key] == raw, f"[{section}] {key}: chart default {got[key]} == app default {raw}")
     check(dep["spec"]["replicas"] == 1, "default: one replica")
