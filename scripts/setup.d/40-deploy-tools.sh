@@ -32,8 +32,9 @@ go_build() { nice -n 10 go "$@"; }
 stamp_ok() { [ -x "$KSTREAM_TOOLS_BIN/$1" ] && [ "$(cat "$KSTREAM_TOOLS_BIN/.$1.stamp" 2>/dev/null)" = "$2" ]; }
 stamp_set() { printf '%s\n' "$2" >"$KSTREAM_TOOLS_BIN/.$1.stamp"; }
 
-# install_module BIN MODULE VERSION PACKAGE: `go install` when the module has no replace
-# directives; otherwise build inside the downloaded module, which honours them.
+# install_go_tool BIN MODULE VERSION PACKAGE [in-module [LDFLAGS]]: `go install`; or, for a
+# module with replace directives (which `go install pkg@version` refuses), `go build`
+# inside the downloaded module, which honours them.
 install_go_tool() {
   local bin="$1" module="$2" version="$3" package="$4"
   stamp_ok "$bin" "$module@$version" && return 0
@@ -43,7 +44,7 @@ install_go_tool() {
     local dir
     dir="$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
     [ -n "$dir" ] || { echo "40-deploy-tools: could not download $module@$version" >&2; return 1; }
-    (cd "$dir" && go_build build -trimpath -ldflags="-s -w" -o "$KSTREAM_TOOLS_BIN/$bin" "$package")
+    (cd "$dir" && go_build build -trimpath -ldflags="-s -w ${6:-}" -o "$KSTREAM_TOOLS_BIN/$bin" "$package")
   else
     GOBIN="$KSTREAM_TOOLS_BIN" go_build install -trimpath -ldflags="-s -w" "$package@$version"
   fi
@@ -55,7 +56,9 @@ install_go_tool kubeconform github.com/yannh/kubeconform "$KUBECONFORM_VERSION" 
 install_go_tool helm helm.sh/helm/v4 "$HELM_VERSION" helm.sh/helm/v4/cmd/helm
 # OpenTofu's go.mod has a replace directive (its hcl fork), which `go install pkg@v`
 # refuses: build it inside the downloaded module instead.
-install_go_tool tofu github.com/opentofu/opentofu "$TOFU_VERSION" ./cmd/tofu in-module
+# (version.dev=no: report the release's version, not "-dev", as its release build does.)
+install_go_tool tofu github.com/opentofu/opentofu "$TOFU_VERSION" ./cmd/tofu in-module \
+  "-X github.com/opentofu/opentofu/version.dev=no"
 
 # Our own tools (the schema-replaying azurerm provider used by `tofu validate`, ...):
 # rebuilt when their source changes.

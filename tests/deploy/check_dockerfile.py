@@ -135,7 +135,8 @@ def main():
               f"every runtime library package is what a -dev package of the build depends on "
               f"(missing: {sorted(CONTRACT_RUNTIME - dev_deps)})")
         # The built binary's libraries, if there is a build.
-        binaries = sorted(p for p in glob.glob("build*/**/kstream-app", recursive=True) if os.access(p, os.X_OK) and os.path.isfile(p))
+        # The release build of `make build` (build/); the sanitizer build links its runtimes.
+        binaries = sorted(p for p in glob.glob("build/**/kstream-app", recursive=True) if os.access(p, os.X_OK) and os.path.isfile(p))
         if binaries and shutil.which("readelf"):
             needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", sh("readelf", "-d", binaries[0]).stdout)
             closure_out = sh("apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts",

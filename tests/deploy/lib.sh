@@ -28,7 +28,7 @@ expect_fail() {
     cat "$work/expect_fail.out" >&2
     fail "$what: expected a failure, got success"
   fi
-  ok "$what (refused: $(grep -m1 -iE 'error|fail|invalid|refus' "$work/expect_fail.out" | sed 's/.*validation failed with [^ ]* - //' | cut -c1-200))"
+  ok "$what (refused: $(grep -m1 -iE 'error|fail|invalid|refus|warn' "$work/expect_fail.out" | sed 's/.*validation failed with [^ ]* - //' | cut -c1-200))"
 }
 done_checks() { echo "$(basename "$0"): $checks checks passed"; }
 KUBECONFORM_SCHEMAS="$repo/tests/deploy/schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json"

@@ -47,9 +47,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "dockerfile-lint:", err)
 		os.Exit(2)
 	}
+	sourceMap := llb.NewSourceMap(nil, path, "Dockerfile", dt)
+	sourceMap.Definition = &llb.Definition{} // no build context: the Dockerfile alone
 	opt := dockerfile2llb.ConvertOpt{
 		MetaResolver: offlineResolver{},
-		SourceMap:    llb.NewSourceMap(nil, path, "Dockerfile", dt),
+		SourceMap:    sourceMap,
 	}
 	res, err := dockerfile2llb.DockerfileLint(context.Background(), dt, opt)
 	if err != nil {
@@ -62,7 +64,7 @@ func main() {
 		if w.Location != nil && len(w.Location.Ranges) > 0 {
 			line = int(w.Location.Ranges[0].Start.Line)
 		}
-		fmt.Printf("%s:%d: %s: %s\n", path, line, w.RuleName, w.Detail)
+		fmt.Printf("%s:%d: warning: %s: %s\n", path, line, w.RuleName, w.Detail)
 		bad = true
 	}
 	if res.Error != nil {
