@@ -13,10 +13,12 @@ if command -v dockerfile-lint >/dev/null 2>&1; then
   ok "BuildKit Dockerfile parser and lint rules (docker build --check equivalent): no warning"
   # ... and the linter does speak: shell-form ENTRYPOINT (SIGTERM would go to /bin/sh),
   # a lower-case `as`, an undefined variable.
+  # shellcheck disable=SC2016  # the $ is for Docker, not for this shell
   printf 'FROM debian:12 as build\nENTRYPOINT /usr/local/bin/kstream-app $UNDEFINED_FLAG\n' >"$work/Dockerfile.bad"
   expect_fail "BuildKit lint flags a shell-form ENTRYPOINT" dockerfile-lint "$work/Dockerfile.bad"
-  grep -q JSONArgsRecommended "$work/expect_fail.out" && grep -q FromAsCasing "$work/expect_fail.out" \
-    || { cat "$work/expect_fail.out"; fail "dockerfile-lint did not report JSONArgsRecommended and FromAsCasing"; }
+  if ! grep -q JSONArgsRecommended "$work/expect_fail.out" || ! grep -q FromAsCasing "$work/expect_fail.out"; then
+    cat "$work/expect_fail.out"; fail "dockerfile-lint did not report JSONArgsRecommended and FromAsCasing"
+  fi
 else
   fail "dockerfile-lint not found: run make setup"
 fi
