@@ -44,11 +44,13 @@ def sh(*cmd):
 
 
 def dockerignore_patterns():
+    """[(negated, regex)] in file order; as Docker does, the last matching pattern wins."""
     pats = []
     for line in open(".dockerignore"):
         line = line.strip()
         if line and not line.startswith("#"):
-            pats.append(line.lstrip("/"))
+            neg = line.startswith("!")
+            pats.append((neg, to_regex(line.lstrip("!").lstrip("/"))))
     return pats
 
 
@@ -68,10 +70,15 @@ def to_regex(pat):
     return re.compile(rx + "$")
 
 
-def ignored(path, regexes):
+def ignored(path, patterns):
+    """Docker's rule: a pattern applies when it matches the path or one of its parents."""
     parts = path.split("/")
     prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-    return any(r.match(p) for r in regexes for p in prefixes)
+    result = False
+    for neg, rx in patterns:
+        if any(rx.match(p) for p in prefixes):
+            result = not neg
+    return result
 
 
 def main():
@@ -160,16 +167,16 @@ def main():
         print("note: no apt package lists on this machine: runtime package names not checked against Debian")
 
     # The build context: what .dockerignore leaves of the tracked files.
-    regexes = [to_regex(p) for p in dockerignore_patterns()]
+    patterns = dockerignore_patterns()
     files = sh("git", "ls-files", "--cached", "--others", "--exclude-standard").stdout.split()
     ctx = os.path.join(work, "context")
-    kept = [f for f in files if not ignored(f, regexes) and os.path.isfile(f)]
+    kept = [f for f in files if not ignored(f, patterns) and os.path.isfile(f)]
     for f in kept:
         os.makedirs(os.path.join(ctx, os.path.dirname(f)), exist_ok=True)
         shutil.copy2(f, os.path.join(ctx, f))
     for must in ("CMakeLists.txt", "scripts/lib/apt.sh", "scripts/setup.d/10-apt-core.sh", "app/caf-application.ini"):
         check(os.path.isfile(os.path.join(ctx, must)), f"{must} is in the build context")
-    for gone in ("charts", "terraform", "confluent", ".git"):
+    for gone in ("charts", "terraform", "confluent", ".git", "tools", "bench", "tests/deploy", "build"):
         check(not any(f == gone or f.startswith(gone + "/") for f in kept), f"{gone}/ is not in the build context")
 
     if failures:

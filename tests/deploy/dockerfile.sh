@@ -29,6 +29,9 @@ checks=$((checks + 1))
 if command -v cmake >/dev/null 2>&1 && pkg-config --exists rdkafka++ 2>/dev/null; then
   if cmake -S "$work/context" -B "$work/context-build" -DCMAKE_BUILD_TYPE=Release >"$work/cmake.out" 2>&1; then
     ok "cmake configures the build context that .dockerignore leaves"
+    python3 "$repo/tests/deploy/check_build_packages.py" "$work/context-build/CMakeCache.txt" \
+      || fail "the build stage's packages (10-apt-core.sh) do not cover the build"
+    ok "everything CMake found comes from scripts/setup.d/10-apt-core.sh's packages"
   else
     tail -n 30 "$work/cmake.out"
     fail "cmake cannot configure the Docker build context: .dockerignore drops something the build needs"
