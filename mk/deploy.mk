@@ -79,7 +79,7 @@ deploy-connector: deploy-check-conf ## 5. storage key Secret + the expedia sourc
 	kubectl apply -f confluent/connector.yaml
 	kubectl -n $(DEPLOY_NAMESPACE) get connector expedia-azure-blob-source
 
-deploy-image: deploy-check-conf ## build and push the job's image (ACR build when DEPLOY_ACR_NAME is set, else docker)
+deploy-image: deploy-check-conf ## 6. build and push the job's image (ACR build when DEPLOY_ACR_NAME is set, else docker)
 ifneq ($(DEPLOY_ACR_NAME),)
 	az acr build --registry $(DEPLOY_ACR_NAME) --image kstream-app:$(DEPLOY_IMAGE_TAG) --file Dockerfile .
 	az aks update --resource-group "$$($(DEPLOY_TFO) resource_group_name)" --name "$$($(DEPLOY_TFO) aks_name)" --attach-acr $(DEPLOY_ACR_NAME)
@@ -88,12 +88,12 @@ else
 	docker push $(DEPLOY_IMAGE_REPOSITORY):$(DEPLOY_IMAGE_TAG)
 endif
 
-deploy-app: deploy-check-conf ## 6. deploy the job (helm upgrade --install)
+deploy-app: deploy-check-conf ## 7. deploy the job (helm upgrade --install)
 	helm upgrade --install $(DEPLOY_HELM_RELEASE) charts/kstream-app --namespace $(DEPLOY_NAMESPACE) \
 	  --set image.repository=$(DEPLOY_IMAGE_REPOSITORY) --set image.tag=$(DEPLOY_IMAGE_TAG) --wait --timeout 10m
 	kubectl -n $(DEPLOY_NAMESPACE) get pods -l app.kubernetes.io/instance=$(DEPLOY_HELM_RELEASE)
 
-deploy-ksql: deploy-check-conf ## 7. submit ksql/*.sql to ksqlDB (REST /ksql, from a throw-away curl pod)
+deploy-ksql: deploy-check-conf ## 8. submit ksql/*.sql to ksqlDB (REST /ksql, from a throw-away curl pod)
 	bash scripts/deploy/ksql-request.sh $(DEPLOY_KSQL_FILES) | kubectl -n $(DEPLOY_NAMESPACE) run ksql-submit-$$$$ \
 	  --rm -i --restart=Never --quiet --image=curlimages/curl:8.11.1 -- \
 	  curl --silent --show-error --fail-with-body --retry 30 --retry-delay 10 --retry-all-errors \
@@ -108,7 +108,7 @@ deploy-port-forward: ## Control Center on localhost:9021, Connect REST on localh
 	kubectl -n $(DEPLOY_NAMESPACE) port-forward svc/connect 8083:8083 & \
 	wait
 
-deploy-destroy: deploy-check-conf ## 8. tear down: the job, then all Azure resources (terraform destroy)
+deploy-destroy: deploy-check-conf ## 9. tear down: the job, then all Azure resources (terraform destroy)
 	-helm uninstall $(DEPLOY_HELM_RELEASE) --namespace $(DEPLOY_NAMESPACE)
 	export ARM_SUBSCRIPTION_ID="$${ARM_SUBSCRIPTION_ID:-$(or $(DEPLOY_SUBSCRIPTION_ID),$$(az account show --query id -o tsv))}"; \
 	$(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) destroy -input=false \
