@@ -32,6 +32,29 @@ done
 python3 "$repo/tests/deploy/check_chart.py" "$work/default.yaml" "$work/all.yaml" "$repo/app/caf-application.ini"
 ok "rendered manifests: config contract, probes, security, grace period, secrets, optional kinds"
 
+# The job itself reads the rendered configuration (when it is built: `make test` builds it
+# first): CAF must get back every key with its value and type (--dump-config).
+app_bin="$repo/build/app/kstream-app"
+if [ -x "$app_bin" ]; then
+  ini_of() { python3 -c 'import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    if d and d["kind"] == "ConfigMap" and "caf-application.ini" in d["data"]:
+        print(d["data"]["caf-application.ini"])' "$1"; }
+  dump_check() {
+    timeout 20 "$app_bin" --config-file="$1" --dump-config >"$1.dump" 2>&1 || { cat "$1.dump"; return 1; }
+    python3 "$repo/tests/deploy/check_caf_dump.py" "$1" "$1.dump"
+  }
+  for r in default all; do
+    ini_of "$work/$r.yaml" >"$work/$r.ini"
+    dump_check "$work/$r.ini" || fail "kstream-app does not read the chart's configuration back ($r)"
+  done
+  sed 's/^port=\([0-9]*\)$/port="\1"/' "$work/default.ini" >"$work/wrongtype.ini"
+  expect_fail "a wrongly typed value is noticed" dump_check "$work/wrongtype.ini"
+  ok "kstream-app --dump-config reads every rendered key back, same values and types"
+else
+  echo "note: $app_bin not built: the job's own reading of the rendered config is not checked"
+fi
+
 # NOTES.txt, as `helm install` prints it (client-side dry run: no cluster).
 for r in default all; do
   args=()

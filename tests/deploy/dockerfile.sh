@@ -36,6 +36,28 @@ if command -v cmake >/dev/null 2>&1 && pkg-config --exists rdkafka++ 2>/dev/null
     tail -n 30 "$work/cmake.out"
     fail "cmake cannot configure the Docker build context: .dockerignore drops something the build needs"
   fi
+  # Run the build stage's own RUN command, taken from the Dockerfile, on the context, with
+  # its /build and /out moved into the scratch directory (about a minute of compiling;
+  # KSTREAM_DEPLOY_BUILD_STAGE=0 skips it).
+  if [ "${KSTREAM_DEPLOY_BUILD_STAGE:-1}" = 1 ]; then
+    run_cmd="$(python3 - <<'PY'
+import re
+text = open("Dockerfile").read().replace("\\\n", " ")
+print(next(l for l in text.splitlines() if l.startswith("RUN cmake "))[4:])
+PY
+)"
+    run_cmd="${run_cmd//\/build/$work/stage-build}"
+    run_cmd="${run_cmd//\/out\//$work/stage-out/}"
+    (cd "$work/context" && nice sh -c "$run_cmd") >"$work/stage.out" 2>&1 || { tail -n 40 "$work/stage.out"; fail "the build stage's RUN command"; }
+    if [ ! -x "$work/stage-out/usr/local/bin/kstream-app" ] || [ ! -f "$work/stage-out/etc/kstream-app/caf-application.ini" ]; then
+      fail "the build stage did not produce /usr/local/bin/kstream-app and /etc/kstream-app/caf-application.ini"
+    fi
+    ok "the build stage's RUN command builds, strips and installs kstream-app from the context"
+    img_bin="$work/stage-out/usr/local/bin/kstream-app" img_ini="$work/stage-out/etc/kstream-app/caf-application.ini"
+    timeout 20 "$img_bin" --config-file="$img_ini" --dump-config >"$work/img.dump" 2>&1 || { cat "$work/img.dump"; fail "the image's binary does not start"; }
+    python3 "$repo/tests/deploy/check_caf_dump.py" "$img_ini" "$work/img.dump" || fail "the image's binary does not read its default config"
+    ok "the stage's binary runs and reads the image's default /etc/kstream-app/caf-application.ini"
+  fi
 else
   echo "note: C++ build dependencies missing, the context is not configured (make setup installs them)"
 fi
