@@ -40,7 +40,7 @@ constexpr option_spec job_options[] = {
   {"kafka", "dlq-topic", option_kind::string, "dead-letter topic for values that are not JSON objects"},
   {"kafka", "transactional-id", option_kind::string, "transactional.id (default <group-id>-<hostname>)"},
   {"kafka", "static-membership", option_kind::boolean,
-   "join the group as <group-id>-<hostname> so a restarted instance gets its partitions back at once"},
+   "join as <group-id>-<hostname> (group.instance.id): a restart gets its partitions back at once"},
   {"kafka", "properties", option_kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
   {"job", "guarantee", option_kind::string, "exactly_once or at_least_once"},
   {"job", "max-in-flight", option_kind::integer, "records in flight per partition before it is paused"},
@@ -253,7 +253,7 @@ caf::expected<job_settings> app_config::validate() const {
   const auto instance_name = out.group_id + "-" + hostname();
   if (out.guarantee == delivery_guarantee::exactly_once && out.transactional_id.empty())
     out.transactional_id = instance_name;
-  if (caf::get_or(*this, "kafka.static-membership", true))
+  if (caf::get_or(*this, "kafka.static-membership", false))
     out.group_instance_id = instance_name;
   return out;
 }

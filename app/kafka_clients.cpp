@@ -35,6 +35,9 @@ make_job_consumer(const job_settings& settings, RdKafka::RebalanceCb* rebalance_
     {"enable.auto.offset.store", "false"},
     {"auto.offset.reset", "earliest"},
     {"enable.partition.eof", "true"},
+    // A crashed instance's partitions move on after 10 s instead of Kafka's 45 s default.
+    {"session.timeout.ms", "10000"},
+    {"heartbeat.interval.ms", "2000"},
     {"isolation.level", "read_committed"},
     // Bounds librdkafka's prefetch so that memory stays small however large the backlog.
     {"queued.max.messages.kbytes", "16384"},
