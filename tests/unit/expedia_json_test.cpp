@@ -82,3 +82,14 @@ TEST_CASE("the parser can be reused for values larger than its arena", "[domain]
     CHECK(std::holds_alternative<value_error>(parser.parse("[")));
   }
 }
+
+TEST_CASE("what Kafka Connect's JsonConverter writes parses and is kept verbatim", "[domain][json]") {
+  // Jackson escapes characters outside the BMP as surrogate pairs and writes doubles in Java's
+  // exponent form; both must parse, and both must reach the output byte for byte.
+  const std::string original =
+    R"({"emoji":"\uD83D\uDE00","d":1.0E-5,"big":-9223372036854775808,"srch_ci":"2017-08-22","srch_co":"2017-08-23"})";
+  auto fields = fields_of(original);
+  CHECK(fields.check_in == "2017-08-22");
+  CHECK(enrich_value(original, 1, stay_category::short_stay)
+        == original.substr(0, original.size() - 1) + R"(,"stay_duration":1,"stay_category":"Short stay"})");
+}
