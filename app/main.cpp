@@ -31,42 +31,9 @@
 
 namespace {
 
-std::atomic<bool> stop_requested{false};
-
-extern "C" void request_stop(int) {
-  stop_requested.store(true);
-}
-
-constexpr int exit_ok = 0;
-constexpr int exit_failure = 1;
-constexpr int exit_usage = 2;
 constexpr int startup_timeout_ms = 15000;
 
-/// The config file: --config-file=PATH, else caf-application.ini in the working directory
-/// (which may be absent: then the defaults apply).
-struct config_file_choice {
-  std::string path = "caf-application.ini";
-  bool explicit_path = false;
-};
-
-config_file_choice choose_config_file(const std::vector<std::string>& args) {
-  static constexpr std::string_view flag = "--config-file=";
-  config_file_choice choice;
-  for (const auto& arg : args) {
-    if (arg.compare(0, flag.size(), flag) == 0) {
-      choice.path = arg.substr(flag.size());
-      choice.explicit_path = true;
-    }
-  }
-  return choice;
-}
-
-int usage_error(const std::string& message) {
-  std::cerr << "kstream-app: " << message << "\nRun kstream-app --help for the options.\n";
-  return exit_usage;
-}
-
-int run(caf::actor_system& sys, const kstream::job_settings& settings) {
+int run(caf::actor_system& sys, const kstream::job_settings& settings, const std::atomic<bool>& stop_requested) {
   using namespace kstream;
   metrics_registry metrics;
   std::atomic<bool> fatal{false};
@@ -77,7 +44,7 @@ int run(caf::actor_system& sys, const kstream::job_settings& settings) {
   resources->on_fatal = [&fatal](const std::string& what) {
     spdlog::critical("{}; stopping", what);
     fatal = true;
-    stop_requested = true;
+    request_stop();
   };
   auto producer_client = make_job_producer(settings, resources->reporter.get());
   if (!producer_client) {
@@ -194,7 +161,7 @@ int run(caf::actor_system& sys, const kstream::job_settings& settings) {
         if (down.reason && down.reason != caf::exit_reason::user_shutdown) {
           spdlog::critical("actor {} failed: {}", to_string(down.source), kstream::describe_error(down.reason));
           failed = true;
-          stop_requested = true;
+          request_stop();
         }
       },
       caf::after(std::chrono::milliseconds(200)) >> [&] {
@@ -225,47 +192,24 @@ int run(caf::actor_system& sys, const kstream::job_settings& settings) {
 int main(int argc, char** argv) {
   kstream::app_config cfg;
   cfg.load<caf::io::middleman>();
-  // CAF's --help lists only its global options; the job's options are in the long help.
-  std::vector<std::string> args{argv + 1, argv + argc};
-  for (auto& arg : args)
-    if (arg == "--help" || arg == "-h" || arg == "-?")
-      arg = "--long-help";
-  // CAF takes boolean flags bare (--job.drain); accept the explicit =true/=false as well.
-  for (auto it = args.begin(); it != args.end();) {
-    if (*it == "--job.drain=true") {
-      *it++ = "--job.drain";
-    } else if (*it == "--job.drain=false") {
-      it = args.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  auto config_file = choose_config_file(args);
-  std::ifstream file{config_file.path};
-  if (!file && config_file.explicit_path)
-    return usage_error("cannot read config file " + config_file.path);
-  std::istringstream no_file;
-  std::istream& ini = file ? static_cast<std::istream&>(file) : no_file;
-  if (auto err = cfg.parse_checked(std::move(args), ini))
-    return usage_error("bad configuration in " + config_file.path + " or the command line: " + caf::to_string(err));
-  if (cfg.cli_helptext_printed)
-    return exit_ok;
-  if (!cfg.remainder.empty())
-    return usage_error("unexpected argument " + cfg.remainder.front());
+  if (auto code = kstream::parse_command_line(cfg, argc, argv, "kstream-app", "caf-application.ini"))
+    return *code;
   auto settings = cfg.validate();
-  if (!settings)
-    return usage_error(kstream::describe_error(settings.error()));
+  if (!settings) {
+    std::cerr << "kstream-app: " << kstream::describe_error(settings.error())
+              << "\nRun kstream-app --help for the options.\n";
+    return kstream::exit_usage;
+  }
   spdlog::set_level(spdlog::level::from_str(settings->log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::info("kstream-app: {} -> {} (dead letters: {}), group {}, {}, bootstrap {}", settings->input_topic,
                settings->output_topic, settings->dlq_topic, settings->group_id, to_string(settings->guarantee),
                settings->bootstrap_servers);
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
-  int code = exit_ok;
+  const auto& stop_requested = kstream::install_stop_signals();
+  int code = kstream::exit_ok;
   {
     caf::actor_system sys{cfg};
-    code = run(sys, *settings);
+    code = run(sys, *settings, stop_requested);
   }
   return code;
 }

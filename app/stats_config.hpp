@@ -3,8 +3,7 @@
 // kstream-stats' options: the same CAF INI machinery as the job's (app/config.hpp), its own
 // option set. See app/kstream-stats.ini.
 
-#include <caf/actor_system_config.hpp>
-#include <caf/expected.hpp>
+#include "app/options.hpp"
 
 #include <cstdint>
 #include <string>
@@ -41,13 +40,12 @@ struct stats_settings {
   bool log_level_given = false;
 };
 
-class stats_config : public caf::actor_system_config {
+class stats_config : public checked_config {
 public:
   stats_config();
   /// --expect-manifest=PATH (a top-level option, bound here by CAF).
   std::string expect_manifest;
-  /// Type-checks every option (CAF drops wrongly typed values silently), refuses unknown
-  /// ones in our sections, resolves defaults.
+  /// Checks every option and resolves defaults.
   caf::expected<stats_settings> validate() const;
 };
 

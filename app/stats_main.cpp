@@ -42,15 +42,10 @@
 
 namespace {
 
-std::atomic<bool> stop_requested{false};
+using kstream::exit_failure;
+using kstream::exit_ok;
+using kstream::exit_usage;
 
-extern "C" void request_stop(int) {
-  stop_requested.store(true);
-}
-
-constexpr int exit_ok = 0;
-constexpr int exit_failure = 1;
-constexpr int exit_usage = 2;
 constexpr int startup_timeout_ms = 15000;
 
 int usage_error(const std::string& message) {
@@ -177,7 +172,8 @@ std::vector<std::string> manifest_differences(const kstream::domain::stay_snapsh
   return out;
 }
 
-int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool live_view) {
+int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool live_view,
+        const std::atomic<bool>& stop_requested) {
   using namespace kstream;
   metrics_registry metrics;
   stats_board board;
@@ -386,40 +382,9 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
 int main(int argc, char** argv) {
   kstream::stats_config cfg;
   cfg.load<caf::io::middleman>();
-  static constexpr std::string_view config_flag = "--config-file=";
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg{argv[i]};
-    if (arg.substr(0, config_flag.size()) == config_flag && !std::ifstream{std::string{arg.substr(config_flag.size())}})
-      return usage_error("cannot read config file " + std::string{arg.substr(config_flag.size())});
-  }
-  std::vector<std::string> args{argv + 1, argv + argc};
-  for (auto& arg : args)
-    if (arg == "--help" || arg == "-h" || arg == "-?")
-      arg = "--long-help";
-  for (auto it = args.begin(); it != args.end();) {
-    if (it->size() > 2 && it->rfind("--", 0) == 0 && it->back() == '=') {
-      *it++ += "\"\""; // --kafka.stats-topic= (an empty value): CAF wants it quoted
-    } else if (*it == "--job.drain=true") {
-      *it++ = "--job.drain";
-    } else if (*it == "--job.drain=false") {
-      it = args.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  // Without --config-file, CAF would read ./caf-application.ini: the job's file, whose
-  // options are not this program's. Read kstream-stats.ini instead when it is there.
-  bool has_config_file = std::any_of(args.begin(), args.end(), [](const std::string& arg) {
-    return arg.rfind("--config-file=", 0) == 0;
-  });
-  if (!has_config_file)
-    args.insert(args.begin(), std::string{"--config-file="} + (std::ifstream{"kstream-stats.ini"} ? "kstream-stats.ini" : "/dev/null"));
-  if (auto err = cfg.parse(std::move(args)))
-    return usage_error("bad configuration: " + caf::to_string(err));
-  if (cfg.cli_helptext_printed)
-    return exit_ok;
-  if (!cfg.remainder.empty())
-    return usage_error("unexpected argument " + cfg.remainder.front());
+  // Without --config-file the view reads ./kstream-stats.ini, never the job's caf-application.ini.
+  if (auto code = kstream::parse_command_line(cfg, argc, argv, "kstream-stats", "kstream-stats.ini"))
+    return *code;
   auto settings = cfg.validate();
   if (!settings)
     return usage_error(kstream::describe_error(settings.error()));
@@ -433,12 +398,11 @@ int main(int argc, char** argv) {
   spdlog::info("kstream-stats: {} (group {}, read_committed) -> table{}, bootstrap {}", settings->input_topic,
                settings->group_id, settings->stats_topic.empty() ? "" : ", changelog " + settings->stats_topic,
                settings->bootstrap_servers);
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
-  int code = exit_ok;
+  const auto& stop_requested = kstream::install_stop_signals();
+  int code = kstream::exit_ok;
   {
     caf::actor_system sys{cfg};
-    code = run(sys, *settings, live_view);
+    code = run(sys, *settings, live_view, stop_requested);
   }
   return code;
 }
