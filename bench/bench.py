@@ -859,7 +859,7 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
             check = f"partial run: {r['partial']['records']:,} records in {r['partial']['seconds']} s"
         elif not r.get("ok"):  # a fast wrong answer does not count: no throughput figure
             r = dict(r, records_per_s=None)
-        lines.append(f"| {r['label']} | {r['guarantee']} | {check} | {fmt(r.get('wall_s'), 2)} | "
+        lines.append(f"| {r['label']}{' *' if r.get('from_run') else ''} | {r['guarantee']} | {check} | {fmt(r.get('wall_s'), 2)} | "
                      f"{fmt(r.get('records_per_s'))} | {fmt(x, 2) if x else '–'} | {fmt(r.get('cpu_s'), 2)} | "
                      f"{fmt(r.get('cpu_us_per_record'), 2)} | {fmt(r.get('peak_rss_mb'))} | "
                      f"{fmt(lat.get('p50_ms'))} | {fmt(lat.get('p99_ms'))}{lat_note(r)} |")
@@ -967,6 +967,9 @@ def main():
                    "results in bench/results/tmp/smoke; exit 1 unless every contender's output checks out")
     p.add_argument("--allow-missing", action="store_true", help="skip contenders that cannot run here")
     p.add_argument("--list", action="store_true")
+    p.add_argument("--merge-from", metavar="RESULTS.json",
+                   help="re-run only the chosen contenders and take every other row from this earlier "
+                   "report of the same data set (the report says which rows come from where)")
     args = p.parse_args()
     if args.smoke:
         args.records = min(args.records, 3000) if "BENCH_RECORDS" not in os.environ else args.records
@@ -1012,6 +1015,19 @@ def main():
             r["latency"] = latency(c, ctx, kafka, data["template"], run_id, args)
         results.append(r)
     micro_ns = None if args.smoke or args.no_micro else micro(ctx)
+    if args.merge_from:
+        with open(args.merge_from) as f:
+            old = json.load(f)
+        if old["manifest"] != data["manifest"]:
+            raise SystemExit(f"bench: {args.merge_from} is from another data set")
+        fresh = {r["name"]: r for r in results}
+        results = [fresh.pop(r["name"], None) or dict(r, from_run=old["stamp"]) for r in old["results"]] \
+            + list(fresh.values())
+        order = [c.name for c in CONTENDERS]
+        results.sort(key=lambda r: order.index(r["name"]) if r["name"] in order else len(order))
+        micro_ns = micro_ns or old.get("micro_ns")
+        mach["merged"] = (f"rows marked * come from run {old['stamp']} (load then: "
+                          f"{old['machine'].get('load_at_start')}); the others from this run")
     md_path, png, md = report(results, data, args, args.out, stamp, mach, micro_ns)
     print(md)
     log(f"report {md_path}" + (f", chart {png}" if png else ""))

@@ -13,9 +13,10 @@ source "$here/../lib/apt.sh"
 apt_install gnuplot-nox libbenchmark-dev time kcat python3-confluent-kafka maven openjdk-17-jdk-headless
 
 # faust-streaming in its own venv, from a Python 3.11 interpreter (pyenv's if present).
-faust_version="0.15.3"
 venv="$cache/venv-faust"
-if [ ! -f "$venv/.faust-$faust_version" ]; then
+req="$root/bench/faust/requirements.txt"
+stamp="$venv/.requirements-$(sha256sum "$req" | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
   py=""
   for cand in "${FAUST_PYTHON:-}" "$HOME/.pyenv/versions/3.11.7/bin/python3" python3.11 python3; do
     [ -n "$cand" ] || continue
@@ -27,8 +28,8 @@ if [ ! -f "$venv/.faust-$faust_version" ]; then
   echo "creating $venv with $py"
   rm -rf "$venv"
   "$py" -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/bench/faust/requirements.txt"
-  touch "$venv/.faust-$faust_version"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  touch "$stamp"
 fi
 
 # The Kafka Streams contender: jar and its dependencies in bench/kafka-streams/target/.
