@@ -24,6 +24,8 @@ account="devstoreaccount1"
 account_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 log() { echo "local-azurite: $*" >&2; }
+# shellcheck source=scripts/lib/service.sh
+source "$(dirname "$0")/lib/service.sh"
 
 connection_string() {
   echo "DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${account_key};BlobEndpoint=http://127.0.0.1:${port}/${account};"
@@ -39,11 +41,7 @@ install() {
 }
 
 running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid="$(cat "$pid_file")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
+  service_pid "$pid_file"
 }
 
 answers() {
@@ -70,36 +68,22 @@ start() {
       >"$data_dir/azurite.log" 2>&1 </dev/null &
     echo $! >"$pid_file"
   fi
-  for _ in $(seq 1 120); do
-    if answers; then
-      log "ready on 127.0.0.1:$port"
-      return 0
-    fi
-    running_pid >/dev/null || break
-    sleep 0.5
-  done
+  if service_wait_ready "$pid_file" 60 answers; then
+    log "ready on 127.0.0.1:$port"
+    return 0
+  fi
   log "Azurite did not come up; last lines of $data_dir/azurite.log:"
   tail -n 20 "$data_dir/azurite.log" >&2 || true
   exit 1
 }
 
 stop() {
-  if pid="$(running_pid)"; then
-    log "stopping pid $pid"
-    kill "$pid"
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
+  service_stop "$pid_file" 10
   rm -rf "$data_dir"
 }
 
 status() {
-  if pid="$(running_pid)" && answers; then
-    echo "running (pid $pid) on 127.0.0.1:$port"
-  else
-    echo "not running"
-    return 1
-  fi
+  service_status "$pid_file" "127.0.0.1:$port" answers
 }
 
 case "${1:-}" in

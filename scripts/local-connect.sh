@@ -16,6 +16,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
+# shellcheck source=scripts/lib/service.sh
+source "$here/lib/service.sh"
 cache="${KSTREAM_CACHE:-$HOME/.cache/kstream-app}"
 port="${CONNECT_PORT:-8083}"
 bootstrap="${CONNECT_BOOTSTRAP:-127.0.0.1:9092}"
@@ -63,11 +65,7 @@ build_plugin() {
 }
 
 running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid="$(cat "$pid_file")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
+  service_pid "$pid_file"
 }
 
 rest_ready() {
@@ -127,36 +125,21 @@ start() {
       >"$data_dir/stdout.log" 2>&1 </dev/null &
     echo $! >"$pid_file"
   fi
-  for _ in $(seq 1 240); do
-    if rest_ready; then
-      log "ready on $rest"
-      return 0
-    fi
-    running_pid >/dev/null || break
-    sleep 0.5
-  done
+  if service_wait_ready "$pid_file" 120 rest_ready; then
+    log "ready on $rest"
+    return 0
+  fi
   log "the worker did not come up; last lines of $data_dir/connect.log:"
   tail -n 30 "$data_dir/connect.log" >&2 2>/dev/null || tail -n 30 "$data_dir/stdout.log" >&2 || true
   exit 1
 }
 
 stop() {
-  if pid="$(running_pid)"; then
-    log "stopping pid $pid"
-    kill "$pid"
-    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pid_file"
+  service_stop "$pid_file" 20
 }
 
 status() {
-  if pid="$(running_pid)" && rest_ready; then
-    echo "running (pid $pid) on $rest"
-  else
-    echo "not running"
-    return 1
-  fi
+  service_status "$pid_file" "$rest" rest_ready
 }
 
 case "${1:-}" in

@@ -19,6 +19,8 @@ pid_file="$data_dir/kafka.pid"
 kafka_version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/kafka/pom.xml")"
 libs="$cache/kafka-$kafka_version/libs"
 admin=(/usr/bin/python3 "$here/kafka-admin.py" --bootstrap "$bootstrap")
+# shellcheck source=scripts/lib/service.sh
+source "$here/lib/service.sh"
 
 log() { echo "local-kafka: $*" >&2; }
 
@@ -33,11 +35,7 @@ resolve_jars() {
 }
 
 running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid="$(cat "$pid_file")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
+  service_pid "$pid_file"
 }
 
 write_config() {
@@ -96,22 +94,16 @@ start() {
 }
 
 stop() {
-  if pid="$(running_pid)"; then
-    log "stopping pid $pid"
-    kill "$pid"
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
+  service_stop "$pid_file" 30
   rm -rf "$data_dir"
 }
 
+answers() {
+  "${admin[@]}" wait --timeout 5 2>/dev/null
+}
+
 status() {
-  if pid="$(running_pid)" && "${admin[@]}" wait --timeout 5 2>/dev/null; then
-    echo "running (pid $pid) on $bootstrap"
-  else
-    echo "not running"
-    return 1
-  fi
+  service_status "$pid_file" "$bootstrap" answers
 }
 
 case "${1:-}" in
