@@ -3,8 +3,8 @@ determinism, the published table at full size, and clean failures. No broker (la
 import datetime
 import json
 import os
-import re
 import subprocess
+import sys
 from pathlib import Path
 
 import avro.datafile
@@ -12,6 +12,9 @@ import avro.io
 import pytest
 
 from conftest import REPO, datagen, run
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from stay_rules import category_of as category, parse_date  # noqa: E402  (the shared oracle)
 
 RECORDS = 20000
 PUBLISHED = [("Short stay", 1951037, 2494), ("Standard stay", 217710, 2422),
@@ -21,32 +24,6 @@ FIELDS = ["id", "date_time", "site_name", "posa_container", "user_location_count
           "user_location_city", "orig_destination_distance", "user_id", "is_mobile", "is_package", "channel",
           "srch_ci", "srch_co", "srch_adults_cnt", "srch_children_cnt", "srch_rm_cnt", "srch_destination_id",
           "srch_destination_type_id", "hotel_id"]
-
-
-def parse_date(text):
-    """The contract's date: strict YYYY-MM-DD, a trailing ' ...' ignored; None unless a real date."""
-    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}( .*)?", text, re.S):
-        return None
-    try:
-        return datetime.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
-    except ValueError:
-        return None
-
-
-def category(ci, co):
-    a, b = parse_date(ci), parse_date(co)
-    if a is None or b is None:
-        return "Erroneous data"
-    days = (b - a).days
-    if days <= 0:
-        return "Erroneous data"
-    if days <= 4:
-        return "Short stay"
-    if days <= 10:
-        return "Standard stay"
-    if days <= 14:
-        return "Standard extended stay"
-    return "Long stay"
 
 
 def generate(out, records=RECORDS, seed=42, extra=()):

@@ -12,15 +12,18 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+import sys
+
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "lib"))
+from stay_rules import CATEGORIES, category, stay_days  # noqa: E402  (the shared oracle)
 BOOTSTRAP = os.environ.get("KSTREAM_BOOTSTRAP", "127.0.0.1:9092")
 BUILD_DIR = Path(os.environ.get("KSTREAM_BUILD_DIR", ROOT / "build"))
 APP = BUILD_DIR / "app" / "kstream-app"
 
-CATEGORIES = ["Short stay", "Standard stay", "Standard extended stay", "Long stay", "Erroneous data"]
 
 
 def ensure_broker():
@@ -44,45 +47,6 @@ def create_topics(prefix, partitions=3, names=("in", "out", "dlq")):
 
 
 # --- records with a known answer ------------------------------------------------------------
-
-def stay_days(ci, co):
-    """The reference semantics, written independently of the C++ code."""
-    def parse(text):
-        if not isinstance(text, str):
-            return None
-        if len(text) > 10:
-            tail = text[10:]
-            if not (len(tail) == 9 and tail[0] == " " and tail[3] == ":" and tail[6] == ":"
-                    and tail[1:3].isdigit() and tail[4:6].isdigit() and tail[7:9].isdigit()
-                    and int(tail[1:3]) < 24 and int(tail[4:6]) < 60 and int(tail[7:9]) < 61):
-                return None
-            text = text[:10]
-        if len(text) != 10 or text[4] != "-" or text[7] != "-":
-            return None
-        y, m, d = text[0:4], text[5:7], text[8:10]
-        if not (y.isdigit() and m.isdigit() and d.isdigit()):
-            return None
-        try:
-            return date(int(y), int(m), int(d))
-        except ValueError:
-            return None
-    a, b = parse(ci), parse(co)
-    if a is None or b is None:
-        return None
-    return (b - a).days
-
-
-def category(days):
-    if days is None or days <= 0:
-        return "Erroneous data"
-    if days <= 4:
-        return "Short stay"
-    if days <= 10:
-        return "Standard stay"
-    if days <= 14:
-        return "Standard extended stay"
-    return "Long stay"
-
 
 TRICKY_DATES = [(None, "2017-08-22"), ("2017-08-22", None), ("", "2017-08-22"), ("2017-02-30", "2017-03-02"),
                 ("2017-13-01", "2017-13-05"), ("2017-8-2", "2017-8-5"), ("2017-08-22", "2017-08-22"),

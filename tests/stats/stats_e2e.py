@@ -37,8 +37,10 @@ import urllib.request
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from stay_rules import CATEGORIES, category_of  # noqa: E402  (the shared oracle)
+
 BOOTSTRAP = "127.0.0.1:9092"
-CATEGORIES = ["Short stay", "Standard stay", "Standard extended stay", "Long stay", "Erroneous data"]
 # The seed's published result over the whole data set (docs: shared/reference/expedia-dataset.md):
 # {category: (records, distinct hotels)}.
 PUBLISHED = {"Short stay": (1951037, 2494), "Standard stay": (217710, 2422),
@@ -55,29 +57,6 @@ def fail(message):
 
 
 # --- expected table for the computed data set ------------------------------------------------
-
-def category_of(check_in, check_out):
-    def parse(text):
-        if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return None
-        try:
-            return datetime.date.fromisoformat(text)
-        except ValueError:
-            return None
-    a, b = parse(check_in), parse(check_out)
-    if a is None or b is None:
-        return "Erroneous data"
-    days = (b - a).days
-    if days <= 0:
-        return "Erroneous data"
-    if days <= 4:
-        return "Short stay"
-    if days <= 10:
-        return "Standard stay"
-    if days <= 14:
-        return "Standard extended stay"
-    return "Long stay"
-
 
 def synthetic_records(count, seed=7):
     """(raw value bytes, category or None for values the job dead-letters, hotel_id or None)."""
