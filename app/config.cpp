@@ -58,7 +58,7 @@ caf::expected<job_settings> app_config::validate() const {
     out.guarantee = delivery_guarantee::at_least_once;
   else
     return invalid_option("job.guarantee = \"" + guarantee + "\" is not one of \"exactly_once\", \"at_least_once\"");
-  for (auto err : {read_ranged("job.max-in-flight", 20000, 1, 10'000'000, out.max_in_flight),
+  for (auto err : {read_ranged("job.max-in-flight", 10000, 1, 10'000'000, out.max_in_flight),
                    read_ranged("job.batch-size", 1000, 1, 1'000'000, out.batch_size),
                    read_ranged("job.commit-interval-ms", 1000, 10, 3'600'000, out.commit_interval_ms),
                    read_ranged("job.shutdown-timeout-ms", 30000, 100, 3'600'000, out.shutdown_timeout_ms),

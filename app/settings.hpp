@@ -26,7 +26,7 @@ struct job_settings {
   std::vector<std::pair<std::string, std::string>> extra_properties;
   // [job]
   delivery_guarantee guarantee = delivery_guarantee::exactly_once;
-  std::uint64_t max_in_flight = 20000;
+  std::uint64_t max_in_flight = 10000;
   std::uint64_t batch_size = 1000;
   std::uint64_t commit_interval_ms = 1000;
   bool drain = false;
