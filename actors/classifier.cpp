@@ -32,7 +32,8 @@ classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch
         output.timestamp = record.source.timestamp;
         output.has_key = record.source.has_key;
         output.key = std::move(record.source.key);
-        output.value = domain::enrich_value(record.source.value, days, category);
+        output.value = std::move(record.source.value);
+        domain::enrich_in_place(output.value, days, category);
         out.records.push_back(std::move(output));
       }
       self->send(sink, std::move(out));

@@ -18,7 +18,8 @@ std::vector<std::int32_t> ids_of(const std::vector<RdKafka::TopicPartition*>& pa
 
 } // namespace
 
-kafka_record_source::kafka_record_source(std::string topic) : topic_(std::move(topic)) {
+kafka_record_source::kafka_record_source(std::string topic, std::size_t value_headroom)
+  : topic_(std::move(topic)), value_headroom_(value_headroom) {
 }
 
 kafka_record_source::~kafka_record_source() {
@@ -51,8 +52,10 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
         record.has_key = true;
         record.key.assign(static_cast<const char*>(message.key_pointer()), message.key_len());
       }
-      if (message.payload() != nullptr)
+      if (message.payload() != nullptr) {
+        record.value.reserve(message.len() + value_headroom_);
         record.value.assign(static_cast<const char*>(message.payload()), message.len());
+      }
       if (listener_ != nullptr)
         listener_->on_record(message.partition(), std::move(record));
       return true;

@@ -15,7 +15,9 @@ namespace kstream {
 /// callback runs inside poll()/close() and forwards to the listener synchronously.
 class kafka_record_source : public record_source, public RdKafka::RebalanceCb {
 public:
-  explicit kafka_record_source(std::string topic);
+  /// `value_headroom`: spare capacity given to every value copied out of librdkafka, so that
+  /// a stage that appends to the value (the job's enrichment) does so without reallocating.
+  explicit kafka_record_source(std::string topic, std::size_t value_headroom = 0);
   ~kafka_record_source() override;
 
   /// Takes the consumer (created with this object as its rebalance callback) and subscribes.
@@ -40,6 +42,7 @@ private:
   void pause_or_resume(std::int32_t partition, bool pause);
 
   std::string topic_;
+  std::size_t value_headroom_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   listener* listener_ = nullptr;
   bool closed_ = false;

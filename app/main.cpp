@@ -16,6 +16,7 @@
 #include "app/kafka_clients.hpp"
 #include "app/kafka_record_source.hpp"
 #include "app/metrics.hpp"
+#include "domain/expedia_json.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -76,7 +77,8 @@ int run(caf::actor_system& sys, const kstream::job_settings& settings, const std
       return exit_failure;
     }
   }
-  auto source = std::make_shared<kafka_record_source>(settings.input_topic);
+  // Headroom: the classifier appends the two stay members to each value in place.
+  auto source = std::make_shared<kafka_record_source>(settings.input_topic, domain::enrichment_reserve);
   auto consumer_client = make_job_consumer(settings, source.get());
   if (!consumer_client) {
     spdlog::critical("{}", kstream::describe_error(consumer_client.error()));

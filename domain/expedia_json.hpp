@@ -1,8 +1,7 @@
 #pragma once
 
+#include "domain/json_members.hpp"
 #include "domain/stay.hpp"
-
-#include <boost/json/parser.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -39,14 +38,21 @@ public:
   parse_result parse(std::string_view value);
 
 private:
-  unsigned char parser_scratch_[4096];
-  std::unique_ptr<unsigned char[]> value_arena_;
-  boost::json::parser parser_;
+  json_member_reader reader_;
 };
 
 /// The enriched output value: `original` (a JSON object, as parsed) with every byte kept and
 /// `"stay_duration":<days|null>,"stay_category":"<category>"` appended as its last members.
 std::string enrich_value(std::string_view original, std::optional<std::int64_t> stay_days,
                          stay_category category);
+
+/// The same in place: `value` becomes the enriched value. Its bytes are not copied again,
+/// and when its capacity has room for the two members (enrichment_reserve) nothing is
+/// allocated either.
+void enrich_in_place(std::string& value, std::optional<std::int64_t> stay_days, stay_category category);
+
+/// Bytes that enrich_in_place() appends at most (a 20-character day count and the longest
+/// category): reserve them when the value is first copied.
+inline constexpr std::size_t enrichment_reserve = 80;
 
 } // namespace kstream::domain

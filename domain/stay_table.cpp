@@ -1,28 +1,16 @@
 #include "domain/stay_table.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
-#include <climits>
 
 namespace kstream::domain {
 
 namespace {
 
-constexpr std::size_t value_arena_size = 64 * 1024;
-
 std::size_t index_of(stay_category category) noexcept {
   return static_cast<std::size_t>(category);
-}
-
-std::optional<std::int64_t> integer_of(const boost::json::value& value) noexcept {
-  if (value.is_int64())
-    return value.get_int64();
-  if (value.is_uint64() && value.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-    return static_cast<std::int64_t>(value.get_uint64());
-  return std::nullopt;
 }
 
 std::string pad_right(std::string_view text, std::size_t width) {
@@ -42,31 +30,17 @@ std::string pad_left(std::string_view text, std::size_t width) {
 
 } // namespace
 
-stay_fields_parser::stay_fields_parser()
-  : value_arena_(new unsigned char[value_arena_size]),
-    parser_(boost::json::storage_ptr(), boost::json::parse_options{}, parser_scratch_, sizeof(parser_scratch_)) {
+stay_fields_parser::stay_fields_parser() : reader_({"stay_category", "hotel_id"}) {
 }
 
 stay_fields stay_fields_parser::parse(std::string_view value) {
-  boost::json::monotonic_resource arena(value_arena_.get(), value_arena_size);
-  parser_.reset(&arena);
-  boost::system::error_code ec;
-  parser_.write(value.data(), value.size(), ec);
-  if (ec) {
-    parser_.reset();
-    return {};
-  }
-  auto root = parser_.release();
   stay_fields out;
-  if (!root.is_object())
+  if (reader_.read(value) != json_root::object)
     return out;
-  const auto& object = root.get_object();
-  if (auto it = object.find("stay_category"); it != object.end() && it->value().is_string()) {
-    const auto& text = it->value().get_string();
-    out.category = parse_stay_category(std::string_view{text.data(), text.size()});
-  }
-  if (auto it = object.find("hotel_id"); it != object.end())
-    out.hotel_id = integer_of(it->value());
+  if (const auto& category = reader_.member(0); category.kind == json_member::type::string)
+    out.category = parse_stay_category(category.text);
+  if (const auto& hotel = reader_.member(1); hotel.kind == json_member::type::integer)
+    out.hotel_id = hotel.integer;
   return out;
 }
 

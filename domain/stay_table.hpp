@@ -11,10 +11,10 @@
 //   * a value that is not a JSON object, or whose stay_category is missing, not a string or
 //     not one of the five texts, is never dropped silently: it counts in the `unknown` tally.
 
+#include "domain/json_members.hpp"
 #include "domain/stay.hpp"
 
 #include <boost/json/object.hpp>
-#include <boost/json/parser.hpp>
 
 #include <array>
 #include <cstdint>
@@ -43,9 +43,7 @@ public:
   stay_fields parse(std::string_view value);
 
 private:
-  unsigned char parser_scratch_[4096];
-  std::unique_ptr<unsigned char[]> value_arena_;
-  boost::json::parser parser_;
+  json_member_reader reader_;
 };
 
 /// One row of the answer.

@@ -93,3 +93,16 @@ TEST_CASE("what Kafka Connect's JsonConverter writes parses and is kept verbatim
   CHECK(enrich_value(original, 1, stay_category::short_stay)
         == original.substr(0, original.size() - 1) + R"(,"stay_duration":1,"stay_category":"Short stay"})");
 }
+
+TEST_CASE("enrichment in place equals the copying form and fits the reserved headroom", "[domain][json]") {
+  const std::string original = R"({"id":1,"srch_ci":"2017-08-22"}  )";
+  for (auto category : all_stay_categories) {
+    std::string value;
+    value.reserve(original.size() + enrichment_reserve);
+    value = original;
+    const auto capacity = value.capacity();
+    enrich_in_place(value, INT64_MIN, category); // the longest day count there is
+    CHECK(value == enrich_value(original, INT64_MIN, category));
+    CHECK(value.capacity() == capacity); // no reallocation
+  }
+}
