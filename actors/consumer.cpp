@@ -120,6 +120,7 @@ void consumer_state::dispatch_pending() {
       source->pause(partition);
       flow.paused = true;
       m.paused = true;
+      m.pauses.fetch_add(1, std::memory_order_relaxed);
     }
   }
 }

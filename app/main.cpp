@@ -26,6 +26,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <malloc.h>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -183,15 +184,19 @@ int run(caf::actor_system& sys, const kstream::job_settings& settings, const std
   if (progress)
     caf::anon_send_exit(progress, caf::exit_reason::user_shutdown);
   auto totals = metrics.sum();
-  spdlog::info("done: in {} | out {} | dead-lettered {} | transactions committed {} aborted {}", totals.consumed,
-               totals.produced, totals.dead_lettered, metrics.transactions_committed.load(),
-               metrics.transactions_aborted.load());
+  spdlog::info("done: in {} | out {} | dead-lettered {} | transactions committed {} aborted {} | backpressure pauses {}",
+               totals.consumed, totals.produced, totals.dead_lettered, metrics.transactions_committed.load(),
+               metrics.transactions_aborted.load(), totals.pauses);
   return failed || fatal.load() ? exit_failure : exit_ok;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+  // Records are allocated on the consumer's thread and freed on the producer's; with glibc's
+  // default of 8 arenas per core each thread keeps its own half-empty arena. Two arenas took
+  // peak RSS on the full 2.19M-record set from 92-108 MB to 69 MB at the same speed.
+  mallopt(M_ARENA_MAX, 2);
   kstream::app_config cfg;
   cfg.load<caf::io::middleman>();
   if (auto code = kstream::parse_command_line(cfg, argc, argv, "kstream-app", "caf-application.ini"))

@@ -19,6 +19,7 @@ metrics_registry::totals metrics_registry::sum() const {
     result.consumed += m->consumed.load(std::memory_order_relaxed);
     result.produced += m->produced.load(std::memory_order_relaxed);
     result.dead_lettered += m->dead_lettered.load(std::memory_order_relaxed);
+    result.pauses += m->pauses.load(std::memory_order_relaxed);
     if (m->assigned.load(std::memory_order_relaxed)) {
       ++result.assigned;
       result.in_flight += m->in_flight.load(std::memory_order_relaxed);
@@ -52,6 +53,8 @@ std::string metrics_registry::prometheus_text() const {
                 [](const partition_metrics& m) { return m.lag.load(); });
   per_partition("kstream_partition_paused", "gauge", "1 while the partition is paused by backpressure.",
                 [](const partition_metrics& m) { return m.paused.load() ? 1 : 0; });
+  per_partition("kstream_partition_pauses_total", "counter", "Times backpressure paused the partition.",
+                [](const partition_metrics& m) { return m.pauses.load(); });
   family("kstream_transactions_committed_total", "counter", "Kafka transactions committed.");
   out << "kstream_transactions_committed_total " << transactions_committed.load() << '\n';
   family("kstream_transactions_aborted_total", "counter", "Kafka transactions aborted.");

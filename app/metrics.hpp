@@ -19,6 +19,7 @@ struct partition_metrics {
   std::atomic<std::int64_t> lag{-1}; // -1: unknown yet
   std::atomic<bool> assigned{false};
   std::atomic<bool> paused{false};
+  std::atomic<std::uint64_t> pauses{0}; // times backpressure paused the partition
 };
 
 /// Process-wide metrics, shared by the actors (like a Prometheus client registry).
@@ -35,6 +36,7 @@ public:
   struct totals {
     std::uint64_t consumed = 0, produced = 0, dead_lettered = 0;
     std::int64_t in_flight = 0, lag = 0;
+    std::uint64_t pauses = 0;
     std::size_t assigned = 0;
   };
   totals sum() const;
