@@ -200,8 +200,11 @@ json_member_reader::json_member_reader(std::vector<std::string> names)
 json_member_reader::~json_member_reader() = default;
 
 json_root json_member_reader::read(std::string_view value) {
-  for (auto& member : members_)
-    member.kind = json_member::type::missing;
+  auto forget_members = [this] {
+    for (auto& member : members_)
+      member.kind = json_member::type::missing;
+  };
+  forget_members();
   error_.clear();
   auto& sax = parser_->sax;
   sax.reset();
@@ -211,15 +214,13 @@ json_root json_member_reader::read(std::string_view value) {
   if (!ec && used < value.size())
     ec = boost::json::error::extra_data; // as boost::json::parser::write does
   if (ec) {
-    for (auto& member : members_)
-      member.kind = json_member::type::missing;
+    forget_members(); // a value that failed half-way reports nothing it saw
     error_ = ec.message();
     return json_root::invalid;
   }
   auto root = sax.handler().root();
   if (root != json_root::object)
-    for (auto& member : members_)
-      member.kind = json_member::type::missing;
+    forget_members();
   return root;
 }
 
