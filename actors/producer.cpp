@@ -9,12 +9,18 @@ namespace {
 constexpr auto tick_interval = std::chrono::milliseconds(10);
 constexpr int blocking_call_timeout_ms = 30000;
 
-void* as_opaque(std::uint64_t id) {
-  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+// A delivery report carries the batch id and whether the record went to the dead-letter topic
+// in its opaque: no topic name has to be built and compared per report.
+void* as_opaque(std::uint64_t id, bool dead_letter) {
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>((id << 1) | (dead_letter ? 1U : 0U)));
 }
 
-std::uint64_t from_opaque(void* opaque) {
-  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(opaque));
+std::uint64_t batch_of(void* opaque) {
+  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(opaque)) >> 1;
+}
+
+bool is_dead_letter(void* opaque) {
+  return (reinterpret_cast<std::uintptr_t>(opaque) & 1U) != 0;
 }
 
 std::string describe(const RdKafka::Error& error) {
@@ -56,43 +62,57 @@ void producer_state::produce(enriched_batch& batch) {
                                   : RdKafka::Topic::PARTITION_UA;
   const auto dlq_partition = resources.dlq_partitions == resources.input_partitions ? batch.partition
                                                                                     : RdKafka::Topic::PARTITION_UA;
-  auto send = [&](const std::string& topic, std::int32_t partition, bool has_key, const std::string& key,
-                  const std::string& value, std::int64_t timestamp, RdKafka::Headers* headers) {
+  // Calls `produce_once` until librdkafka takes the record; true when it did.
+  auto produce_retrying = [&](const std::string& topic, auto&& produce_once) {
     for (;;) {
-      auto code = producer.produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
-                                   const_cast<char*>(value.data()), value.size(), has_key ? key.data() : nullptr,
-                                   has_key ? key.size() : 0, timestamp > 0 ? timestamp : 0, headers, as_opaque(id));
+      auto code = produce_once();
       if (code == RdKafka::ERR_NO_ERROR)
-        return;
+        return true;
       if (code == RdKafka::ERR__QUEUE_FULL) {
         // librdkafka's queue is full: serve delivery reports until there is room again.
         producer.poll(10);
         continue;
       }
-      delete headers; // not taken over on failure
       --trackers[id].remaining;
       failure = "cannot produce to " + topic + ": " + RdKafka::err2str(code);
-      return;
+      return false;
     }
   };
+  // Output records go through the C API with the topic handle: the C++ produce() that takes a
+  // timestamp wants the topic by name, which costs a string copy and a topic lookup per record.
+  rd_kafka_t* handle = producer.c_ptr();
+  rd_kafka_topic_t* output = output_topic->c_ptr();
   for (auto& record : batch.records)
-    send(settings.output_topic, output_partition, record.has_key, record.key, record.value, record.timestamp,
-         nullptr);
+    produce_retrying(settings.output_topic, [&] {
+      return static_cast<RdKafka::ErrorCode>(rd_kafka_producev(
+        handle, RD_KAFKA_V_RKT(output), RD_KAFKA_V_PARTITION(output_partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_VALUE(record.value.data(), record.value.size()),
+        RD_KAFKA_V_KEY(record.has_key ? record.key.data() : nullptr, record.has_key ? record.key.size() : 0),
+        RD_KAFKA_V_TIMESTAMP(record.timestamp > 0 ? record.timestamp : 0), RD_KAFKA_V_OPAQUE(as_opaque(id, false)),
+        RD_KAFKA_V_END));
+    });
   for (auto& letter : batch.dead_letters) {
     auto* headers = RdKafka::Headers::create();
     headers->add("kstream.error.reason", letter.reason);
     headers->add("kstream.source.topic", settings.input_topic);
     headers->add("kstream.source.partition", std::to_string(batch.partition));
     headers->add("kstream.source.offset", std::to_string(letter.source.offset));
-    send(settings.dlq_topic, dlq_partition, letter.source.has_key, letter.source.key, letter.source.value,
-         letter.source.timestamp, headers);
+    const auto& source = letter.source;
+    const bool taken = produce_retrying(settings.dlq_topic, [&] {
+      return producer.produce(settings.dlq_topic, dlq_partition, RdKafka::Producer::RK_MSG_COPY,
+                              const_cast<char*>(source.value.data()), source.value.size(),
+                              source.has_key ? source.key.data() : nullptr, source.has_key ? source.key.size() : 0,
+                              source.timestamp > 0 ? source.timestamp : 0, headers, as_opaque(id, true));
+    });
+    if (!taken)
+      delete headers; // not taken over on failure
   }
   producer.poll(0);
   complete_batches();
 }
 
 void producer_state::on_delivery(RdKafka::Message& message) {
-  auto it = trackers.find(from_opaque(message.msg_opaque()));
+  auto it = trackers.find(batch_of(message.msg_opaque()));
   if (it == trackers.end())
     return; // a batch given up by a rewind
   auto& tracker = it->second;
@@ -102,10 +122,10 @@ void producer_state::on_delivery(RdKafka::Message& message) {
     return; // the batch stays incomplete; the failure rewinds it
   }
   --tracker.remaining;
-  if (message.topic_name() == settings.output_topic)
-    ++tracker.produced;
-  else
+  if (is_dead_letter(message.msg_opaque()))
     ++tracker.dead_lettered;
+  else
+    ++tracker.produced;
 }
 
 void producer_state::complete_batches() {
@@ -248,6 +268,10 @@ producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer
   st.resources = std::move(*resources);
   st.resources.reporter->target = &st;
   st.consumer = std::move(consumer);
+  std::string error;
+  st.output_topic.reset(RdKafka::Topic::create(st.resources.producer.get(), st.settings.output_topic, nullptr, error));
+  if (!st.output_topic)
+    st.resources.on_fatal("cannot open the output topic " + st.settings.output_topic + ": " + error);
   self->delayed_send(self, tick_interval, tick_atom::value);
   return {
     [=](enriched_batch& batch) { self->state.produce(batch); },

@@ -4,6 +4,7 @@
 #include "app/settings.hpp"
 #include "messages/interfaces.hpp"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include <caf/typed_response_promise.hpp>
@@ -64,6 +65,7 @@ public:
   job_settings settings;
   producer_resources resources;
   consumer_actor consumer; // receives credit (batch_delivered) and rewinds
+  std::unique_ptr<RdKafka::Topic> output_topic; // handle of settings.output_topic
 
   /// Batches in production, by id (the id is the message opaque: a late delivery report of
   /// a forgotten batch finds nothing instead of freed memory).

@@ -39,8 +39,11 @@ make_job_consumer(const job_settings& settings, RdKafka::RebalanceCb* rebalance_
     {"session.timeout.ms", "10000"},
     {"heartbeat.interval.ms", "2000"},
     {"isolation.level", "read_committed"},
-    // Bounds librdkafka's prefetch so that memory stays small however large the backlog.
-    {"queued.max.messages.kbytes", "16384"},
+    // Bounds librdkafka's prefetch so that memory stays small however large the backlog. Small,
+    // because a paused partition's prefetch is thrown away and fetched again on resume; a
+    // prefetch that fills up stops librdkafka 2.0.2's fetcher for up to a second, which
+    // kafka_record_source undoes (see wake_starved_fetchers).
+    {"queued.max.messages.kbytes", "2048"},
     {"fetch.max.bytes", "16777216"},
   };
   if (!settings.group_instance_id.empty())
@@ -65,7 +68,11 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const job_se
     // Idempotence keeps per-partition order and drops retried duplicates.
     {"enable.idempotence", "true"},
     {"acks", "all"},
-    {"linger.ms", "5"},
+    // librdkafka 2.0.2's idempotent producer sends one request per partition at a time and,
+    // once the next batch has waited linger.ms, its broker thread spins until the response is
+    // in (up to a core). Under exactly_once the records become visible only when the
+    // transaction commits, and the commit flushes, so a long linger costs no latency there.
+    {"linger.ms", settings.guarantee == delivery_guarantee::exactly_once ? "200" : "5"},
     {"batch.num.messages", "10000"},
     {"queue.buffering.max.kbytes", "65536"},
   };

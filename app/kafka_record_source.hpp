@@ -6,6 +6,8 @@
 
 #include <caf/error.hpp>
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -40,11 +42,22 @@ private:
   /// Handles one message; false when it was not a record (timeout, EOF, error).
   bool handle(RdKafka::Message& message);
   void pause_or_resume(std::int32_t partition, bool pause);
+  /// After a poll that brought nothing: wakes librdkafka's fetcher for every partition that
+  /// should be fetching (assigned, not paused, not at its end).
+  void wake_starved_fetchers();
+
+  /// What the source knows of an assigned partition, for wake_starved_fetchers().
+  struct partition_state {
+    bool paused = false;
+    bool at_end = false;
+    std::chrono::steady_clock::time_point last_wake{};
+  };
 
   std::string topic_;
   std::size_t value_headroom_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   listener* listener_ = nullptr;
+  std::map<std::int32_t, partition_state> partitions_;
   bool closed_ = false;
 };
 
