@@ -37,6 +37,8 @@ void delivery_reporter::dr_cb(RdKafka::Message& message) {
 void producer_state::produce(enriched_batch& batch) {
   if (batch.epoch < first_valid_epoch)
     return; // work of an aborted transaction: the consumer reads it again
+  if (!output_topic)
+    return; // the output topic could not be opened: on_fatal() is stopping the job
   highest_epoch = std::max(highest_epoch, batch.epoch);
   auto& producer = *resources.producer;
   if (settings.guarantee == delivery_guarantee::exactly_once && !transaction_open) {
