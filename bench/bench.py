@@ -34,6 +34,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
+# The real data set (the Expedia sample); the issue's targets are set on it.
+FULL_SET_RECORDS = 2_189_130
 sys.path.insert(0, BENCH)
 import contract  # noqa: E402
 
@@ -872,6 +874,12 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
         lines.append("")
     lines += ["## Targets (issue 5, from this run)", "", "| target | measured | goal | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in trows]
+    if data["records"] < FULL_SET_RECORDS:
+        # The quick set is over in a second or two: the job's start-up, its partition assignment and the
+        # final transaction commit (exactly_once) weigh far more than on the full set.
+        lines += ["", f"The targets are set on the full set ({FULL_SET_RECORDS:,} records, `make bench FULL=1`). On "
+                  f"{data['records']:,} records start-up and the final commit interval dominate the exactly_once "
+                  "run, so its ratio to the limit reads low here."]
     if micro_ns:
         lines += ["", "bench-micro (Google Benchmark, the job's domain functions, CPU ns per record): "
                   + ", ".join(f"{k[3:]} {v}" for k, v in micro_ns.items()) + "."]
