@@ -1,7 +1,10 @@
+// The classifier actor (actors/classifier.hpp).
 #include "actors/classifier.hpp"
 
 #include "domain/expedia_json.hpp"
 #include "domain/stay.hpp"
+
+#include <algorithm>
 
 namespace kstream {
 
@@ -13,7 +16,8 @@ std::optional<std::string_view> present(bool has, const std::string& text) {
 
 } // namespace
 
-classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch_sink_actor sink) {
+classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch_sink_actor sink,
+                                           std::size_t output_payload_limit) {
   return {
     [=](parsed_batch& batch) {
       enriched_batch out;
@@ -21,11 +25,21 @@ classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch
       out.epoch = batch.epoch;
       out.last_offset = batch.last_offset;
       out.dead_letters = std::move(batch.dead_letters);
+      const auto parser_dead_letters = out.dead_letters.size();
       out.records.reserve(batch.records.size());
       for (auto& record : batch.records) {
         auto days = domain::stay_days(present(record.has_check_in, record.check_in),
                                       present(record.has_check_out, record.check_out));
         auto category = domain::classify_stay(days);
+        const auto& source = record.source;
+        const auto enriched_bytes = payload_bytes(source.key, source.value, source.headers) + domain::enrichment_reserve;
+        if (enriched_bytes > output_payload_limit) {
+          out.dead_letters.push_back(dead_letter{
+            std::move(record.source), "the enriched record (up to " + std::to_string(enriched_bytes)
+                                        + " bytes) exceeds the output topic's limit of "
+                                        + std::to_string(output_payload_limit) + " bytes"});
+          continue;
+        }
         // A negative day count is still reported as computed; only its category says "Erroneous".
         output_record output;
         output.offset = record.source.offset;
@@ -33,9 +47,14 @@ classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch
         output.has_key = record.source.has_key;
         output.key = std::move(record.source.key);
         output.value = std::move(record.source.value);
+        output.headers = std::move(record.source.headers);
         domain::enrich_in_place(output.value, days, category);
         out.records.push_back(std::move(output));
       }
+      if (out.dead_letters.size() > parser_dead_letters)
+        // Dead letters reach their topic in input order, the parser's and these alike.
+        std::sort(out.dead_letters.begin(), out.dead_letters.end(),
+                  [](const dead_letter& a, const dead_letter& b) { return a.source.offset < b.source.offset; });
       self->send(sink, std::move(out));
     },
   };

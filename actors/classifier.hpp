@@ -5,7 +5,10 @@
 namespace kstream {
 
 /// One per partition: stay days and category of every record, and the enriched output
-/// value (the original bytes plus stay_duration and stay_category).
-classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch_sink_actor sink);
+/// value (the original bytes plus stay_duration and stay_category). A record whose enriched
+/// form (key, value, headers) would exceed `output_payload_limit` bytes, which the output
+/// topic would refuse, becomes a dead letter with its original bytes instead.
+classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch_sink_actor sink,
+                                           std::size_t output_payload_limit);
 
 } // namespace kstream

@@ -1,4 +1,7 @@
+// The consumer actor (actors/consumer.hpp).
 #include "actors/consumer.hpp"
+
+#include "messages/errors.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -42,18 +45,19 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
   dispatch_pending();
   // Finish what is in flight for these partitions before another instance takes them over:
   // under exactly_once their output and offsets are committed together in one transaction.
-  drain_request request;
+  handover_request request;
   for (auto partition : revoked) {
     auto it = partitions.find(partition);
     if (it == partitions.end())
       continue;
     request.partitions.push_back(partition);
+    request.epochs.push_back(it->second.epoch);
     request.next_offsets.push_back(it->second.dispatched_next);
   }
-  if (hooks.drain && !request.partitions.empty()) {
-    auto result = hooks.drain(request);
+  if (hooks.hand_over && !request.partitions.empty()) {
+    auto result = hooks.hand_over(request);
     if (!result.ok) {
-      spdlog::warn("consumer: draining partitions [{}] failed ({}); their uncommitted records will be read again",
+      spdlog::warn("consumer: handing partitions [{}] over failed ({}); their uncommitted records will be read again",
                    join(request.partitions), result.error);
     } else if (settings.commit_acked_offsets) {
       std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
@@ -142,13 +146,19 @@ void consumer_state::on_delivered(const batch_delivered& ack) {
   }
 }
 
-void consumer_state::on_rewind(const rewind_request& request) {
-  spdlog::warn("consumer: rewinding all partitions to their committed offsets ({})", request.reason);
-  epoch = std::max(epoch + 1, request.first_valid_epoch);
+caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& request) {
+  rewind_done done;
   std::vector<std::int32_t> ids;
-  for (auto& [partition, flow] : partitions) {
-    ids.push_back(partition);
-    flow.epoch = epoch;
+  for (auto partition : request.partitions) {
+    done.partitions.push_back(partition);
+    auto it = partitions.find(partition);
+    if (it == partitions.end()) {
+      // Revoked since: a later assignment starts at the current epoch or above.
+      done.epochs.push_back(epoch);
+      continue;
+    }
+    auto& flow = it->second;
+    flow.epoch = ++epoch;
     flow.in_flight = 0;
     flow.pending.clear();
     flow.at_end = false;
@@ -160,8 +170,19 @@ void consumer_state::on_rewind(const rewind_request& request) {
     auto& m = metrics->partition(partition);
     m.in_flight = 0;
     m.paused = false;
+    done.epochs.push_back(flow.epoch);
+    ids.push_back(partition);
   }
-  source->rewind(ids);
+  if (ids.empty())
+    return done;
+  spdlog::warn("consumer: rewinding partitions [{}] to their committed offsets ({})", join(ids), request.reason);
+  // Under at_least_once what was acknowledged is safe: commit it first, so that the rewind
+  // repeats as little as possible.
+  if (settings.commit_acked_offsets)
+    commit_acked(true);
+  if (auto err = source->rewind(ids))
+    return err;
+  return done;
 }
 
 void consumer_state::commit_acked(bool synchronous) {
@@ -201,6 +222,7 @@ void consumer_state::poll_once() {
       metrics->partition(partition).lag.store(source->lag(partition), std::memory_order_relaxed);
   }
   metrics->consuming = !partitions.empty();
+  metrics->kafka_reachable = source->reachable();
 }
 
 void consumer_state::close() {
@@ -222,26 +244,19 @@ void consumer_state::close() {
 
 consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,
                                        std::shared_ptr<record_source> source, consumer_hooks hooks,
-                                       consumer_settings settings, metrics_registry* metrics,
-                                       const std::atomic<bool>* stop_requested) {
+                                       consumer_settings settings, metrics_registry* metrics) {
   auto& st = self->state;
   st.self = self;
   st.source = std::move(source);
   st.hooks = std::move(hooks);
   st.settings = settings;
   st.metrics = metrics;
-  st.stop_requested = stop_requested;
   st.source->set_listener(&st);
   return {
     [=](poll_atom) {
       auto& st = self->state;
       if (st.closed)
         return;
-      if (st.stop_requested != nullptr && st.stop_requested->load()) {
-        spdlog::info("consumer: stopping: finishing and committing what is in flight");
-        st.close();
-        return;
-      }
       st.poll_once();
       if (st.settings.drain && st.drained()) {
         spdlog::info("consumer: every assigned partition is at its end and fully acknowledged");
@@ -251,8 +266,22 @@ consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer
       self->send(self, poll_atom::value);
     },
     [=](batch_delivered& ack) { self->state.on_delivered(ack); },
-    [=](rewind_request& request) { self->state.on_rewind(request); },
-    [=](stop_atom) { self->state.close(); },
+    [=](rewind_request& request) -> caf::result<rewind_done> {
+      auto done = self->state.on_rewind(request);
+      if (!done) {
+        // A partition that cannot be repositioned would skip or repeat records: stop the job.
+        spdlog::critical("consumer: {}", describe_error(done.error()));
+        self->quit(done.error());
+        return done.error();
+      }
+      return std::move(*done);
+    },
+    [=](stop_atom) {
+      if (self->state.closed)
+        return;
+      spdlog::info("consumer: stopping: finishing and committing what is in flight");
+      self->state.close();
+    },
   };
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
+#include "actors/pipeline_metrics.hpp"
+#include "actors/pipeline_settings.hpp"
 #include "actors/record_source.hpp"
-#include "app/metrics.hpp"
 #include "messages/interfaces.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -18,7 +18,7 @@ struct consumer_hooks {
   std::function<batch_stage_actor(std::int32_t partition)> spawn_stage;
   /// Blocks until everything dispatched for the partitions is delivered (and, under
   /// exactly_once, committed). Empty: nothing to wait for.
-  std::function<drain_result(drain_request)> drain;
+  std::function<handover_result(handover_request)> hand_over;
   /// After each assignment, with the group generation (exactly_once commits need it).
   std::function<void(std::shared_ptr<RdKafka::ConsumerGroupMetadata>)> on_assignment;
   /// After the consumer has closed: stop whatever is downstream.
@@ -26,11 +26,11 @@ struct consumer_hooks {
 };
 
 struct consumer_settings {
-  std::size_t batch_size = 1000;
-  std::int64_t max_in_flight = 20000;
+  std::size_t batch_size = pipeline_settings{}.batch_size;
+  std::int64_t max_in_flight = static_cast<std::int64_t>(pipeline_settings{}.max_in_flight);
   /// Commit offsets from delivery acks (at_least_once); under exactly_once the producer does.
   bool commit_acked_offsets = false;
-  std::chrono::milliseconds commit_interval{1000};
+  std::chrono::milliseconds commit_interval{pipeline_settings{}.commit_interval_ms};
   /// Finish once every assigned partition is at its end and nothing is in flight.
   bool drain = false;
   std::chrono::milliseconds idle_poll_timeout{100};
@@ -58,7 +58,6 @@ public:
   consumer_hooks hooks;
   consumer_settings settings;
   metrics_registry* metrics = nullptr;
-  const std::atomic<bool>* stop_requested = nullptr;
 
   std::map<std::int32_t, partition_flow> partitions;
   std::uint64_t epoch = 1;
@@ -75,7 +74,9 @@ public:
   void poll_once();
   void dispatch_pending();
   void on_delivered(const batch_delivered& ack);
-  void on_rewind(const rewind_request& request);
+  /// Seeks the requested partitions back to their committed offsets under new epochs; an
+  /// error when a partition could not be repositioned (records would be skipped).
+  caf::expected<rewind_done> on_rewind(const rewind_request& request);
   void commit_acked(bool synchronous);
   bool drained() const;
   void close();
@@ -83,12 +84,11 @@ public:
 
 /// Owns the record source (the Kafka consumer). Dispatches each partition's records in
 /// batches to that partition's pipeline, keeps at most `max_in_flight` records in flight per
-/// partition (pausing it at the bound, resuming when acks give credit back), and drains
-/// partitions before they are revoked. Spawn it detached: the source blocks. It starts
-/// polling on the first poll_atom, once the caller has wired everything.
+/// partition (pausing it at the bound, resuming when acks give credit back), and hands
+/// partitions over before they are revoked. Spawn it detached: the source blocks. It starts
+/// polling on the first poll_atom, once the caller has wired everything; stop_atom closes it.
 consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,
                                        std::shared_ptr<record_source> source, consumer_hooks hooks,
-                                       consumer_settings settings, metrics_registry* metrics,
-                                       const std::atomic<bool>* stop_requested);
+                                       consumer_settings settings, metrics_registry* metrics);
 
 } // namespace kstream

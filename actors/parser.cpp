@@ -1,3 +1,4 @@
+// The parser actor (actors/parser.hpp).
 #include "actors/parser.hpp"
 
 namespace kstream {
@@ -12,6 +13,11 @@ batch_stage_actor::behavior_type parser(batch_stage_actor::stateful_pointer<pars
       out.records.reserve(batch.records.size());
       for (auto& record : batch.records) {
         out.last_offset = std::max(out.last_offset, record.offset);
+        if (!record.has_value) {
+          // A tombstone (null value) is kept as it came: null, not "" (the sink writes it so).
+          out.dead_letters.push_back(dead_letter{std::move(record), "the value is null (a tombstone), not a JSON object"});
+          continue;
+        }
         auto result = self->state.json.parse(record.value);
         if (auto error = std::get_if<domain::value_error>(&result)) {
           out.dead_letters.push_back(dead_letter{std::move(record), std::move(error->reason)});

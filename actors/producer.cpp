@@ -1,306 +1,351 @@
+// The producer actor (actors/producer.hpp).
 #include "actors/producer.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <thread>
 
 namespace kstream {
 
 namespace {
 
-constexpr auto tick_interval = std::chrono::milliseconds(10);
-constexpr int blocking_call_timeout_ms = 30000;
+constexpr auto queue_full_wait = std::chrono::milliseconds(10);
 
-// A delivery report carries the batch id and whether the record went to the dead-letter topic
-// in its opaque: no topic name has to be built and compared per report.
-void* as_opaque(std::uint64_t id, bool dead_letter) {
-  return reinterpret_cast<void*>(static_cast<std::uintptr_t>((id << 1) | (dead_letter ? 1U : 0U)));
-}
-
-std::uint64_t batch_of(void* opaque) {
-  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(opaque)) >> 1;
-}
-
-bool is_dead_letter(void* opaque) {
-  return (reinterpret_cast<std::uintptr_t>(opaque) & 1U) != 0;
-}
-
-std::string describe(const RdKafka::Error& error) {
-  return error.name() + ": " + error.str();
+std::string join(const std::set<std::int32_t>& partitions) {
+  std::string out;
+  for (auto p : partitions)
+    out += (out.empty() ? "" : ",") + std::to_string(p);
+  return out;
 }
 
 } // namespace
 
-void delivery_reporter::dr_cb(RdKafka::Message& message) {
-  if (target != nullptr)
-    target->on_delivery(message);
+void producer_state::on_delivered(std::uint64_t tag, bool dead_letter) {
+  ledger.acknowledge(tag, dead_letter);
+}
+
+void producer_state::on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason) {
+  auto partition = ledger.partition_of(tag);
+  if (!partition)
+    return; // a batch given up by an earlier rewind
+  if (!failure)
+    failure = delivery_failure{std::string{"delivery to the "} + (dead_letter ? "dead-letter" : "output")
+                                 + " topic failed: " + reason,
+                               {}};
+  failure->partitions.insert(*partition);
 }
 
 void producer_state::produce(enriched_batch& batch) {
-  if (batch.epoch < first_valid_epoch)
-    return; // work of an aborted transaction: the consumer reads it again
-  if (!output_topic)
-    return; // the output topic could not be opened: on_fatal() is stopping the job
-  highest_epoch = std::max(highest_epoch, batch.epoch);
-  auto& producer = *resources.producer;
-  if (settings.guarantee == delivery_guarantee::exactly_once && !transaction_open) {
-    if (auto error = std::unique_ptr<RdKafka::Error>(producer.begin_transaction())) {
-      resources.on_fatal("cannot begin a transaction: " + describe(*error));
+  if (failed || !ledger.accepts(batch.partition, batch.epoch))
+    return; // stale: the partition was rewound or handed over since the batch was read
+  if (config.pipeline.guarantee == delivery_guarantee::exactly_once && !transaction_open) {
+    auto begun = sink->begin_transaction();
+    if (!begun.ok()) {
+      fail(job_error::transaction_failed, "cannot begin a transaction: " + begun.message);
       return;
     }
     transaction_open = true;
     transaction_started = std::chrono::steady_clock::now();
   }
-  const auto id = next_batch_id++;
-  auto& tracker = trackers[id];
-  tracker.partition = batch.partition;
-  tracker.epoch = batch.epoch;
-  tracker.last_offset = batch.last_offset;
-  tracker.records = batch.records.size() + batch.dead_letters.size();
-  tracker.remaining = tracker.records;
-  in_order[batch.partition].push_back(id);
-  // Same partition count: keep the record in its partition, so per-partition order and
-  // locality carry over. Otherwise let the partitioner hash the key.
-  const auto output_partition = resources.output_partitions == resources.input_partitions
-                                  ? batch.partition
-                                  : RdKafka::Topic::PARTITION_UA;
-  const auto dlq_partition = resources.dlq_partitions == resources.input_partitions ? batch.partition
-                                                                                    : RdKafka::Topic::PARTITION_UA;
-  // Calls `produce_once` until librdkafka takes the record; true when it did.
-  auto produce_retrying = [&](const std::string& topic, auto&& produce_once) {
+  const auto id = ledger.open(batch.partition, batch.epoch, batch.last_offset,
+                              batch.records.size() + batch.dead_letters.size());
+  // Calls `produce_once` until the sink takes the record or says why it will not. A full
+  // queue empties as Kafka acknowledges (or, with the broker gone, as librdkafka's message
+  // timeout fails the records), so this wait is bounded.
+  auto write = [&](auto&& produce_once) {
     for (;;) {
-      auto code = produce_once();
-      if (code == RdKafka::ERR_NO_ERROR)
-        return true;
-      if (code == RdKafka::ERR__QUEUE_FULL) {
-        // librdkafka's queue is full: serve delivery reports until there is room again.
-        producer.poll(10);
-        continue;
-      }
-      --trackers[id].remaining;
-      failure = "cannot produce to " + topic + ": " + RdKafka::err2str(code);
-      return false;
+      auto result = produce_once();
+      if (result.outcome != record_sink::take::queue_full)
+        return result;
+      sink->poll(queue_full_wait);
     }
   };
-  // Output records go through the C API with the topic handle: the C++ produce() that takes a
-  // timestamp wants the topic by name, which costs a string copy and a topic lookup per record.
-  rd_kafka_t* handle = producer.c_ptr();
-  rd_kafka_topic_t* output = output_topic->c_ptr();
-  for (auto& record : batch.records)
-    produce_retrying(settings.output_topic, [&] {
-      return static_cast<RdKafka::ErrorCode>(rd_kafka_producev(
-        handle, RD_KAFKA_V_RKT(output), RD_KAFKA_V_PARTITION(output_partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(record.value.data(), record.value.size()),
-        RD_KAFKA_V_KEY(record.has_key ? record.key.data() : nullptr, record.has_key ? record.key.size() : 0),
-        RD_KAFKA_V_TIMESTAMP(record.timestamp > 0 ? record.timestamp : 0), RD_KAFKA_V_OPAQUE(as_opaque(id, false)),
-        RD_KAFKA_V_END));
-    });
-  for (auto& letter : batch.dead_letters) {
-    auto* headers = RdKafka::Headers::create();
-    headers->add("kstream.error.reason", letter.reason);
-    headers->add("kstream.source.topic", settings.input_topic);
-    headers->add("kstream.source.partition", std::to_string(batch.partition));
-    headers->add("kstream.source.offset", std::to_string(letter.source.offset));
-    const auto& source = letter.source;
-    const bool taken = produce_retrying(settings.dlq_topic, [&] {
-      return producer.produce(settings.dlq_topic, dlq_partition, RdKafka::Producer::RK_MSG_COPY,
-                              const_cast<char*>(source.value.data()), source.value.size(),
-                              source.has_key ? source.key.data() : nullptr, source.has_key ? source.key.size() : 0,
-                              source.timestamp > 0 ? source.timestamp : 0, headers, as_opaque(id, true));
-    });
-    if (!taken)
-      delete headers; // not taken over on failure
+  auto write_unwritable = [&](const dead_letter& letter, const std::string& refusal) {
+    auto last_resort = write([&] { return sink->produce_unwritable(batch.partition, letter, refusal, id); });
+    if (last_resort.outcome != record_sink::take::taken) {
+      fail(job_error::record_unwritable, "partition " + std::to_string(batch.partition) + " offset "
+                                           + std::to_string(letter.source.offset)
+                                           + ": not even an empty dead letter could be written: "
+                                           + last_resort.reason);
+      return false;
+    }
+    metrics->records_unwritable.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("producer: partition {} offset {} could not be written ({}); the dead-letter topic got its "
+                  "coordinates and the reason with an empty value",
+                  batch.partition, letter.source.offset, refusal);
+    return true;
+  };
+  for (auto& record : batch.records) {
+    auto result = write([&] { return sink->produce_output(batch.partition, record, id); });
+    if (result.outcome == record_sink::take::refused) {
+      dead_letter letter;
+      letter.source.offset = record.offset;
+      letter.source.timestamp = record.timestamp;
+      letter.source.has_key = record.has_key;
+      letter.source.key = record.key;
+      letter.reason = "the output topic refused the enriched record";
+      if (!write_unwritable(letter, result.reason))
+        return;
+    } else if (result.outcome != record_sink::take::taken) {
+      if (!failure)
+        failure = delivery_failure{"cannot produce to the output topic: " + result.reason, {}};
+      failure->partitions.insert(batch.partition);
+      return; // the batch stays incomplete; the failure rewinds its partition
+    }
   }
-  producer.poll(0);
+  for (auto& letter : batch.dead_letters) {
+    auto result = write([&] { return sink->produce_dead_letter(batch.partition, letter, id); });
+    if (result.outcome == record_sink::take::refused) {
+      if (!write_unwritable(letter, result.reason))
+        return;
+    } else if (result.outcome != record_sink::take::taken) {
+      if (!failure)
+        failure = delivery_failure{"cannot produce to the dead-letter topic: " + result.reason, {}};
+      failure->partitions.insert(batch.partition);
+      return;
+    }
+  }
+  sink->poll(std::chrono::milliseconds(0));
   complete_batches();
 }
 
-void producer_state::on_delivery(RdKafka::Message& message) {
-  auto it = trackers.find(batch_of(message.msg_opaque()));
-  if (it == trackers.end())
-    return; // a batch given up by a rewind
-  auto& tracker = it->second;
-  if (message.err() != RdKafka::ERR_NO_ERROR) {
-    if (failure.empty())
-      failure = "delivery to " + message.topic_name() + " failed: " + message.errstr();
-    return; // the batch stays incomplete; the failure rewinds it
+void producer_state::complete_batches() {
+  for (const auto& done : ledger.take_completed()) {
+    auto& m = metrics->partition(done.partition);
+    m.produced.fetch_add(done.produced, std::memory_order_relaxed);
+    m.dead_lettered.fetch_add(done.dead_lettered, std::memory_order_relaxed);
+    self->send(consumer, batch_delivered{done.partition, done.epoch, done.records, done.next_offset});
   }
-  --tracker.remaining;
-  if (is_dead_letter(message.msg_opaque()))
-    ++tracker.dead_lettered;
-  else
-    ++tracker.produced;
 }
 
-void producer_state::complete_batches() {
-  for (auto& [partition, ids] : in_order) {
-    while (!ids.empty()) {
-      auto it = trackers.find(ids.front());
-      if (it->second.remaining > 0)
-        break;
-      auto tracker = it->second;
-      trackers.erase(it);
-      ids.pop_front();
-      if (tracker.last_offset >= 0) {
-        delivered_next[partition] = tracker.last_offset + 1;
-        transaction_offsets[partition] = tracker.last_offset + 1;
-      }
-      auto& m = resources.metrics->partition(partition);
-      m.produced.fetch_add(tracker.produced, std::memory_order_relaxed);
-      m.dead_lettered.fetch_add(tracker.dead_lettered, std::memory_order_relaxed);
-      self->send(consumer, batch_delivered{partition, tracker.epoch, tracker.records, tracker.last_offset + 1});
+template <class Step>
+record_sink::step_result producer_state::retry_step(Step&& step) {
+  const auto deadline = std::chrono::steady_clock::now() + config.transaction_timeout;
+  for (;;) {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto result = step(std::max(remaining, std::chrono::milliseconds(1)));
+    if (result.outcome != record_sink::step::retriable)
+      return result;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      // By now the broker has aborted the transaction itself (transaction.timeout.ms).
+      result.outcome = record_sink::step::abortable;
+      result.message += " (still failing after the transaction timeout)";
+      return result;
     }
+    spdlog::warn("producer: {}; retrying", result.message);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
 bool producer_state::commit_transaction() {
-  if (!transaction_open)
-    return true;
-  auto& producer = *resources.producer;
+  if (!transaction_open || failed)
+    return !failed;
   // Everything produced in this transaction must be acknowledged before its offsets go in.
-  producer.flush(blocking_call_timeout_ms);
+  sink->flush(config.transaction_timeout);
   complete_batches();
-  if (!failure.empty() || !trackers.empty()) {
-    rewind(failure.empty() ? "records still unacknowledged at commit time" : failure);
+  if (failure) {
+    auto lost = *failure;
+    abort_and_rewind(lost.reason, lost.partitions);
     return false;
   }
-  std::unique_ptr<RdKafka::Error> error;
-  if (!transaction_offsets.empty()) {
-    std::vector<RdKafka::TopicPartition*> offsets;
-    for (auto& [partition, next] : transaction_offsets)
-      offsets.push_back(RdKafka::TopicPartition::create(settings.input_topic, partition, next));
-    if (!group) {
-      resources.on_fatal("internal error: no consumer group metadata for the transaction");
-      return false;
-    }
-    error.reset(producer.send_offsets_to_transaction(offsets, group.get(), blocking_call_timeout_ms));
-    RdKafka::TopicPartition::destroy(offsets);
+  if (!ledger.idle()) {
+    abort_and_rewind("records still unacknowledged at commit time", ledger.partitions_in_transaction());
+    return false;
   }
-  if (!error)
-    error.reset(producer.commit_transaction(blocking_call_timeout_ms));
-  if (error) {
-    if (error->is_fatal()) {
-      resources.on_fatal("transaction commit failed fatally: " + describe(*error));
+  const auto& offsets_map = ledger.transaction_offsets();
+  if (!offsets_map.empty()) {
+    if (!group) {
+      fail(job_error::internal, "no consumer group metadata for the transaction");
       return false;
     }
-    rewind("transaction commit failed: " + describe(*error));
+    std::vector<std::pair<std::int32_t, std::int64_t>> offsets{offsets_map.begin(), offsets_map.end()};
+    auto sent = retry_step([&](std::chrono::milliseconds timeout) { return sink->send_offsets(offsets, *group, timeout); });
+    if (!sent.ok()) {
+      if (sent.outcome == record_sink::step::abortable) {
+        abort_and_rewind("sending the offsets to the transaction failed: " + sent.message,
+                         ledger.partitions_in_transaction());
+      } else {
+        fail(job_error::transaction_failed, "sending the offsets to the transaction failed: " + sent.message);
+      }
+      return false;
+    }
+  }
+  auto committed = retry_step([&](std::chrono::milliseconds timeout) { return sink->commit_transaction(timeout); });
+  if (!committed.ok()) {
+    if (committed.outcome == record_sink::step::abortable)
+      abort_and_rewind("the transaction commit failed: " + committed.message, ledger.partitions_in_transaction());
+    else
+      fail(job_error::transaction_failed, "the transaction commit failed: " + committed.message);
     return false;
   }
   transaction_open = false;
-  transaction_offsets.clear();
-  resources.metrics->transactions_committed.fetch_add(1, std::memory_order_relaxed);
+  ledger.transaction_committed();
+  failures_in_a_row = 0;
+  metrics->transactions_committed.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
-void producer_state::rewind(const std::string& reason) {
-  spdlog::warn("producer: {}; aborting and rewinding to the last committed offsets", reason);
-  if (settings.guarantee == delivery_guarantee::exactly_once && transaction_open) {
-    std::unique_ptr<RdKafka::Error> error{resources.producer->abort_transaction(blocking_call_timeout_ms)};
-    if (error) {
-      resources.on_fatal("cannot abort the transaction: " + describe(*error));
+void producer_state::abort_and_rewind(const std::string& reason, std::set<std::int32_t> partitions) {
+  failure.reset();
+  if (++failures_in_a_row > config.max_failures_in_a_row) {
+    fail(job_error::repeated_failure, "giving up after " + std::to_string(failures_in_a_row)
+                                        + " failures in a row without a successful commit; the last one: " + reason);
+    return;
+  }
+  if (config.pipeline.guarantee == delivery_guarantee::exactly_once && transaction_open) {
+    // Everything the transaction wrote is discarded: every partition with work in it is read again.
+    for (auto p : ledger.partitions_in_transaction())
+      partitions.insert(p);
+    auto aborted = retry_step([&](std::chrono::milliseconds timeout) { return sink->abort_transaction(timeout); });
+    if (!aborted.ok()) {
+      fail(job_error::transaction_failed, "cannot abort the transaction (" + aborted.message + ") after: " + reason);
       return;
     }
     transaction_open = false;
-    resources.metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
+    metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
   }
-  trackers.clear();
-  in_order.clear();
-  transaction_offsets.clear();
-  failure.clear();
-  first_valid_epoch = highest_epoch + 1;
-  for (auto& drain : drains)
-    drain.promise.deliver(drain_result{false, "rewound: " + reason, {}, {}});
-  drains.clear();
-  self->send(consumer, rewind_request{first_valid_epoch, reason});
+  spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason, join(partitions));
+  ledger.begin_rewind(partitions);
+  for (auto p : partitions)
+    metrics->partition(p).rewinds.fetch_add(1, std::memory_order_relaxed);
+  // Hand-overs of rewound partitions cannot be answered from delivered offsets any more.
+  answer_handovers();
+  if (partitions.empty())
+    return;
+  rewind_request request{{partitions.begin(), partitions.end()}, reason};
+  self->request(consumer, caf::infinite, std::move(request))
+    .then(
+      [this](rewind_done& done) {
+        for (std::size_t i = 0; i < done.partitions.size(); ++i)
+          ledger.rewound(done.partitions[i], done.epochs[i]);
+      },
+      [this](caf::error& err) {
+        // The consumer is gone (stopping or failed): nothing will be read again anyway.
+        if (!stopping)
+          fail(job_error::rewind_failed, "the consumer did not rewind: " + to_string(err));
+      });
 }
 
-void producer_state::answer_drains() {
-  auto reached = [&](const drain_request& request) {
+void producer_state::answer_handovers() {
+  for (auto it = handovers.begin(); it != handovers.end();) {
+    const auto& request = it->request;
+    bool stale = false;
+    bool reached = true;
     for (std::size_t i = 0; i < request.partitions.size(); ++i) {
-      auto target = request.next_offsets[i];
-      if (target < 0)
-        continue;
-      auto it = delivered_next.find(request.partitions[i]);
-      if (it == delivered_next.end() || it->second < target)
-        return false;
+      auto p = request.partitions[i];
+      if (!ledger.accepts(p, request.epochs[i]))
+        stale = true;
+      else if (!ledger.delivered_up_to(p, request.epochs[i], request.next_offsets[i]))
+        reached = false;
     }
-    return true;
-  };
-  for (auto it = drains.begin(); it != drains.end();) {
-    if (!reached(it->request)) {
+    if (!stale && !reached) {
       ++it;
       continue;
     }
-    auto drain = std::move(*it);
-    it = drains.erase(it);
-    drain_result result;
-    result.ok = settings.guarantee != delivery_guarantee::exactly_once || commit_transaction();
-    if (!result.ok) {
+    auto handover = std::move(*it);
+    it = handovers.erase(it);
+    handover_result result;
+    result.ok = !stale;
+    if (stale)
+      result.error = "the work of these partitions was rewound; their uncommitted records will be read again";
+    if (result.ok && config.pipeline.guarantee == delivery_guarantee::exactly_once && !commit_transaction()) {
+      result.ok = false;
       result.error = "the transaction could not be committed";
-      drain.promise.deliver(std::move(result));
-      return; // commit_transaction() rewound and answered the others
     }
-    for (auto partition : drain.request.partitions) {
-      auto next = delivered_next.find(partition);
-      result.partitions.push_back(partition);
-      result.next_offsets.push_back(next == delivered_next.end() ? -1 : next->second);
-      delivered_next.erase(partition); // the partition leaves this instance
+    for (std::size_t i = 0; i < handover.request.partitions.size(); ++i) {
+      auto p = handover.request.partitions[i];
+      result.partitions.push_back(p);
+      result.next_offsets.push_back(result.ok ? ledger.delivered_next(p) : -1);
+      ledger.hand_over(p, handover.request.epochs[i]);
     }
-    drain.promise.deliver(std::move(result));
+    handover.promise.deliver(std::move(result));
+    // A commit may have rewound or failed, which changes the others: start over.
+    it = handovers.begin();
   }
 }
 
 void producer_state::tick() {
-  resources.producer->poll(0);
+  sink->poll(std::chrono::milliseconds(0));
   complete_batches();
-  if (!failure.empty()) {
-    rewind(failure);
-    return;
+  if (failure) {
+    auto lost = *failure;
+    abort_and_rewind(lost.reason, lost.partitions);
+    if (failed)
+      return;
   }
-  answer_drains();
   if (transaction_open
       && std::chrono::steady_clock::now() - transaction_started
-           >= std::chrono::milliseconds(settings.commit_interval_ms))
+           >= std::chrono::milliseconds(config.pipeline.commit_interval_ms))
     commit_transaction();
+  if (!failed)
+    answer_handovers();
 }
 
-producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer_state> self, job_settings settings,
-                                       std::shared_ptr<producer_resources> resources, consumer_actor consumer) {
+void producer_state::stop() {
+  // The consumer has handed every partition over and closed: commit what is left and leave.
+  stopping = true;
+  bool ok = true;
+  if (config.pipeline.guarantee == delivery_guarantee::exactly_once) {
+    ok = commit_transaction();
+  } else {
+    ok = sink->flush(std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
+    complete_batches();
+    ok = ok && !failure && ledger.idle();
+  }
+  if (failed)
+    return;
+  sink->set_listener(nullptr);
+  if (!ok) {
+    spdlog::critical("producer: the final commit failed: the last records will be read again on the next start");
+    self->quit(make_error(job_error::transaction_failed, "the final commit failed"));
+    return;
+  }
+  self->quit();
+}
+
+void producer_state::fail(job_error code, const std::string& message) {
+  if (failed)
+    return;
+  failed = true;
+  spdlog::critical("producer: {}", message);
+  for (auto& handover : handovers)
+    handover.promise.deliver(handover_result{false, message, {}, {}});
+  handovers.clear();
+  sink->set_listener(nullptr);
+  self->quit(make_error(code, message));
+}
+
+producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer_state> self, producer_config config,
+                                       std::shared_ptr<record_sink> sink, consumer_actor consumer,
+                                       metrics_registry* metrics) {
   auto& st = self->state;
   st.self = self;
-  st.settings = std::move(settings);
-  st.resources = std::move(*resources);
-  st.resources.reporter->target = &st;
+  st.config = config;
+  st.sink = std::move(sink);
   st.consumer = std::move(consumer);
-  std::string error;
-  st.output_topic.reset(RdKafka::Topic::create(st.resources.producer.get(), st.settings.output_topic, nullptr, error));
-  if (!st.output_topic)
-    st.resources.on_fatal("cannot open the output topic " + st.settings.output_topic + ": " + error);
-  self->delayed_send(self, tick_interval, tick_atom::value);
+  st.metrics = metrics;
+  st.sink->set_listener(&st);
+  auto schedule_tick = [self] {
+    if (self->state.config.tick_interval.count() > 0)
+      self->delayed_send(self, self->state.config.tick_interval, tick_atom::value);
+  };
+  schedule_tick();
   return {
     [=](enriched_batch& batch) { self->state.produce(batch); },
     [=](group_metadata& metadata) { self->state.group = std::move(metadata.metadata); },
-    [=](drain_request& request) -> caf::result<drain_result> {
-      auto promise = self->make_response_promise<drain_result>();
-      self->state.drains.push_back(pending_drain{std::move(request), promise});
-      self->state.answer_drains();
+    [=](handover_request& request) -> caf::result<handover_result> {
+      auto promise = self->make_response_promise<handover_result>();
+      self->state.handovers.push_back(pending_handover{std::move(request), promise});
+      self->state.answer_handovers();
       return promise;
     },
     [=](tick_atom) {
-      if (self->state.stopping)
+      if (self->state.stopping || self->state.failed)
         return;
       self->state.tick();
-      self->delayed_send(self, tick_interval, tick_atom::value);
+      schedule_tick();
     },
-    [=](stop_atom) {
-      // The consumer has drained and closed: commit what is left, then flush and leave.
-      auto& st = self->state;
-      st.stopping = true;
-      if (st.settings.guarantee == delivery_guarantee::exactly_once)
-        st.commit_transaction();
-      st.resources.producer->flush(static_cast<int>(st.settings.shutdown_timeout_ms));
-      st.complete_batches();
-      st.resources.reporter->target = nullptr;
-      self->quit();
-    },
+    [=](stop_atom) { self->state.stop(); },
   };
 }
 

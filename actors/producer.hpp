@@ -1,103 +1,99 @@
 #pragma once
 
-#include "app/metrics.hpp"
-#include "app/settings.hpp"
-#include "messages/interfaces.hpp"
+// The producer actor: writes each partition's enriched batches through its record sink,
+// gives credit back to the consumer once Kafka acknowledged a batch, commits (exactly_once:
+// the output and the input offsets in one transaction), hands partitions over before they
+// are revoked, and after a failure aborts the transaction and has the consumer rewind just
+// the partitions whose work was lost (librdkafka's examples/transactions.c).
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafkacpp.h>
+#include "actors/batch_ledger.hpp"
+#include "actors/pipeline_metrics.hpp"
+#include "actors/pipeline_settings.hpp"
+#include "actors/record_sink.hpp"
+#include "messages/errors.hpp"
+#include "messages/interfaces.hpp"
 
 #include <caf/typed_response_promise.hpp>
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <memory>
-#include <unordered_map>
+#include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace kstream {
 
-class producer_state;
-
-/// librdkafka calls this from inside poll()/flush(), i.e. on the producer actor's own thread.
-class delivery_reporter : public RdKafka::DeliveryReportCb {
-public:
-  void dr_cb(RdKafka::Message& message) override;
-  producer_state* target = nullptr;
+struct producer_config {
+  pipeline_settings pipeline;
+  /// How long a retriable transaction error is retried (librdkafka's transaction.timeout.ms).
+  std::chrono::milliseconds transaction_timeout{60000};
+  /// Failures (aborts, failed deliveries) without a successful commit in between before the
+  /// job gives up: the same failure again and again is not retried forever.
+  int max_failures_in_a_row = 5;
+  /// How often the producer serves delivery reports and looks at the commit interval; 0: it
+  /// does not tick by itself (its owner sends tick_atom, as the actor tests do).
+  std::chrono::milliseconds tick_interval{10};
 };
 
-/// What the producer actor needs besides its settings; built (and transactions initialised)
-/// by main before the actor starts, so that start-up errors are reported before anything runs.
-struct producer_resources {
-  std::unique_ptr<delivery_reporter> reporter = std::make_unique<delivery_reporter>();
-  std::unique_ptr<RdKafka::Producer> producer;
-  std::int32_t output_partitions = 0; // of the output topic
-  std::int32_t dlq_partitions = 0;
-  std::int32_t input_partitions = 0;
-  metrics_registry* metrics = nullptr;
-  /// Called on an error that the job cannot recover from (fenced, fatal producer error).
-  std::function<void(const std::string&)> on_fatal;
+struct pending_handover {
+  handover_request request;
+  caf::typed_response_promise<handover_result> promise;
 };
 
-/// All records of one batch, tracked until Kafka has acknowledged each of them.
-struct batch_tracker {
-  std::int32_t partition = -1;
-  std::uint64_t epoch = 0;
-  std::int64_t last_offset = -1;
-  std::uint64_t records = 0;   // output + dead letters
-  std::uint64_t remaining = 0; // not yet acknowledged
-  std::uint64_t produced = 0;  // acknowledged by the output topic
-  std::uint64_t dead_lettered = 0;
-};
-
-struct pending_drain {
-  drain_request request;
-  caf::typed_response_promise<drain_result> promise;
-};
-
-class producer_state {
+class producer_state : public record_sink::listener {
 public:
   static inline const char* name = "producer";
 
   producer_actor::pointer self = nullptr;
-  job_settings settings;
-  producer_resources resources;
-  consumer_actor consumer; // receives credit (batch_delivered) and rewinds
-  std::unique_ptr<RdKafka::Topic> output_topic; // handle of settings.output_topic
+  producer_config config;
+  std::shared_ptr<record_sink> sink;
+  consumer_actor consumer; // receives credit (batch_delivered) and rewind requests
+  metrics_registry* metrics = nullptr;
+  batch_ledger ledger;
 
-  /// Batches in production, by id (the id is the message opaque: a late delivery report of
-  /// a forgotten batch finds nothing instead of freed memory).
-  std::unordered_map<std::uint64_t, batch_tracker> trackers;
-  std::map<std::int32_t, std::deque<std::uint64_t>> in_order; // per partition, oldest first
-  std::uint64_t next_batch_id = 1;
-  /// Per partition: the offset after the last batch fully delivered.
-  std::map<std::int32_t, std::int64_t> delivered_next;
-  /// Per partition: offsets delivered in the open transaction, to send with it.
-  std::map<std::int32_t, std::int64_t> transaction_offsets;
-
-  std::uint64_t first_valid_epoch = 0; // batches below it belong to aborted work
-  std::uint64_t highest_epoch = 0;
   bool transaction_open = false;
   std::chrono::steady_clock::time_point transaction_started;
-  std::string failure; // set by a delivery error: abort (exactly_once) or rewind
   std::shared_ptr<RdKafka::ConsumerGroupMetadata> group;
-  std::vector<pending_drain> drains;
+  std::vector<pending_handover> handovers;
+  int failures_in_a_row = 0;
   bool stopping = false;
+  bool failed = false; // a fatal error: the actor is quitting
+
+  /// A failed delivery, acted on at the next tick: the partitions whose work it lost.
+  struct delivery_failure {
+    std::string reason;
+    std::set<std::int32_t> partitions;
+  };
+  std::optional<delivery_failure> failure;
+
+  void on_delivered(std::uint64_t tag, bool dead_letter) override;
+  void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason) override;
 
   void produce(enriched_batch& batch);
-  void on_delivery(RdKafka::Message& message);
-  /// Acks every batch at the head of a partition that is fully delivered.
+  /// Gives credit back for every batch the ledger completed.
   void complete_batches();
-  /// Commits the open transaction with the offsets it covers; false (and a rewind) on failure.
+  /// Commits the open transaction with the offsets it covers; false when it could not be
+  /// committed (the work was aborted and rewound, or the actor is failing).
   bool commit_transaction();
-  void rewind(const std::string& reason);
-  void answer_drains();
+  void abort_and_rewind(const std::string& reason, std::set<std::int32_t> partitions);
+  void answer_handovers();
   void tick();
+  void stop();
+  /// A failure the job cannot go on from: every pending hand-over is refused and the actor
+  /// quits with `code`, which makes main() stop the job with exit code 1.
+  void fail(job_error code, const std::string& message);
+
+private:
+  /// Retries a transaction step while it is retriable, within the transaction timeout.
+  template <class Step>
+  record_sink::step_result retry_step(Step&& step);
 };
 
-producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer_state> self, job_settings settings,
-                                       std::shared_ptr<producer_resources> resources, consumer_actor consumer);
+/// Spawn it detached: the sink blocks (flush, transaction calls).
+producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer_state> self, producer_config config,
+                                       std::shared_ptr<record_sink> sink, consumer_actor consumer,
+                                       metrics_registry* metrics);
 
 } // namespace kstream

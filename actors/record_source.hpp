@@ -1,9 +1,11 @@
 #pragma once
 
-// The consumer actor's view of its input: Kafka in production (app/kafka_record_source),
+// The consumer actor's view of its input: Kafka in production (adapters/kafka_record_source),
 // an in-memory source in actor tests. Every call happens on the consumer actor's thread.
 
 #include "messages/records.hpp"
+
+#include <caf/error.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -36,14 +38,17 @@ public:
   virtual void poll(std::size_t max_records, std::chrono::milliseconds timeout) = 0;
   virtual void pause(std::int32_t partition) = 0;
   virtual void resume(std::int32_t partition) = 0;
-  /// Positions the partitions at their committed offsets (or the start, if none).
-  virtual void rewind(const std::vector<std::int32_t>& partitions) = 0;
+  /// Positions the partitions at their committed offsets (or the start, if none); an error
+  /// when the committed offsets cannot be read or a seek fails (nothing may be skipped).
+  virtual caf::error rewind(const std::vector<std::int32_t>& partitions) = 0;
   /// Commits offsets (partition, next offset to read).
   virtual void commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool synchronous) = 0;
   /// The group generation for transactional offset commits; null when there is none.
   virtual std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata() = 0;
   /// High watermark minus position; -1 when unknown.
   virtual std::int64_t lag(std::int32_t partition) = 0;
+  /// False while the source has lost its brokers (for /readyz).
+  virtual bool reachable() = 0;
   /// Leaves the group; the final revocation reaches the listener before this returns.
   virtual void close() = 0;
 };

@@ -1,3 +1,4 @@
+// The stats publisher actor (actors/stats_publisher.hpp).
 #include "actors/stats_publisher.hpp"
 
 #include "messages/control.hpp"
@@ -6,54 +7,42 @@
 
 namespace kstream {
 
-void stats_publisher_resources::dr_cb(RdKafka::Message& message) {
-  if (message.err() == RdKafka::ERR_NO_ERROR) {
-    delivered.fetch_add(1, std::memory_order_relaxed);
-    return;
+void stats_publisher_state::publish() {
+  auto view = board->latest();
+  for (std::size_t i = 0; i < view->table.rows.size(); ++i) {
+    const auto& row = view->table.rows[i];
+    if (row.records == 0 || published[i] == row)
+      continue;
+    std::string error;
+    if (!sink->publish(std::string{domain::to_string(row.category)}, domain::changelog_value(row), error)) {
+      // Not remembered as published: the next round tries again.
+      spdlog::warn("stats publisher: cannot produce to {}: {}", sink->destination(), error);
+      continue;
+    }
+    published[i] = row;
   }
-  failed.fetch_add(1, std::memory_order_relaxed);
-  spdlog::warn("stats publisher: a changelog record to {} failed: {}", topic, message.errstr());
+  sink->poll();
 }
 
-caf::behavior stats_publisher(caf::event_based_actor* self, const stats_board* board,
-                              std::shared_ptr<stats_publisher_resources> resources,
-                              stats_publisher_settings settings) {
-  using published_rows = std::array<std::optional<domain::stay_row>, domain::all_stay_categories.size()>;
-  auto last = std::make_shared<published_rows>();
-  auto publish = [=]() {
-    auto view = board->latest();
-    for (std::size_t i = 0; i < view->table.rows.size(); ++i) {
-      const auto& row = view->table.rows[i];
-      if (row.records == 0 || (*last)[i] == row)
-        continue;
-      auto key = std::string{domain::to_string(row.category)};
-      auto value = domain::changelog_value(row);
-      auto code = resources->producer->produce(resources->topic, RdKafka::Topic::PARTITION_UA,
-                                               RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(),
-                                               key.data(), key.size(), 0, nullptr);
-      if (code != RdKafka::ERR_NO_ERROR) {
-        // Not remembered as published: the next round tries again.
-        spdlog::warn("stats publisher: cannot produce to {}: {}", resources->topic, RdKafka::err2str(code));
-        continue;
-      }
-      (*last)[i] = row;
-    }
-    resources->producer->poll(0);
-  };
+stats_publisher_actor::behavior_type stats_publisher(stats_publisher_actor::stateful_pointer<stats_publisher_state> self,
+                                                     const stats_board* board, std::shared_ptr<changelog_sink> sink,
+                                                     stats_publisher_settings settings) {
+  auto& st = self->state;
+  st.board = board;
+  st.sink = std::move(sink);
+  st.settings = settings;
   self->send(self, tick_atom::value);
   return {
     [=](tick_atom) {
-      publish();
-      self->delayed_send(self, settings.interval, tick_atom::value);
+      self->state.publish();
+      self->delayed_send(self, self->state.settings.interval, tick_atom::value);
     },
     [=](stop_atom) {
-      publish();
-      auto code = resources->producer->flush(static_cast<int>(settings.flush_timeout.count()));
-      if (code != RdKafka::ERR_NO_ERROR)
-        spdlog::warn("stats publisher: {} changelog records not acknowledged within {} ms ({})",
-                     resources->producer->outq_len(), settings.flush_timeout.count(), RdKafka::err2str(code));
-      spdlog::info("stats publisher: {} changelog records delivered to {}, {} failed", resources->delivered.load(),
-                   resources->topic, resources->failed.load());
+      auto& st = self->state;
+      st.publish();
+      st.sink->flush(st.settings.flush_timeout);
+      spdlog::info("stats publisher: {} changelog records delivered to {}, {} failed", st.sink->delivered(),
+                   st.sink->destination(), st.sink->failed());
       self->quit();
     },
   };

@@ -1,44 +1,47 @@
 #pragma once
 
-// The table as a changelog: one record per changed category in a compacted topic
-// (key = the category text, value = {"stay_category":..,"records":..,"distinct_hotels":..}),
-// so that other tools read the latest value of each category like a ksqlDB table's topic.
+// The table as a changelog: one record per changed category (key = the category text, value =
+// {"stay_category":..,"records":..,"distinct_hotels":..}), so that other tools read the latest
+// value of each category like a ksqlDB table's topic.
 
 #include "actors/aggregator.hpp"
+#include "actors/changelog_sink.hpp"
 
-#include <librdkafka/rdkafkacpp.h>
-
-#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <string>
 
 namespace kstream {
-
-struct stats_publisher_resources : RdKafka::DeliveryReportCb {
-  std::unique_ptr<RdKafka::Producer> producer; // created with this object as its dr_cb
-  std::string topic;
-  std::atomic<std::uint64_t> delivered{0};
-  std::atomic<std::uint64_t> failed{0};
-
-  void dr_cb(RdKafka::Message& message) override;
-};
 
 struct stats_publisher_settings {
   std::chrono::milliseconds interval{1000};
   std::chrono::milliseconds flush_timeout{10000};
 };
 
-/// Every interval (and once more on stop_atom) produces the rows whose numbers changed since
+using stats_publisher_actor = caf::typed_actor<caf::reacts_to<tick_atom>, caf::reacts_to<stop_atom>>;
+
+struct stats_publisher_state {
+  static inline const char* name = "stats_publisher";
+  const stats_board* board = nullptr;
+  std::shared_ptr<changelog_sink> sink;
+  stats_publisher_settings settings;
+  /// What was published last per category, so that only changed rows go out.
+  std::array<std::optional<domain::stay_row>, domain::all_stay_categories.size()> published;
+
+  void publish();
+};
+
+/// Every interval (and once more on stop_atom) publishes the rows whose numbers changed since
 /// the last publication; rows without records are not published (like a ksqlDB table, a
-/// category appears with its first record). On stop_atom it waits for Kafka's acks (bounded
-/// by flush_timeout) and quits. Spawn it detached: flushing blocks.
-caf::behavior stats_publisher(caf::event_based_actor* self, const stats_board* board,
-                              std::shared_ptr<stats_publisher_resources> resources,
-                              stats_publisher_settings settings);
+/// category appears with its first record). On stop_atom it waits for the acks (bounded by
+/// flush_timeout) and quits. Spawn it detached: flushing blocks.
+stats_publisher_actor::behavior_type stats_publisher(stats_publisher_actor::stateful_pointer<stats_publisher_state> self,
+                                                     const stats_board* board, std::shared_ptr<changelog_sink> sink,
+                                                     stats_publisher_settings settings);
 
 } // namespace kstream

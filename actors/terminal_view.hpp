@@ -4,7 +4,9 @@
 
 #include "actors/aggregator.hpp"
 
-#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -20,12 +22,25 @@ struct terminal_view_settings {
   std::FILE* out = stdout;
 };
 
+using terminal_view_actor = caf::typed_actor<caf::reacts_to<tick_atom>, caf::reacts_to<stop_atom>>;
+
+struct terminal_view_state {
+  static inline const char* name = "terminal_view";
+  const stats_board* board = nullptr;
+  terminal_view_settings settings;
+  std::string last_frame;
+  std::size_t lines = 0; // lines of the last frame on screen
+
+  void draw();
+};
+
 /// Redraws the table whenever the board's view or the status line changed, at most once per
 /// interval: the cursor goes back up to the previous frame's first line, each line is written
 /// over (clearing its old tail), then the rest of the screen is cleared. What the terminal
 /// showed above the table stays. On stop_atom it draws a last time (the final table stays on
 /// screen) and quits.
-caf::behavior terminal_view(caf::event_based_actor* self, const stats_board* board, terminal_view_settings settings);
+terminal_view_actor::behavior_type terminal_view(terminal_view_actor::stateful_pointer<terminal_view_state> self,
+                                                 const stats_board* board, terminal_view_settings settings);
 
 /// The frame the view draws: status line, blank line, the table.
 std::string terminal_frame(const stats_view& view, const std::string& status_line);

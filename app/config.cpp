@@ -1,10 +1,7 @@
+// The stream job's options (app/config.hpp).
 #include "app/config.hpp"
 
 namespace kstream {
-
-const char* to_string(delivery_guarantee guarantee) noexcept {
-  return guarantee == delivery_guarantee::exactly_once ? "exactly_once" : "at_least_once";
-}
 
 namespace {
 
@@ -44,38 +41,42 @@ app_config::app_config() : checked_config(job_options, "app/caf-application.ini"
 caf::expected<job_settings> app_config::validate() const {
   if (auto err = check_options())
     return err;
+  const job_settings defaults;
   job_settings out;
   out.bootstrap_servers = string_option("kafka.bootstrap-servers", out.bootstrap_servers);
   out.group_id = string_option("kafka.group-id", out.group_id);
   out.input_topic = string_option("kafka.input-topic", out.input_topic);
   out.output_topic = string_option("kafka.output-topic", out.output_topic);
   out.dlq_topic = string_option("kafka.dlq-topic", out.dlq_topic);
-  out.transactional_id = string_option("kafka.transactional-id", "");
+  out.transactional_id = string_option("kafka.transactional-id", defaults.transactional_id);
   if (auto err = require_non_empty({"kafka.bootstrap-servers", "kafka.group-id", "kafka.input-topic",
                                     "kafka.output-topic", "kafka.dlq-topic"}))
     return err;
   if (out.input_topic == out.output_topic || out.input_topic == out.dlq_topic || out.output_topic == out.dlq_topic)
     return invalid_option("kafka.input-topic, kafka.output-topic and kafka.dlq-topic must be three different topics "
                           "(got \"" + out.input_topic + "\", \"" + out.output_topic + "\", \"" + out.dlq_topic + "\")");
-  auto guarantee = string_option("job.guarantee", "exactly_once");
+  auto guarantee = string_option("job.guarantee", to_string(defaults.guarantee));
   if (guarantee == "exactly_once")
     out.guarantee = delivery_guarantee::exactly_once;
   else if (guarantee == "at_least_once")
     out.guarantee = delivery_guarantee::at_least_once;
   else
     return invalid_option("job.guarantee = \"" + guarantee + "\" is not one of \"exactly_once\", \"at_least_once\"");
-  for (auto err : {read_ranged("job.max-in-flight", 10000, 1, 10'000'000, out.max_in_flight),
-                   read_ranged("job.batch-size", 1000, 1, 1'000'000, out.batch_size),
-                   read_ranged("job.commit-interval-ms", 1000, 10, 3'600'000, out.commit_interval_ms),
-                   read_ranged("job.shutdown-timeout-ms", 30000, 100, 3'600'000, out.shutdown_timeout_ms),
-                   read_ranged("http.port", 8080, 0, 65535, out.http_port),
-                   read_ranged("log.progress-interval-ms", 5000, 0, 3'600'000, out.progress_interval_ms)})
+  for (auto err : {read_ranged("job.max-in-flight", defaults.max_in_flight, 1, 10'000'000, out.max_in_flight),
+                   read_ranged("job.batch-size", defaults.batch_size, 1, 1'000'000, out.batch_size),
+                   read_ranged("job.commit-interval-ms", defaults.commit_interval_ms, 10, 3'600'000,
+                               out.commit_interval_ms),
+                   read_ranged("job.shutdown-timeout-ms", defaults.shutdown_timeout_ms, 100, 3'600'000,
+                               out.shutdown_timeout_ms),
+                   read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
+                   read_ranged("log.progress-interval-ms", defaults.progress_interval_ms, 0, 3'600'000,
+                               out.progress_interval_ms)})
     if (err)
       return err;
   if (out.batch_size > out.max_in_flight)
     return invalid_option("job.batch-size (" + std::to_string(out.batch_size) + ") must not exceed job.max-in-flight ("
                           + std::to_string(out.max_in_flight) + ")");
-  out.drain = caf::get_or(*this, "job.drain", false);
+  out.drain = caf::get_or(*this, "job.drain", defaults.drain);
   out.http_bind_address = string_option("http.bind-address", out.http_bind_address);
   auto level = log_level(out.log_level);
   if (!level)
@@ -88,7 +89,7 @@ caf::expected<job_settings> app_config::validate() const {
   const auto instance_name = out.group_id + "-" + host_name();
   if (out.guarantee == delivery_guarantee::exactly_once && out.transactional_id.empty())
     out.transactional_id = instance_name;
-  if (caf::get_or(*this, "kafka.static-membership", false))
+  if (caf::get_or(*this, "kafka.static-membership", !defaults.group_instance_id.empty()))
     out.group_instance_id = instance_name;
   return out;
 }

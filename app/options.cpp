@@ -60,13 +60,7 @@ bool has_kind(const caf::config_value& value, option_kind kind) {
 } // namespace
 
 caf::error invalid_option(std::string what) {
-  return caf::make_error(caf::sec::invalid_argument, std::move(what));
-}
-
-std::string describe_error(const caf::error& error) {
-  if (error.context().match_elements<std::string>())
-    return error.context().get_as<std::string>(0);
-  return caf::to_string(error);
+  return make_error(job_error::invalid_option, std::move(what));
 }
 
 std::string host_name() {

@@ -4,6 +4,8 @@
 // configuration, strict checking (CAF silently drops a value of the wrong type and ignores
 // a misspelt option in a config file), and the command-line handling of main().
 
+#include "messages/errors.hpp"
+
 #include <caf/actor_system_config.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -29,10 +31,6 @@ struct option_spec {
 
 /// An error of a wrong option or value; describe_error() gives its text.
 caf::error invalid_option(std::string what);
-
-/// The human-readable text of an error: the message of errors the program made itself,
-/// CAF's rendering otherwise.
-std::string describe_error(const caf::error& error);
 
 /// This machine's host name ("localhost" when it has none).
 std::string host_name();

@@ -1,42 +1,50 @@
 #pragma once
 
+// Everything each binary needs to run, validated (app/config.cpp, app/stats_config.cpp).
+// The defaults are the member initialisers here and in the structs these are made of.
+
+#include "actors/pipeline_settings.hpp"
+#include "adapters/http.hpp"
+#include "adapters/kafka_settings.hpp"
+
 #include <cstdint>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace kstream {
 
-enum class delivery_guarantee { exactly_once, at_least_once };
-
-const char* to_string(delivery_guarantee guarantee) noexcept;
-
-/// Everything the job needs to run, validated (see app_config::validate()).
-struct job_settings {
-  // [kafka]
-  std::string bootstrap_servers = "127.0.0.1:9092";
-  std::string group_id = "kstream-app";
-  std::string input_topic = "expedia";
-  std::string output_topic = "expedia_ext";
-  std::string dlq_topic = "expedia_dlq";
-  std::string transactional_id; // resolved: never empty under exactly_once
-  /// group.instance.id (static membership); empty: dynamic membership.
-  std::string group_instance_id;
-  /// librdkafka properties from [kafka] properties and KSTREAM_RDKAFKA_* variables.
-  std::vector<std::pair<std::string, std::string>> extra_properties;
-  // [job]
-  delivery_guarantee guarantee = delivery_guarantee::exactly_once;
-  std::uint64_t max_in_flight = 10000;
-  std::uint64_t batch_size = 1000;
-  std::uint64_t commit_interval_ms = 1000;
-  bool drain = false;
-  std::uint64_t shutdown_timeout_ms = 30000;
-  // [http]
-  std::uint16_t http_port = 8080;
-  std::string http_bind_address = "0.0.0.0";
-  // [log]
+/// kstream-app: [kafka], [job], [http] and [log].
+struct job_settings : kafka_settings, pipeline_settings, http_settings {
   std::string log_level = "info";
   std::uint64_t progress_interval_ms = 5000;
+};
+
+enum class terminal_mode { automatic, live, plain };
+
+/// kstream-stats: its own defaults for the options it shares with the job.
+struct stats_settings : http_settings {
+  stats_settings() {
+    http_port = 8090;
+  }
+  // [kafka]
+  std::string bootstrap_servers = kafka_settings{}.bootstrap_servers;
+  std::string group_id = "kstream-stats"; // resolved: <kafka.group-id>-<host>-<pid>
+  std::string input_topic = kafka_settings{}.output_topic;
+  std::string stats_topic = "expedia_stay_stats"; // empty: no changelog
+  property_list extra_properties;
+  // [job]
+  std::uint64_t batch_size = pipeline_settings{}.batch_size;
+  std::uint64_t max_in_flight = 20000; // the aggregator acks at once: a larger window costs nothing
+  bool drain = false;
+  std::uint64_t shutdown_timeout_ms = pipeline_settings{}.shutdown_timeout_ms;
+  std::uint64_t publish_interval_ms = 1000;
+  // [view]
+  terminal_mode terminal = terminal_mode::automatic;
+  std::uint64_t refresh_ms = 250;
+  // top level
+  std::string expect_manifest; // a generator manifest the final table must equal (drain mode)
+  // [log]
+  std::string log_level = "info";
+  bool log_level_given = false;
 };
 
 } // namespace kstream

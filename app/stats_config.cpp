@@ -1,3 +1,4 @@
+// kstream-stats' options (app/stats_config.hpp).
 #include "app/stats_config.hpp"
 
 #include <unistd.h>
@@ -38,6 +39,7 @@ stats_config::stats_config() : checked_config(stats_options, "app/kstream-stats.
 caf::expected<stats_settings> stats_config::validate() const {
   if (auto err = check_options())
     return err;
+  const stats_settings defaults;
   stats_settings out;
   auto str = [&](const char* key, const std::string& fallback) { return string_option(key, fallback); };
   out.bootstrap_servers = str("kafka.bootstrap-servers", out.bootstrap_servers);
@@ -56,17 +58,19 @@ caf::expected<stats_settings> stats_config::validate() const {
   if (!properties)
     return properties.error();
   out.extra_properties = std::move(*properties);
-  for (auto err : {read_ranged("job.batch-size", 1000, 1, 1'000'000, out.batch_size),
-                   read_ranged("job.max-in-flight", 20000, 1, 10'000'000, out.max_in_flight),
-                   read_ranged("job.shutdown-timeout-ms", 30000, 100, 3'600'000, out.shutdown_timeout_ms),
-                   read_ranged("job.publish-interval-ms", 1000, 10, 3'600'000, out.publish_interval_ms),
-                   read_ranged("http.port", 8090, 0, 65535, out.http_port),
-                   read_ranged("view.refresh-ms", 250, 20, 60'000, out.refresh_ms)})
+  for (auto err : {read_ranged("job.batch-size", defaults.batch_size, 1, 1'000'000, out.batch_size),
+                   read_ranged("job.max-in-flight", defaults.max_in_flight, 1, 10'000'000, out.max_in_flight),
+                   read_ranged("job.shutdown-timeout-ms", defaults.shutdown_timeout_ms, 100, 3'600'000,
+                               out.shutdown_timeout_ms),
+                   read_ranged("job.publish-interval-ms", defaults.publish_interval_ms, 10, 3'600'000,
+                               out.publish_interval_ms),
+                   read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
+                   read_ranged("view.refresh-ms", defaults.refresh_ms, 20, 60'000, out.refresh_ms)})
     if (err)
       return err;
   if (out.batch_size > out.max_in_flight)
     return invalid_option("job.batch-size must not exceed job.max-in-flight");
-  out.drain = caf::get_or(*this, "job.drain", false);
+  out.drain = caf::get_or(*this, "job.drain", defaults.drain);
   out.expect_manifest = expect_manifest;
   if (!out.expect_manifest.empty() && !out.drain)
     return invalid_option("--expect-manifest needs --job.drain (the table is compared once it is final)");

@@ -11,13 +11,13 @@
 
 #include "actors/aggregator.hpp"
 #include "actors/consumer.hpp"
-#include "actors/http_server.hpp"
 #include "actors/stats_publisher.hpp"
 #include "actors/terminal_view.hpp"
-#include "app/config.hpp"
-#include "app/kafka_clients.hpp"
-#include "app/kafka_record_source.hpp"
-#include "app/metrics.hpp"
+#include "adapters/kafka_changelog_sink.hpp"
+#include "adapters/kafka_clients.hpp"
+#include "adapters/kafka_record_source.hpp"
+#include "adapters/prometheus.hpp"
+#include "app/service.hpp"
 #include "app/stats_config.hpp"
 #include "app/stats_page.hpp"
 
@@ -31,13 +31,11 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <map>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 namespace {
@@ -47,11 +45,6 @@ using kstream::exit_ok;
 using kstream::exit_usage;
 
 constexpr int startup_timeout_ms = 15000;
-
-int usage_error(const std::string& message) {
-  std::cerr << "kstream-stats: " << message << "\nRun kstream-stats --help for the options.\n";
-  return exit_usage;
-}
 
 std::string iso_time(std::chrono::system_clock::time_point at) {
   if (at.time_since_epoch().count() == 0)
@@ -172,8 +165,7 @@ std::vector<std::string> manifest_differences(const kstream::domain::stay_snapsh
   return out;
 }
 
-int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool live_view,
-        const std::atomic<bool>& stop_requested) {
+int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool live_view) {
   using namespace kstream;
   metrics_registry metrics;
   stats_board board;
@@ -182,7 +174,7 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   status.metrics = &metrics;
 
   // --- Kafka clients, checked before any actor runs ----------------------------------------
-  job_settings client_settings;
+  kafka_settings client_settings;
   client_settings.bootstrap_servers = settings.bootstrap_servers;
   client_settings.group_id = settings.group_id;
   client_settings.extra_properties = {{"client.id", "kstream-stats-consumer"}};
@@ -201,10 +193,9 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   }
   status.partitions = *partitions;
 
-  std::shared_ptr<stats_publisher_resources> publisher_resources;
+  std::shared_ptr<kafka_changelog_sink> changelog;
   if (!settings.stats_topic.empty()) {
-    publisher_resources = std::make_shared<stats_publisher_resources>();
-    publisher_resources->topic = settings.stats_topic;
+    changelog = std::make_shared<kafka_changelog_sink>(settings.stats_topic);
     property_list defaults = {
       {"bootstrap.servers", settings.bootstrap_servers},
       {"client.id", "kstream-stats-publisher"},
@@ -221,17 +212,18 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
       return exit_usage;
     }
     std::string err;
-    (*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(publisher_resources.get()), err);
-    publisher_resources->producer.reset(RdKafka::Producer::create(conf->get(), err));
-    if (!publisher_resources->producer) {
+    (*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(changelog.get()), err);
+    std::unique_ptr<RdKafka::Producer> producer{RdKafka::Producer::create(conf->get(), err)};
+    if (!producer) {
       spdlog::critical("cannot create the changelog producer: {}", err);
       return exit_usage;
     }
-    auto stats_partitions = partition_count(*publisher_resources->producer, settings.stats_topic, startup_timeout_ms);
+    auto stats_partitions = partition_count(*producer, settings.stats_topic, startup_timeout_ms);
     if (!stats_partitions) {
       spdlog::critical("{} (kafka.stats-topic; \"\" turns the changelog off)", describe_error(stats_partitions.error()));
       return exit_failure;
     }
+    changelog->start(std::move(producer));
   }
   if (auto err = source->start(std::move(*consumer_client))) {
     spdlog::critical("{}", describe_error(err));
@@ -239,33 +231,24 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   }
 
   // --- HTTP, bound before any actor runs (a taken port fails the start) -------------------
-  caf::actor http;
-  if (settings.http_port != 0) {
-    http_router router = [&board, &status, &metrics](const http_request& request) -> http_response {
-      if (request.path == "/" || request.path == "/index.html")
-        return {200, "text/html; charset=utf-8", stats_page_html};
-      if (request.path == "/stats")
-        return {200, "application/json", stats_json(*board.latest(), status, metrics)};
-      if (request.path == "/healthz")
-        return {200, "text/plain; charset=utf-8", "ok\n"};
-      if (request.path == "/readyz") {
-        bool ready = status.done.load() || (metrics.consuming.load() && metrics.sum().assigned > 0);
-        return {ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not assigned yet\n"};
-      }
-      if (request.path == "/metrics")
-        return {200, "text/plain; version=0.0.4; charset=utf-8",
-                metrics.prometheus_text() + stats_prometheus(*board.latest())};
-      return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
-    };
-    auto started = start_http_server(sys, settings.http_port, settings.http_bind_address, std::move(router));
-    if (!started) {
-      spdlog::critical("cannot listen on {}:{} for HTTP ({}); set http.port to a free port or 0",
-                       settings.http_bind_address, settings.http_port, describe_error(started.error()));
-      return exit_failure;
-    }
-    http = std::move(*started);
-    spdlog::info("HTTP on http://{}:{}/ (page), /stats, /healthz, /readyz, /metrics", settings.http_bind_address,
-                 settings.http_port);
+  auto http = start_health_server(
+    sys, settings,
+    health_routes{[&status, &metrics] {
+                    return status.done.load() || (metrics.consuming.load() && metrics.sum().assigned > 0);
+                  },
+                  "not assigned yet\n",
+                  [&metrics, &board] { return prometheus_text(metrics) + stats_prometheus(*board.latest()); },
+                  [&board, &status, &metrics](const http_request& request) -> http_response {
+                    if (request.path == "/" || request.path == "/index.html")
+                      return {200, "text/html; charset=utf-8", stats_page_html};
+                    if (request.path == "/stats")
+                      return {200, "application/json", stats_json(*board.latest(), status, metrics)};
+                    return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
+                  }},
+    "/ (page), /stats, /healthz, /readyz, /metrics");
+  if (!http) {
+    spdlog::critical("{}", describe_error(http.error()));
+    return exit_failure;
   }
 
   // --- actors ---------------------------------------------------------------------------------
@@ -277,11 +260,11 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   flow.max_in_flight = static_cast<std::int64_t>(settings.max_in_flight);
   flow.commit_acked_offsets = false; // the view re-reads from the start: nothing to commit
   flow.drain = settings.drain;
-  auto consumer_handle = sys.spawn<caf::detached>(consumer, source, std::move(hooks), flow, &metrics, &stop_requested);
+  auto consumer_handle = sys.spawn<caf::detached>(consumer, source, std::move(hooks), flow, &metrics);
 
-  caf::actor publisher;
-  if (publisher_resources)
-    publisher = sys.spawn<caf::detached>(stats_publisher, &board, publisher_resources,
+  stats_publisher_actor publisher;
+  if (changelog)
+    publisher = sys.spawn<caf::detached>(stats_publisher, &board, changelog,
                                          stats_publisher_settings{std::chrono::milliseconds(settings.publish_interval_ms)});
 
   auto status_line = [&settings, &metrics, &status, &board]() {
@@ -291,66 +274,34 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
            + std::to_string(view->records_read) + " records read, lag " + std::to_string(metrics.sum().lag)
            + (status.done.load() ? "" : "  |  Ctrl-C to stop");
   };
-  caf::actor view;
+  terminal_view_actor view;
   if (live_view)
     view = sys.spawn(terminal_view, &board,
                      terminal_view_settings{std::chrono::milliseconds(settings.refresh_ms), status_line, stdout});
 
-  caf::anon_send(consumer_handle, poll_atom::value);
-
   // --- wait for the consumer (drained, or stopped by a signal) ----------------------------------
-  caf::scoped_actor waiter{sys};
-  waiter->monitor(consumer_handle);
-  bool failed = false;
-  bool consumer_running = true;
+  service_runner runner{sys, std::chrono::milliseconds(settings.shutdown_timeout_ms)};
+  runner.watch(caf::actor_cast<caf::actor>(consumer_handle));
+  runner.stop_with(caf::actor_cast<caf::actor>(consumer_handle));
   auto last_progress = std::chrono::steady_clock::now();
-  std::optional<std::chrono::steady_clock::time_point> stop_deadline;
-  while (consumer_running) {
-    waiter->receive(
-      [&](caf::down_msg& down) {
-        consumer_running = false;
-        if (down.reason && down.reason != caf::exit_reason::user_shutdown) {
-          spdlog::critical("consumer failed: {}", describe_error(down.reason));
-          failed = true;
-        }
-      },
-      caf::after(std::chrono::milliseconds(200)) >> [&] {
-        auto now = std::chrono::steady_clock::now();
-        if (!live_view && now - last_progress >= std::chrono::seconds(5)) {
-          last_progress = now;
-          auto latest = board.latest();
-          spdlog::info("stats: {} records read, {} counted, lag {}", latest->records_read,
-                       latest->table.total_records() + latest->table.unknown_records, metrics.sum().lag);
-        }
-        if (!stop_requested.load())
-          return;
-        if (!stop_deadline)
-          stop_deadline = now + std::chrono::milliseconds(settings.shutdown_timeout_ms);
-        if (now > *stop_deadline) {
-          spdlog::critical("graceful stop did not finish within {} ms; exiting", settings.shutdown_timeout_ms);
-          std::_Exit(exit_failure);
-        }
-      });
-  }
+  runner.on_idle([&] {
+    auto now = std::chrono::steady_clock::now();
+    if (live_view || now - last_progress < std::chrono::seconds(5))
+      return;
+    last_progress = now;
+    auto latest = board.latest();
+    spdlog::info("stats: {} records read, {} counted, lag {}", latest->records_read,
+                 latest->table.total_records() + latest->table.unknown_records, metrics.sum().lag);
+  });
+  caf::anon_send(consumer_handle, poll_atom::value);
+  bool failed = !runner.run();
   status.done = !failed;
 
   // --- the final table: changelog flushed, last redraw, then stdout -----------------------------
-  auto stop_and_wait = [&](const caf::actor& handle) {
-    if (!handle)
-      return;
-    waiter->monitor(handle);
-    waiter->send(handle, stop_atom::value);
-    waiter->receive([](caf::down_msg&) {},
-                    caf::after(std::chrono::milliseconds(settings.shutdown_timeout_ms)) >> [&] {
-                      spdlog::warn("{} did not stop in time", to_string(handle));
-                      caf::anon_send_exit(handle, caf::exit_reason::kill);
-                    });
-  };
-  stop_and_wait(publisher);
-  stop_and_wait(view);
-  caf::anon_send(counter, stop_atom::value);
-  if (http)
-    caf::anon_send_exit(http, caf::exit_reason::user_shutdown);
+  runner.stop_and_wait(caf::actor_cast<caf::actor>(publisher));
+  runner.stop_and_wait(caf::actor_cast<caf::actor>(view));
+  runner.stop_and_wait(caf::actor_cast<caf::actor>(counter));
+  runner.finish({*http});
   auto final_view = board.latest();
   if (!live_view) {
     std::cout << domain::render_text(final_view->table) << std::flush;
@@ -358,7 +309,7 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   spdlog::info("done: {} records read from {}, {} counted in the table, {} unknown, {} duplicates skipped",
                final_view->records_read, settings.input_topic, final_view->table.total_records(),
                final_view->table.unknown_records, final_view->duplicates_skipped);
-  if (publisher_resources && publisher_resources->failed.load() > 0)
+  if (changelog && changelog->failed() > 0)
     failed = true;
   if (!settings.expect_manifest.empty() && !failed) {
     auto differences = manifest_differences(final_view->table, settings.expect_manifest);
@@ -381,28 +332,18 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
 
 int main(int argc, char** argv) {
   kstream::stats_config cfg;
-  cfg.load<caf::io::middleman>();
+  kstream::stats_settings settings;
   // Without --config-file the view reads ./kstream-stats.ini, never the job's caf-application.ini.
-  if (auto code = kstream::parse_command_line(cfg, argc, argv, "kstream-stats", "kstream-stats.ini"))
+  if (auto code = kstream::prepare_service(cfg, argc, argv, "kstream-stats", "kstream-stats.ini", settings))
     return *code;
-  auto settings = cfg.validate();
-  if (!settings)
-    return usage_error(kstream::describe_error(settings.error()));
-  bool live_view = settings->terminal == kstream::terminal_mode::live
-                   || (settings->terminal == kstream::terminal_mode::automatic && isatty(STDOUT_FILENO) == 1);
+  bool live_view = settings.terminal == kstream::terminal_mode::live
+                   || (settings.terminal == kstream::terminal_mode::automatic && isatty(STDOUT_FILENO) == 1);
   // stdout is the table's; logs go to stderr. Under the live view, only warnings and errors
   // (unless log.level says otherwise), so that log lines do not fight the redraw.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("kstream-stats"));
-  spdlog::set_level(spdlog::level::from_str(live_view && !settings->log_level_given ? "warn" : settings->log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::info("kstream-stats: {} (group {}, read_committed) -> table{}, bootstrap {}", settings->input_topic,
-               settings->group_id, settings->stats_topic.empty() ? "" : ", changelog " + settings->stats_topic,
-               settings->bootstrap_servers);
-  const auto& stop_requested = kstream::install_stop_signals();
-  int code = kstream::exit_ok;
-  {
-    caf::actor_system sys{cfg};
-    code = run(sys, *settings, live_view, stop_requested);
-  }
-  return code;
+  kstream::set_up_logging(live_view && !settings.log_level_given ? "warn" : settings.log_level, true, "kstream-stats");
+  spdlog::info("kstream-stats: {} (group {}, read_committed) -> table{}, bootstrap {}", settings.input_topic,
+               settings.group_id, settings.stats_topic.empty() ? "" : ", changelog " + settings.stats_topic,
+               settings.bootstrap_servers);
+  caf::actor_system sys{cfg};
+  return run(sys, settings, live_view);
 }

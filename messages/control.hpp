@@ -1,8 +1,9 @@
 #pragma once
 
-// Control messages between the consumer and the producer: draining partitions before they
-// are given up, rewinding after an aborted transaction, and the consumer group metadata that
-// exactly-once commits need.
+// Control messages between the consumer and the producer: handing partitions over before
+// they are revoked, rewinding partitions after an aborted transaction (the names follow
+// librdkafka's examples/transactions.c: abort the transaction, rewind the consumer), and the
+// consumer group metadata that exactly-once commits need.
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -24,25 +25,35 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 /// Consumer -> producer before partitions are revoked or the consumer closes: answer once
-/// everything dispatched for them (up to `next_offsets`, exclusive) is delivered and, under
-/// exactly_once, committed in a transaction together with those offsets.
-struct drain_request {
+/// everything dispatched for them (up to `next_offsets`, exclusive, in `epochs`) is
+/// delivered and, under exactly_once, committed in a transaction together with those offsets.
+/// Afterwards the producer drops any late work of these partitions and epochs.
+struct handover_request {
   std::vector<std::int32_t> partitions;
+  std::vector<std::uint64_t> epochs;      // per partition: the consumer's epoch of the work
   std::vector<std::int64_t> next_offsets; // per partition; -1: nothing dispatched
 };
 
-struct drain_result {
+struct handover_result {
   bool ok = false;
   std::string error;
   std::vector<std::int32_t> partitions;
   std::vector<std::int64_t> next_offsets; // what to commit under at_least_once
 };
 
-/// Producer -> consumer after a failed transaction or delivery: everything of an epoch below
-/// `first_valid_epoch` is dropped; seek back to the committed offsets and read again.
+/// Producer -> consumer after an aborted transaction or a failed delivery: seek these
+/// partitions back to their committed offsets and read them again. The producer drops all
+/// work of these partitions until the consumer answers with their new epochs.
 struct rewind_request {
-  std::uint64_t first_valid_epoch = 0;
+  std::vector<std::int32_t> partitions;
   std::string reason;
+};
+
+/// Consumer -> producer: the rewind is done; work of `partitions[i]` is valid again from
+/// `epochs[i]` on (for a partition no longer assigned: whatever a later assignment brings).
+struct rewind_done {
+  std::vector<std::int32_t> partitions;
+  std::vector<std::uint64_t> epochs;
 };
 
 /// Consumer -> producer after every assignment: the group generation that transactional
@@ -52,18 +63,23 @@ struct group_metadata {
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, drain_request& x) {
-  return f(caf::meta::type_name("drain_request"), x.partitions, x.next_offsets);
+typename Inspector::result_type inspect(Inspector& f, handover_request& x) {
+  return f(caf::meta::type_name("handover_request"), x.partitions, x.epochs, x.next_offsets);
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, drain_result& x) {
-  return f(caf::meta::type_name("drain_result"), x.ok, x.error, x.partitions, x.next_offsets);
+typename Inspector::result_type inspect(Inspector& f, handover_result& x) {
+  return f(caf::meta::type_name("handover_result"), x.ok, x.error, x.partitions, x.next_offsets);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rewind_request& x) {
-  return f(caf::meta::type_name("rewind_request"), x.first_valid_epoch, x.reason);
+  return f(caf::meta::type_name("rewind_request"), x.partitions, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rewind_done& x) {
+  return f(caf::meta::type_name("rewind_done"), x.partitions, x.epochs);
 }
 
 } // namespace kstream

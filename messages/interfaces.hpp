@@ -22,20 +22,21 @@ using classifier_actor = caf::typed_actor<caf::reacts_to<parsed_batch>>;
 /// Where a pipeline's work ends up: the producer (or a test probe standing in for it).
 using batch_sink_actor = caf::typed_actor<caf::reacts_to<enriched_batch>>;
 
-/// Owns the Kafka producer; drains and commits on request.
-using producer_actor = caf::typed_actor<caf::reacts_to<enriched_batch>,                //
-                                        caf::reacts_to<group_metadata>,                //
-                                        caf::replies_to<drain_request>::with<drain_result>, //
-                                        caf::reacts_to<tick_atom>,                     //
+/// Writes the enriched batches through its record sink; commits, and hands partitions over
+/// on request.
+using producer_actor = caf::typed_actor<caf::reacts_to<enriched_batch>,                      //
+                                        caf::reacts_to<group_metadata>,                      //
+                                        caf::replies_to<handover_request>::with<handover_result>, //
+                                        caf::reacts_to<tick_atom>,                           //
                                         caf::reacts_to<stop_atom>>;
 
 /// Receives the credit given back by the end of the pipeline.
 using credit_actor = caf::typed_actor<caf::reacts_to<batch_delivered>>;
 
-/// Owns the Kafka consumer.
-using consumer_actor = caf::typed_actor<caf::reacts_to<batch_delivered>, //
-                                        caf::reacts_to<rewind_request>,  //
-                                        caf::reacts_to<poll_atom>,       //
+/// Reads through its record source; rewinds partitions on request.
+using consumer_actor = caf::typed_actor<caf::reacts_to<batch_delivered>,                  //
+                                        caf::replies_to<rewind_request>::with<rewind_done>, //
+                                        caf::reacts_to<poll_atom>,                        //
                                         caf::reacts_to<stop_atom>>;
 
 } // namespace kstream

@@ -12,14 +12,33 @@
 
 namespace kstream {
 
-/// A record as read from Kafka; key and value bytes are owned copies.
+/// A Kafka record header; a header value may be null, as a key may.
+struct record_header {
+  std::string name;
+  bool has_value = false;
+  std::string value;
+};
+
+/// A record as read from Kafka; key, value and header bytes are owned copies.
 struct kafka_record {
   std::int64_t offset = -1;
   std::int64_t timestamp = -1; // milliseconds since the epoch; -1 when the broker gave none
   bool has_key = false;        // a null key and an empty key are different things in Kafka
   std::string key;
+  bool has_value = true;       // false: a tombstone (null value), which is not an empty value
   std::string value;
+  std::vector<record_header> headers; // in the order the record had them
 };
+
+/// The bytes of a record that count against Kafka's message size limits: key, value and
+/// header names and values (the record's framing comes on top).
+inline std::size_t payload_bytes(const std::string& key, const std::string& value,
+                                 const std::vector<record_header>& headers) {
+  auto total = key.size() + value.size();
+  for (const auto& header : headers)
+    total += header.name.size() + header.value.size();
+  return total;
+}
 
 /// Consumer -> first stage of a partition's pipeline.
 struct consumed_batch {
@@ -60,6 +79,7 @@ struct output_record {
   bool has_key = false;
   std::string key;
   std::string value; // the enriched JSON
+  std::vector<record_header> headers; // the source record's, carried over
 };
 
 /// Classifier -> producer.
@@ -82,8 +102,14 @@ struct batch_delivered {
 };
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_header& x) {
+  return f(caf::meta::type_name("record_header"), x.name, x.has_value, x.value);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kafka_record& x) {
-  return f(caf::meta::type_name("kafka_record"), x.offset, x.timestamp, x.has_key, x.key, x.value);
+  return f(caf::meta::type_name("kafka_record"), x.offset, x.timestamp, x.has_key, x.key, x.has_value, x.value,
+           x.headers);
 }
 
 template <class Inspector>
@@ -110,7 +136,7 @@ typename Inspector::result_type inspect(Inspector& f, parsed_batch& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, output_record& x) {
-  return f(caf::meta::type_name("output_record"), x.offset, x.timestamp, x.has_key, x.key, x.value);
+  return f(caf::meta::type_name("output_record"), x.offset, x.timestamp, x.has_key, x.key, x.value, x.headers);
 }
 
 template <class Inspector>

@@ -1,5 +1,8 @@
 #pragma once
 
+// What the actor tests share: a collector for the stage after the one under test, and the
+// test coordinator fixture with a way to run a consumer that re-schedules itself.
+
 #include "messages/interfaces.hpp"
 
 #include <caf/test/dsl.hpp>
@@ -8,6 +11,9 @@
 #include <vector>
 
 namespace kstream::testing {
+
+/// An output limit no test record reaches.
+inline constexpr std::size_t unlimited_output = static_cast<std::size_t>(-1) / 2;
 
 /// Collects what reaches the end of a pipeline, in arrival order.
 template <class Batch>

@@ -1,7 +1,11 @@
+// The options of both binaries: defaults, sample files, checking (app/config, app/stats_config).
 #include "app/config.hpp"
+#include "app/stats_config.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace kstream;
@@ -92,4 +96,91 @@ TEST_CASE("librdkafka properties from the environment", "[config]") {
   REQUIRE(props.size() == 2);
   CHECK(props[0] == std::pair<std::string, std::string>{"sasl.password", "secret"});
   CHECK(props[1] == std::pair<std::string, std::string>{"security.protocol", "SASL_SSL"});
+}
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream file{path};
+  REQUIRE(file);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+/// Every declared option is written in the sample file, as "name=" in its section.
+void check_every_option_in(const checked_config& cfg, const std::string& sample) {
+  std::string section;
+  std::set<std::string> written;
+  std::istringstream lines{sample};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind('[', 0) == 0)
+      section = line.substr(1, line.find(']') - 1);
+    auto eq = line.find('=');
+    if (!line.empty() && line[0] != ';' && line[0] != '[' && eq != std::string::npos)
+      written.insert(section + "." + line.substr(0, eq));
+  }
+  for (const auto& spec : cfg.options()) {
+    INFO("option " << spec.section << "." << spec.name);
+    CHECK(written.count(std::string{spec.section} + "." + spec.name) == 1);
+  }
+}
+
+} // namespace
+
+TEST_CASE("the job's sample file writes every option with the settings structs' defaults", "[config][defaults]") {
+  auto sample = read_file(KSTREAM_SOURCE_DIR "/app/caf-application.ini");
+  check_every_option_in(app_config{}, sample);
+  auto from_sample = settings_from(sample);
+  auto from_nothing = settings_from("");
+  REQUIRE(from_sample);
+  REQUIRE(from_nothing);
+  const job_settings defaults;
+  for (const auto* s : {&*from_sample, &*from_nothing}) {
+    CHECK(s->bootstrap_servers == defaults.bootstrap_servers);
+    CHECK(s->group_id == defaults.group_id);
+    CHECK(s->input_topic == defaults.input_topic);
+    CHECK(s->output_topic == defaults.output_topic);
+    CHECK(s->dlq_topic == defaults.dlq_topic);
+    CHECK(s->group_instance_id == defaults.group_instance_id);
+    CHECK(s->extra_properties.empty());
+    CHECK(s->guarantee == defaults.guarantee);
+    CHECK(s->max_in_flight == defaults.max_in_flight);
+    CHECK(s->batch_size == defaults.batch_size);
+    CHECK(s->commit_interval_ms == defaults.commit_interval_ms);
+    CHECK(s->drain == defaults.drain);
+    CHECK(s->shutdown_timeout_ms == defaults.shutdown_timeout_ms);
+    CHECK(s->http_port == defaults.http_port);
+    CHECK(s->http_bind_address == defaults.http_bind_address);
+    CHECK(s->log_level == defaults.log_level);
+    CHECK(s->progress_interval_ms == defaults.progress_interval_ms);
+  }
+  CHECK(from_sample->transactional_id == from_nothing->transactional_id);
+}
+
+TEST_CASE("kstream-stats' sample file writes every option with the settings structs' defaults", "[config][defaults]") {
+  auto sample = read_file(KSTREAM_SOURCE_DIR "/app/kstream-stats.ini");
+  check_every_option_in(stats_config{}, sample);
+  const stats_settings defaults;
+  for (const std::string& ini : {sample, std::string{}}) {
+    stats_config cfg;
+    std::istringstream in{ini};
+    REQUIRE_FALSE(cfg.parse_checked({}, in));
+    auto s = cfg.validate();
+    REQUIRE(s);
+    CHECK(s->bootstrap_servers == defaults.bootstrap_servers);
+    CHECK(s->group_id.rfind(defaults.group_id + "-", 0) == 0);
+    CHECK(s->input_topic == defaults.input_topic);
+    CHECK(s->stats_topic == defaults.stats_topic);
+    CHECK(s->batch_size == defaults.batch_size);
+    CHECK(s->max_in_flight == defaults.max_in_flight);
+    CHECK(s->drain == defaults.drain);
+    CHECK(s->shutdown_timeout_ms == defaults.shutdown_timeout_ms);
+    CHECK(s->publish_interval_ms == defaults.publish_interval_ms);
+    CHECK(s->http_port == defaults.http_port);
+    CHECK(s->http_bind_address == defaults.http_bind_address);
+    CHECK(s->terminal == defaults.terminal);
+    CHECK(s->refresh_ms == defaults.refresh_ms);
+    CHECK(s->log_level == defaults.log_level);
+  }
 }

@@ -55,7 +55,7 @@ TEST_CASE_METHOD(actor_fixture, "consumer: exhausted credit stops demand, acks r
   settings.batch_size = 5;
   settings.max_in_flight = 10;
   metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics, nullptr);
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
   self->send(subject, poll_atom::value);
   run_steps(100);
   // Two batches of five fill the credit; then the partition is paused and nothing more is read.
@@ -94,13 +94,13 @@ TEST_CASE_METHOD(actor_fixture, "pipeline: every record arrives enriched, in ord
   auto sink = sys.spawn(collector<batch_sink_actor, enriched_batch>, out);
   consumer_hooks hooks;
   hooks.spawn_stage = [&](std::int32_t) -> batch_stage_actor {
-    return sys.spawn(parser, sys.spawn(classifier, sink));
+    return sys.spawn(parser, sys.spawn(classifier, sink, unlimited_output));
   };
   consumer_settings settings;
   settings.batch_size = 7;
   settings.max_in_flight = 1000;
   metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics, nullptr);
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
   self->send(subject, poll_atom::value);
   run_steps(3000);
   std::map<std::int32_t, std::vector<std::int64_t>> offsets;
@@ -134,10 +134,10 @@ TEST_CASE_METHOD(actor_fixture, "consumer: drain mode finishes once everything i
   std::vector<std::int32_t> drained;
   consumer_hooks hooks;
   hooks.spawn_stage = [&](std::int32_t) { return stage; };
-  hooks.drain = [&](drain_request request) {
+  hooks.hand_over = [&](handover_request request) {
     drained = request.partitions;
     CHECK(request.next_offsets == std::vector<std::int64_t>{23, -1});
-    return drain_result{true, "", request.partitions, request.next_offsets};
+    return handover_result{true, "", request.partitions, request.next_offsets};
   };
   hooks.on_closed = [&] { closed = true; };
   consumer_settings settings;
@@ -146,7 +146,7 @@ TEST_CASE_METHOD(actor_fixture, "consumer: drain mode finishes once everything i
   settings.drain = true;
   settings.commit_acked_offsets = true;
   metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics, nullptr);
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
   self->send(subject, poll_atom::value);
   run_steps(500);
   CHECK(record_count(*seen) == 23);

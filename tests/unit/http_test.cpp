@@ -1,5 +1,5 @@
-#include "app/http.hpp"
-#include "app/metrics.hpp"
+#include "adapters/http.hpp"
+#include "adapters/prometheus.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,7 +26,7 @@ TEST_CASE("metrics in Prometheus text format", "[http][metrics]") {
   metrics.partition(1).assigned = true;
   metrics.partition(0).produced = 3;
   metrics.transactions_committed = 2;
-  auto text = metrics.prometheus_text();
+  auto text = prometheus_text(metrics);
   CHECK(text.find("# TYPE kstream_records_consumed_total counter\n") != std::string::npos);
   CHECK(text.find("kstream_records_consumed_total{partition=\"1\"} 7\n") != std::string::npos);
   CHECK(text.find("kstream_records_produced_total{partition=\"0\"} 3\n") != std::string::npos);

@@ -5,6 +5,8 @@
 
 #include "actors/record_source.hpp"
 
+#include <caf/sec.hpp>
+
 #include <map>
 #include <set>
 #include <string>
@@ -66,7 +68,14 @@ public:
     paused.erase(partition);
   }
 
-  void rewind(const std::vector<std::int32_t>& ids) override {
+  /// Set to make the next rewind fail, as a failed committed() or seek would.
+  bool fail_rewind = false;
+  std::vector<std::vector<std::int32_t>> rewinds;
+
+  caf::error rewind(const std::vector<std::int32_t>& ids) override {
+    rewinds.push_back(ids);
+    if (fail_rewind)
+      return caf::make_error(caf::sec::runtime_error, "cannot read the committed offsets (scripted)");
     for (auto id : ids) {
       std::int64_t next = 0;
       for (auto& [partition, offset] : commits)
@@ -74,6 +83,7 @@ public:
           next = offset;
       position[id] = static_cast<std::size_t>(next);
     }
+    return caf::none;
   }
 
   void commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool) override {
@@ -86,6 +96,10 @@ public:
 
   std::int64_t lag(std::int32_t partition) override {
     return static_cast<std::int64_t>(partitions[partition].size() - position[partition]);
+  }
+
+  bool reachable() override {
+    return true;
   }
 
   void close() override {

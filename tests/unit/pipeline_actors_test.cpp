@@ -60,7 +60,7 @@ TEST_CASE_METHOD(actor_fixture, "parser: objects become typed records, anything 
 TEST_CASE_METHOD(actor_fixture, "classifier: stay days, category and the enriched value", "[actors][classifier]") {
   auto sink = std::make_shared<collected<enriched_batch>>();
   auto probe = sys.spawn(collector<batch_sink_actor, enriched_batch>, sink);
-  auto subject = sys.spawn(classifier, probe);
+  auto subject = sys.spawn(classifier, probe, unlimited_output);
   parsed_batch batch{1, 3, 21, {}, {}};
   auto add = [&](std::int64_t offset, const char* in, const char* out, const std::string& value) {
     parsed_record r;

@@ -1,5 +1,7 @@
 #pragma once
 
+// The record source over Kafka (the consumer actor's port actors/record_source.hpp).
+
 #include "actors/record_source.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
@@ -29,10 +31,11 @@ public:
   void poll(std::size_t max_records, std::chrono::milliseconds timeout) override;
   void pause(std::int32_t partition) override;
   void resume(std::int32_t partition) override;
-  void rewind(const std::vector<std::int32_t>& partitions) override;
+  caf::error rewind(const std::vector<std::int32_t>& partitions) override;
   void commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool synchronous) override;
   std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata() override;
   std::int64_t lag(std::int32_t partition) override;
+  bool reachable() override;
   void close() override;
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
@@ -57,6 +60,10 @@ private:
   std::size_t value_headroom_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   listener* listener_ = nullptr;
+  /// Set when librdkafka reports every broker down or a transport failure; cleared by the
+  /// next record, end of partition or successful broker round trip.
+  bool brokers_down_ = false;
+  std::chrono::steady_clock::time_point last_reachability_probe_{};
   std::map<std::int32_t, partition_state> partitions_;
   bool closed_ = false;
 };

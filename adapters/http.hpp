@@ -1,11 +1,20 @@
 #pragma once
 
+// HTTP/1.1 request heads and responses as plain functions (the server is adapters/http_server),
+// and the HTTP settings with their defaults.
+
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace kstream {
+
+struct http_settings {
+  std::uint16_t http_port = 8080; // 0: no HTTP server
+  std::string http_bind_address = "0.0.0.0";
+};
 
 struct http_request {
   std::string method;

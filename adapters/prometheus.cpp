@@ -1,44 +1,20 @@
-#include "app/metrics.hpp"
+// The pipeline's counters as Prometheus text (adapters/prometheus.hpp).
+#include "adapters/prometheus.hpp"
 
 #include <sstream>
 
 namespace kstream {
 
-partition_metrics& metrics_registry::partition(std::int32_t partition) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  auto& slot = partitions_[partition];
-  if (!slot)
-    slot = std::make_unique<partition_metrics>();
-  return *slot;
-}
-
-metrics_registry::totals metrics_registry::sum() const {
-  std::lock_guard<std::mutex> guard{mutex_};
-  totals result;
-  for (const auto& [id, m] : partitions_) {
-    result.consumed += m->consumed.load(std::memory_order_relaxed);
-    result.produced += m->produced.load(std::memory_order_relaxed);
-    result.dead_lettered += m->dead_lettered.load(std::memory_order_relaxed);
-    result.pauses += m->pauses.load(std::memory_order_relaxed);
-    if (m->assigned.load(std::memory_order_relaxed)) {
-      ++result.assigned;
-      result.in_flight += m->in_flight.load(std::memory_order_relaxed);
-      result.lag += std::max<std::int64_t>(0, m->lag.load(std::memory_order_relaxed));
-    }
-  }
-  return result;
-}
-
-std::string metrics_registry::prometheus_text() const {
+std::string prometheus_text(const metrics_registry& metrics) {
   std::ostringstream out;
   auto family = [&](const char* name, const char* type, const char* help) {
     out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
   };
-  std::lock_guard<std::mutex> guard{mutex_};
   auto per_partition = [&](const char* name, const char* type, const char* help, auto read) {
     family(name, type, help);
-    for (const auto& [id, m] : partitions_)
-      out << name << "{partition=\"" << id << "\"} " << read(*m) << '\n';
+    metrics.for_each_partition([&](std::int32_t id, const partition_metrics& m) {
+      out << name << "{partition=\"" << id << "\"} " << read(m) << '\n';
+    });
   };
   per_partition("kstream_records_consumed_total", "counter", "Records read from the input topic.",
                 [](const partition_metrics& m) { return m.consumed.load(); });
@@ -55,12 +31,24 @@ std::string metrics_registry::prometheus_text() const {
                 [](const partition_metrics& m) { return m.paused.load() ? 1 : 0; });
   per_partition("kstream_partition_pauses_total", "counter", "Times backpressure paused the partition.",
                 [](const partition_metrics& m) { return m.pauses.load(); });
-  family("kstream_transactions_committed_total", "counter", "Kafka transactions committed.");
-  out << "kstream_transactions_committed_total " << transactions_committed.load() << '\n';
-  family("kstream_transactions_aborted_total", "counter", "Kafka transactions aborted.");
-  out << "kstream_transactions_aborted_total " << transactions_aborted.load() << '\n';
-  family("kstream_rebalances_total", "counter", "Partition assignments and revocations seen.");
-  out << "kstream_rebalances_total " << rebalances.load() << '\n';
+  per_partition("kstream_partition_rewinds_total", "counter",
+                "Times the partition was read again from its committed offset after a failure.",
+                [](const partition_metrics& m) { return m.rewinds.load(); });
+  auto single = [&](const char* name, const char* type, const char* help, auto value) {
+    family(name, type, help);
+    out << name << ' ' << value << '\n';
+  };
+  single("kstream_transactions_committed_total", "counter", "Kafka transactions committed.",
+         metrics.transactions_committed.load());
+  single("kstream_transactions_aborted_total", "counter", "Kafka transactions aborted.",
+         metrics.transactions_aborted.load());
+  single("kstream_rebalances_total", "counter", "Partition assignments and revocations seen.",
+         metrics.rebalances.load());
+  single("kstream_records_unwritable_total", "counter",
+         "Records neither topic took whole: the dead-letter topic got their coordinates and reason only.",
+         metrics.records_unwritable.load());
+  single("kstream_kafka_reachable", "gauge", "1 while the producer reaches the brokers.",
+         metrics.kafka_reachable.load() ? 1 : 0);
   return out.str();
 }
 

@@ -1,4 +1,4 @@
-#include "app/http.hpp"
+#include "adapters/http.hpp"
 
 namespace kstream {
 

@@ -1,4 +1,4 @@
-#include "actors/http_server.hpp"
+#include "adapters/http_server.hpp"
 
 #include <caf/io/all.hpp>
 

@@ -1,13 +1,20 @@
-#include "app/kafka_clients.hpp"
+// The Kafka clients of both binaries (adapters/kafka_clients.hpp).
+#include "adapters/kafka_clients.hpp"
 
-#include <caf/sec.hpp>
+#include "messages/errors.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstdlib>
 
 namespace kstream {
 
 namespace {
 
+constexpr int default_transaction_timeout_ms = 60000;
+
 caf::error failure(std::string what) {
-  return caf::make_error(caf::sec::runtime_error, std::move(what));
+  return make_error(job_error::kafka_setup, std::move(what));
 }
 
 } // namespace
@@ -19,12 +26,12 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
   for (const auto* list : {&defaults, &overrides})
     for (const auto& [name, value] : *list)
       if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK)
-        return failure("librdkafka property " + name + "=" + value + ": " + err);
+        return make_error(job_error::invalid_option, "librdkafka property " + name + "=" + value + ": " + err);
   return conf;
 }
 
 caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
-make_job_consumer(const job_settings& settings, RdKafka::RebalanceCb* rebalance_cb) {
+make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb) {
   property_list defaults = {
     {"bootstrap.servers", settings.bootstrap_servers},
     {"group.id", settings.group_id},
@@ -60,7 +67,9 @@ make_job_consumer(const job_settings& settings, RdKafka::RebalanceCb* rebalance_
   return consumer;
 }
 
-caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const job_settings& settings,
+caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_settings& settings,
+                                                                    delivery_guarantee guarantee,
+                                                                    std::size_t max_message_bytes,
                                                                     RdKafka::DeliveryReportCb* delivery_cb) {
   property_list defaults = {
     {"bootstrap.servers", settings.bootstrap_servers},
@@ -72,13 +81,17 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const job_se
     // once the next batch has waited linger.ms, its broker thread spins until the response is
     // in (up to a core). Under exactly_once the records become visible only when the
     // transaction commits, and the commit flushes, so a long linger costs no latency there.
-    {"linger.ms", settings.guarantee == delivery_guarantee::exactly_once ? "200" : "5"},
+    {"linger.ms", guarantee == delivery_guarantee::exactly_once ? "200" : "5"},
     {"batch.num.messages", "10000"},
     {"queue.buffering.max.kbytes", "65536"},
   };
-  if (settings.guarantee == delivery_guarantee::exactly_once) {
+  // Records up to the topics' own limit (max.message.bytes): what is larger is refused at
+  // produce() time, record by record, before it can fail a whole transaction at the broker.
+  if (max_message_bytes > 0)
+    defaults.emplace_back("message.max.bytes", std::to_string(max_message_bytes));
+  if (guarantee == delivery_guarantee::exactly_once) {
     defaults.emplace_back("transactional.id", settings.transactional_id);
-    defaults.emplace_back("transaction.timeout.ms", "60000");
+    defaults.emplace_back("transaction.timeout.ms", std::to_string(default_transaction_timeout_ms));
   }
   auto conf = make_rdkafka_conf(defaults, settings.extra_properties);
   if (!conf)
@@ -113,6 +126,59 @@ caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& t
     return static_cast<int>(info->partitions()->size());
   }
   return failure("topic " + topic + " is not in the broker's metadata");
+}
+
+caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, const std::string& topic,
+                                                   int timeout_ms) {
+  // The C++ API has no admin calls: DescribeConfigs through the C handle, on a queue of its own.
+  rd_kafka_t* handle = client.c_ptr();
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);
+  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  char errstr[256];
+  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, errstr, sizeof(errstr));
+  rd_kafka_DescribeConfigs(handle, &resource, 1, options, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 1000);
+  caf::expected<std::size_t> result = failure("cannot read max.message.bytes of topic " + topic
+                                              + " (is the broker reachable?): no answer within "
+                                              + std::to_string(timeout_ms) + " ms");
+  if (event != nullptr) {
+    if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      result = failure("cannot read the configuration of topic " + topic + ": " + rd_kafka_event_error_string(event));
+    } else if (const auto* described = rd_kafka_event_DescribeConfigs_result(event)) {
+      size_t count = 0;
+      const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(described, &count);
+      for (size_t i = 0; i < count; ++i) {
+        if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          result = failure("cannot read the configuration of topic " + topic + ": "
+                           + rd_kafka_ConfigResource_error_string(resources[i]));
+          continue;
+        }
+        size_t entries = 0;
+        const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(resources[i], &entries);
+        for (size_t j = 0; j < entries; ++j) {
+          if (std::string{rd_kafka_ConfigEntry_name(configs[j])} != "max.message.bytes")
+            continue;
+          const char* value = rd_kafka_ConfigEntry_value(configs[j]);
+          if (value != nullptr)
+            result = static_cast<std::size_t>(std::strtoull(value, nullptr, 10));
+        }
+      }
+    }
+    rd_kafka_event_destroy(event);
+  }
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_ConfigResource_destroy(resource);
+  rd_kafka_queue_destroy(queue);
+  return result;
+}
+
+int transaction_timeout_ms(const kafka_settings& settings) {
+  int timeout = default_transaction_timeout_ms;
+  for (const auto& [name, value] : settings.extra_properties)
+    if (name == "transaction.timeout.ms")
+      timeout = std::atoi(value.c_str());
+  return timeout > 0 ? timeout : default_transaction_timeout_ms;
 }
 
 } // namespace kstream

@@ -1,7 +1,11 @@
 #pragma once
 
+// The pipeline's counters: the actors update them with relaxed atomics on their hot paths;
+// the HTTP endpoints (adapters/prometheus), the progress line and the final log line read them.
+
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -9,8 +13,7 @@
 
 namespace kstream {
 
-/// Counters of one input partition. Actors update them with relaxed atomics on their hot
-/// paths; the HTTP endpoint and the progress line read them.
+/// Counters of one input partition.
 struct partition_metrics {
   std::atomic<std::uint64_t> consumed{0};
   std::atomic<std::uint64_t> produced{0};
@@ -19,7 +22,8 @@ struct partition_metrics {
   std::atomic<std::int64_t> lag{-1}; // -1: unknown yet
   std::atomic<bool> assigned{false};
   std::atomic<bool> paused{false};
-  std::atomic<std::uint64_t> pauses{0}; // times backpressure paused the partition
+  std::atomic<std::uint64_t> pauses{0};  // times backpressure paused the partition
+  std::atomic<std::uint64_t> rewinds{0}; // times the partition was read again after a failure
 };
 
 /// Process-wide metrics, shared by the actors (like a Prometheus client registry).
@@ -31,18 +35,22 @@ public:
   std::atomic<std::uint64_t> transactions_committed{0};
   std::atomic<std::uint64_t> transactions_aborted{0};
   std::atomic<std::uint64_t> rebalances{0};
-  std::atomic<bool> consuming{false}; // the consumer is polling with a live assignment
+  /// Records that neither the output nor the dead-letter topic took whole: the dead-letter
+  /// topic got their coordinates and the reason with an empty value.
+  std::atomic<std::uint64_t> records_unwritable{0};
+  std::atomic<bool> consuming{false};   // the consumer is polling with a live assignment
+  std::atomic<bool> kafka_reachable{true}; // false while the producer's broker is down
 
   struct totals {
     std::uint64_t consumed = 0, produced = 0, dead_lettered = 0;
     std::int64_t in_flight = 0, lag = 0;
-    std::uint64_t pauses = 0;
+    std::uint64_t pauses = 0, rewinds = 0;
     std::size_t assigned = 0;
   };
   totals sum() const;
 
-  /// Prometheus text exposition format (version 0.0.4).
-  std::string prometheus_text() const;
+  /// Calls `visit` for every partition's counters in partition order (under the map's lock).
+  void for_each_partition(const std::function<void(std::int32_t, const partition_metrics&)>& visit) const;
 
 private:
   mutable std::mutex mutex_; // guards the map's shape, not the counters

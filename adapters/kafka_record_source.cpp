@@ -1,6 +1,7 @@
-#include "app/kafka_record_source.hpp"
+// The record source over Kafka (adapters/kafka_record_source.hpp).
+#include "adapters/kafka_record_source.hpp"
 
-#include <caf/sec.hpp>
+#include "messages/errors.hpp"
 #include <spdlog/spdlog.h>
 
 namespace kstream {
@@ -35,7 +36,7 @@ caf::error kafka_record_source::start(std::unique_ptr<RdKafka::KafkaConsumer> co
   consumer_ = std::move(consumer);
   auto code = consumer_->subscribe({topic_});
   if (code != RdKafka::ERR_NO_ERROR)
-    return caf::make_error(caf::sec::runtime_error, "cannot subscribe to " + topic_ + ": " + RdKafka::err2str(code));
+    return make_error(job_error::kafka_setup, "cannot subscribe to " + topic_ + ": " + RdKafka::err2str(code));
   return caf::none;
 }
 
@@ -57,7 +58,20 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
       if (message.payload() != nullptr) {
         record.value.reserve(message.len() + value_headroom_);
         record.value.assign(static_cast<const char*>(message.payload()), message.len());
+      } else {
+        record.has_value = false; // a tombstone
       }
+      if (auto* headers = message.headers()) {
+        for (const auto& header : headers->get_all()) {
+          record_header copy;
+          copy.name = header.key();
+          copy.has_value = header.value() != nullptr;
+          if (copy.has_value)
+            copy.value.assign(static_cast<const char*>(header.value()), header.value_size());
+          record.headers.push_back(std::move(copy));
+        }
+      }
+      brokers_down_ = false;
       partitions_[message.partition()].at_end = false;
       if (listener_ != nullptr)
         listener_->on_record(message.partition(), std::move(record));
@@ -66,9 +80,15 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
     case RdKafka::ERR__TIMED_OUT:
       return false;
     case RdKafka::ERR__PARTITION_EOF:
+      brokers_down_ = false;
       partitions_[message.partition()].at_end = true;
       if (listener_ != nullptr)
         listener_->on_end_of_partition(message.partition());
+      return false;
+    case RdKafka::ERR__ALL_BROKERS_DOWN:
+    case RdKafka::ERR__TRANSPORT:
+      brokers_down_ = true;
+      spdlog::warn("consumer: {} (topic {}); librdkafka reconnects by itself", message.errstr(), topic_);
       return false;
     default:
       // librdkafka retries transient errors by itself; say what happened and go on.
@@ -133,25 +153,40 @@ void kafka_record_source::resume(std::int32_t partition) {
   RdKafka::TopicPartition::destroy(tps);
 }
 
-void kafka_record_source::rewind(const std::vector<std::int32_t>& partitions) {
+caf::error kafka_record_source::rewind(const std::vector<std::int32_t>& partitions) {
   std::vector<RdKafka::TopicPartition*> tps;
   for (auto p : partitions) {
     tps.push_back(RdKafka::TopicPartition::create(topic_, p));
     partitions_[p].at_end = false;
   }
+  caf::error result;
+  // Without the committed offsets there is no safe place to go back to: going to the start
+  // would repeat the topic, staying would skip the lost records.
   auto code = consumer_->committed(tps, committed_timeout_ms);
   if (code != RdKafka::ERR_NO_ERROR)
-    spdlog::error("consumer: cannot read committed offsets for the rewind: {}", RdKafka::err2str(code));
+    result = make_error(job_error::rewind_failed, "cannot read the committed offsets of " + topic_
+                                                    + " to rewind: " + RdKafka::err2str(code));
   for (auto* tp : tps) {
+    if (result)
+      break;
+    if (tp->err() != RdKafka::ERR_NO_ERROR) {
+      result = make_error(job_error::rewind_failed, "cannot read the committed offset of " + topic_ + " partition "
+                                                      + std::to_string(tp->partition()) + ": "
+                                                      + RdKafka::err2str(tp->err()));
+      break;
+    }
     // No commit yet: start over from the beginning, as a new consumer group would.
-    if (code != RdKafka::ERR_NO_ERROR || tp->offset() < 0)
+    if (tp->offset() < 0)
       tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
     auto seek_code = consumer_->seek(*tp, committed_timeout_ms);
     if (seek_code != RdKafka::ERR_NO_ERROR)
-      spdlog::error("consumer: cannot seek partition {} to {}: {}", tp->partition(), tp->offset(),
-                    RdKafka::err2str(seek_code));
+      result = make_error(job_error::rewind_failed, "cannot seek " + topic_ + " partition "
+                                                      + std::to_string(tp->partition()) + " back to offset "
+                                                      + std::to_string(tp->offset()) + ": "
+                                                      + RdKafka::err2str(seek_code));
   }
   RdKafka::TopicPartition::destroy(tps);
+  return result;
 }
 
 void kafka_record_source::commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
@@ -179,6 +214,21 @@ std::int64_t kafka_record_source::lag(std::int32_t partition) {
     result = std::max<std::int64_t>(0, high - tps[0]->offset());
   RdKafka::TopicPartition::destroy(tps);
   return result;
+}
+
+bool kafka_record_source::reachable() {
+  if (!brokers_down_ || partitions_.empty())
+    return !brokers_down_;
+  // Idle partitions bring no record to clear the flag: ask a broker now and then.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_reachability_probe_ >= std::chrono::seconds(1)) {
+    last_reachability_probe_ = now;
+    std::int64_t low = 0, high = 0;
+    if (consumer_->query_watermark_offsets(topic_, partitions_.begin()->first, &low, &high, wake_timeout_ms)
+        == RdKafka::ERR_NO_ERROR)
+      brokers_down_ = false;
+  }
+  return !brokers_down_;
 }
 
 void kafka_record_source::close() {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "app/http.hpp"
+#include "adapters/http.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>

@@ -1,0 +1,31 @@
+#pragma once
+
+// The pipeline's settings and their defaults: the one place a default of the job's [job]
+// options is written (app/config.cpp's option table, the sample .ini files and the chart's
+// values are checked against these).
+
+#include <chrono>
+#include <cstdint>
+
+namespace kstream {
+
+enum class delivery_guarantee { exactly_once, at_least_once };
+
+const char* to_string(delivery_guarantee guarantee) noexcept;
+
+/// How records flow through the actors of one instance.
+struct pipeline_settings {
+  delivery_guarantee guarantee = delivery_guarantee::exactly_once;
+  /// Records in flight per partition before the consumer pauses it (backpressure).
+  std::uint64_t max_in_flight = 10000;
+  /// Records per batch between actors.
+  std::uint64_t batch_size = 1000;
+  /// Transaction commit interval (exactly_once), offset commit interval (at_least_once).
+  std::uint64_t commit_interval_ms = 1000;
+  /// Finish once every assigned partition is at its end and everything is committed.
+  bool drain = false;
+  /// Bound on a graceful stop, and on every blocking Kafka call made while stopping.
+  std::uint64_t shutdown_timeout_ms = 30000;
+};
+
+} // namespace kstream

@@ -1,0 +1,45 @@
+#pragma once
+
+// The Kafka clients of both binaries, configured in one place: the job's consumer and
+// producer, and what they read of the topics at start-up (partition counts, size limits).
+
+#include "actors/pipeline_settings.hpp"
+#include "adapters/kafka_settings.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <caf/expected.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace kstream {
+
+/// A librdkafka configuration from `defaults`, then `overrides` (the user's properties win).
+/// The error names the property and librdkafka's reason.
+caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_list& defaults,
+                                                                const property_list& overrides);
+
+/// The stream job's consumer: manual offsets, partition EOF events, read_committed.
+caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const kafka_settings& settings,
+                                                                         RdKafka::RebalanceCb* rebalance_cb);
+
+/// The stream job's producer: idempotent, transactional under exactly_once; it takes records
+/// of up to `max_message_bytes` (librdkafka's message.max.bytes; 0: librdkafka's default).
+caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_settings& settings,
+                                                                    delivery_guarantee guarantee,
+                                                                    std::size_t max_message_bytes,
+                                                                    RdKafka::DeliveryReportCb* delivery_cb);
+
+/// Partition count of `topic`, or an error naming the topic and the broker.
+caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& topic, int timeout_ms);
+
+/// The topic's max.message.bytes (the broker's limit for one record batch), read from the
+/// broker's topic configuration.
+caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, const std::string& topic, int timeout_ms);
+
+/// librdkafka's transaction.timeout.ms as the job configures it (the user's property wins).
+int transaction_timeout_ms(const kafka_settings& settings);
+
+} // namespace kstream

@@ -1,0 +1,221 @@
+// The record sink over a Kafka producer (adapters/kafka_record_sink.hpp).
+#include "adapters/kafka_record_sink.hpp"
+
+#include "messages/errors.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+namespace kstream {
+
+namespace {
+
+// A delivery report carries the tag and whether the record went to the dead-letter topic in
+// its opaque: no topic name has to be built and compared per report.
+void* as_opaque(std::uint64_t tag, bool dead_letter) {
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>((tag << 1) | (dead_letter ? 1U : 0U)));
+}
+
+std::uint64_t tag_of(void* opaque) {
+  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(opaque)) >> 1;
+}
+
+bool is_dead_letter(void* opaque) {
+  return (reinterpret_cast<std::uintptr_t>(opaque) & 1U) != 0;
+}
+
+record_sink::step_result classify(RdKafka::Error* raw) {
+  std::unique_ptr<RdKafka::Error> error{raw};
+  if (!error)
+    return {};
+  record_sink::step outcome = record_sink::step::fatal;
+  if (error->is_retriable())
+    outcome = record_sink::step::retriable;
+  else if (error->txn_requires_abort())
+    outcome = record_sink::step::abortable;
+  return {outcome, error->name() + ": " + error->str()};
+}
+
+} // namespace
+
+/// A header as it goes out: its value may be null.
+struct kafka_record_sink::header_view {
+  const std::string* name;
+  const std::string* value; // null: a null value
+};
+
+kafka_record_sink::kafka_record_sink(sink_topics topics) : topics_(std::move(topics)) {
+}
+
+kafka_record_sink::~kafka_record_sink() {
+  listener_ = nullptr;
+  if (producer_)
+    // What was not flushed is given up (the transaction, if any, is aborted by the broker or
+    // by the next instance's init_transactions): do not wait for it.
+    rd_kafka_purge(producer_->c_ptr(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+}
+
+caf::error kafka_record_sink::start(std::unique_ptr<RdKafka::Producer> producer, bool transactional, int timeout_ms) {
+  producer_ = std::move(producer);
+  std::string err;
+  output_.reset(RdKafka::Topic::create(producer_.get(), topics_.output, nullptr, err));
+  if (!output_)
+    return make_error(job_error::kafka_setup, "cannot open the output topic " + topics_.output + ": " + err);
+  dlq_.reset(RdKafka::Topic::create(producer_.get(), topics_.dlq, nullptr, err));
+  if (!dlq_)
+    return make_error(job_error::kafka_setup, "cannot open the dead-letter topic " + topics_.dlq + ": " + err);
+  if (transactional) {
+    std::unique_ptr<RdKafka::Error> error{producer_->init_transactions(timeout_ms)};
+    if (error)
+      return make_error(job_error::kafka_setup, "cannot initialise transactions: " + error->str());
+  }
+  return caf::none;
+}
+
+void kafka_record_sink::set_listener(listener* target) {
+  listener_ = target;
+}
+
+record_sink::produce_result kafka_record_sink::produce(bool dead_letter, std::int32_t partition,
+                                                       const kafka_record& source, const std::string* value,
+                                                       const std::vector<header_view>& headers, std::uint64_t tag) {
+  const auto limit = dead_letter ? topics_.dlq_max_message_bytes : topics_.output_max_message_bytes;
+  std::size_t bytes = (source.has_key ? source.key.size() : 0) + (value ? value->size() : 0) + kafka_record_framing;
+  for (const auto& header : headers)
+    bytes += header.name->size() + (header.value ? header.value->size() : 0);
+  const auto& topic = dead_letter ? topics_.dlq : topics_.output;
+  if (limit > 0 && bytes > limit)
+    return {take::refused, "the record (about " + std::to_string(bytes) + " bytes) exceeds " + topic
+                             + "'s max.message.bytes of " + std::to_string(limit)};
+  rd_kafka_headers_t* out_headers = headers.empty() ? nullptr : rd_kafka_headers_new(headers.size());
+  for (const auto& header : headers)
+    rd_kafka_header_add(out_headers, header.name->data(), static_cast<ssize_t>(header.name->size()),
+                        header.value ? header.value->data() : nullptr,
+                        header.value ? static_cast<ssize_t>(header.value->size()) : 0);
+  // Same partition count: keep the record in its partition, so per-partition order and
+  // locality carry over. Otherwise let the partitioner hash the key.
+  const auto partitions = dead_letter ? topics_.dlq_partitions : topics_.output_partitions;
+  const std::int32_t target = partitions == topics_.input_partitions ? partition : RD_KAFKA_PARTITION_UA;
+  rd_kafka_topic_t* handle = (dead_letter ? dlq_ : output_)->c_ptr();
+  // Through the C API with the topic handle: the C++ produce() that takes a timestamp and
+  // headers wants the topic by name, a string copy and a topic lookup per record.
+  auto code = rd_kafka_producev(
+    producer_->c_ptr(), RD_KAFKA_V_RKT(handle), RD_KAFKA_V_PARTITION(target), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+    RD_KAFKA_V_VALUE(value ? const_cast<char*>(value->data()) : nullptr, value ? value->size() : 0),
+    RD_KAFKA_V_KEY(source.has_key ? source.key.data() : nullptr, source.has_key ? source.key.size() : 0),
+    RD_KAFKA_V_TIMESTAMP(source.timestamp > 0 ? source.timestamp : 0), RD_KAFKA_V_HEADERS(out_headers),
+    RD_KAFKA_V_OPAQUE(as_opaque(tag, dead_letter)), RD_KAFKA_V_END);
+  if (code == RD_KAFKA_RESP_ERR_NO_ERROR)
+    return {}; // the headers belong to librdkafka now
+  if (out_headers != nullptr)
+    rd_kafka_headers_destroy(out_headers);
+  switch (code) {
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+      return {take::queue_full, {}};
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+      return {take::refused, topic + " refused the record: " + rd_kafka_err2str(code)};
+    default:
+      return {take::failed, "cannot produce to " + topic + ": " + rd_kafka_err2str(code)};
+  }
+}
+
+record_sink::produce_result kafka_record_sink::produce_output(std::int32_t source_partition,
+                                                              const output_record& record, std::uint64_t tag) {
+  std::vector<header_view> headers;
+  headers.reserve(record.headers.size());
+  for (const auto& header : record.headers)
+    headers.push_back({&header.name, header.has_value ? &header.value : nullptr});
+  kafka_record framing;
+  framing.timestamp = record.timestamp;
+  framing.has_key = record.has_key;
+  framing.key = record.key; // small; the value is not copied
+  return produce(false, source_partition, framing, &record.value, headers, tag);
+}
+
+namespace {
+
+const std::string reason_header = "kstream.error.reason";
+const std::string topic_header = "kstream.source.topic";
+const std::string partition_header = "kstream.source.partition";
+const std::string offset_header = "kstream.source.offset";
+const std::string refusal_header = "kstream.error.refusal";
+
+} // namespace
+
+record_sink::produce_result kafka_record_sink::produce_dead_letter(std::int32_t source_partition,
+                                                                   const dead_letter& letter, std::uint64_t tag) {
+  const auto partition_text = std::to_string(source_partition);
+  const auto offset_text = std::to_string(letter.source.offset);
+  std::vector<header_view> headers;
+  headers.reserve(letter.source.headers.size() + 4);
+  for (const auto& header : letter.source.headers)
+    headers.push_back({&header.name, header.has_value ? &header.value : nullptr});
+  headers.push_back({&reason_header, &letter.reason});
+  headers.push_back({&topic_header, &topics_.input});
+  headers.push_back({&partition_header, &partition_text});
+  headers.push_back({&offset_header, &offset_text});
+  return produce(true, source_partition, letter.source, letter.source.has_value ? &letter.source.value : nullptr,
+                 headers, tag);
+}
+
+record_sink::produce_result kafka_record_sink::produce_unwritable(std::int32_t source_partition,
+                                                                  const dead_letter& letter,
+                                                                  const std::string& refusal, std::uint64_t tag) {
+  // Only what locates the record and says why: an empty value, no key, no source headers.
+  const auto partition_text = std::to_string(source_partition);
+  const auto offset_text = std::to_string(letter.source.offset);
+  const std::vector<header_view> headers = {{&reason_header, &letter.reason},
+                                            {&refusal_header, &refusal},
+                                            {&topic_header, &topics_.input},
+                                            {&partition_header, &partition_text},
+                                            {&offset_header, &offset_text}};
+  kafka_record coordinates;
+  coordinates.timestamp = letter.source.timestamp;
+  const std::string empty;
+  return produce(true, source_partition, coordinates, &empty, headers, tag);
+}
+
+void kafka_record_sink::poll(std::chrono::milliseconds timeout) {
+  producer_->poll(static_cast<int>(timeout.count()));
+}
+
+bool kafka_record_sink::flush(std::chrono::milliseconds timeout) {
+  return producer_->flush(static_cast<int>(timeout.count())) == RdKafka::ERR_NO_ERROR;
+}
+
+record_sink::step_result kafka_record_sink::begin_transaction() {
+  return classify(producer_->begin_transaction());
+}
+
+record_sink::step_result kafka_record_sink::send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
+                                                         const RdKafka::ConsumerGroupMetadata& group,
+                                                         std::chrono::milliseconds timeout) {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (auto [partition, next] : offsets)
+    partitions.push_back(RdKafka::TopicPartition::create(topics_.input, partition, next));
+  auto result = classify(producer_->send_offsets_to_transaction(
+    partitions, const_cast<RdKafka::ConsumerGroupMetadata*>(&group), static_cast<int>(timeout.count())));
+  RdKafka::TopicPartition::destroy(partitions);
+  return result;
+}
+
+record_sink::step_result kafka_record_sink::commit_transaction(std::chrono::milliseconds timeout) {
+  return classify(producer_->commit_transaction(static_cast<int>(timeout.count())));
+}
+
+record_sink::step_result kafka_record_sink::abort_transaction(std::chrono::milliseconds timeout) {
+  return classify(producer_->abort_transaction(static_cast<int>(timeout.count())));
+}
+
+void kafka_record_sink::dr_cb(RdKafka::Message& message) {
+  if (listener_ == nullptr)
+    return;
+  const auto tag = tag_of(message.msg_opaque());
+  const bool dead_letter = is_dead_letter(message.msg_opaque());
+  if (message.err() == RdKafka::ERR_NO_ERROR)
+    listener_->on_delivered(tag, dead_letter);
+  else
+    listener_->on_delivery_failed(tag, dead_letter, message.topic_name() + ": " + message.errstr());
+}
+
+} // namespace kstream

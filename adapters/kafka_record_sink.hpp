@@ -1,0 +1,75 @@
+#pragma once
+
+// The record sink over a Kafka producer (the producer actor's port actors/record_sink.hpp):
+// enriched records to the output topic, dead letters to the dead-letter topic, transactions.
+
+#include "actors/record_sink.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <caf/error.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace kstream {
+
+/// The topics a sink writes, as read from the broker at start-up.
+struct sink_topics {
+  std::string input;  // named in dead letters' headers
+  std::string output;
+  std::string dlq;
+  std::int32_t input_partitions = 0;
+  std::int32_t output_partitions = 0;
+  std::int32_t dlq_partitions = 0;
+  std::size_t output_max_message_bytes = 0; // the topics' max.message.bytes
+  std::size_t dlq_max_message_bytes = 0;
+};
+
+/// Bytes of a record batch's framing that count against max.message.bytes besides the
+/// record's key, value and headers (batch header, record varints; generous).
+inline constexpr std::size_t kafka_record_framing = 512;
+
+class kafka_record_sink : public record_sink, public RdKafka::DeliveryReportCb {
+public:
+  explicit kafka_record_sink(sink_topics topics);
+  ~kafka_record_sink() override;
+
+  /// Takes the producer (created with this object as its dr_cb) and opens the
+  /// topics; under exactly_once, initialises transactions, which fences an earlier instance
+  /// with the same transactional.id and aborts its open transaction.
+  caf::error start(std::unique_ptr<RdKafka::Producer> producer, bool transactional, int timeout_ms);
+
+  void set_listener(listener* target) override;
+  produce_result produce_output(std::int32_t source_partition, const output_record& record,
+                                std::uint64_t tag) override;
+  produce_result produce_dead_letter(std::int32_t source_partition, const dead_letter& letter,
+                                     std::uint64_t tag) override;
+  produce_result produce_unwritable(std::int32_t source_partition, const dead_letter& letter,
+                                    const std::string& refusal, std::uint64_t tag) override;
+  void poll(std::chrono::milliseconds timeout) override;
+  bool flush(std::chrono::milliseconds timeout) override;
+  step_result begin_transaction() override;
+  step_result send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
+                           const RdKafka::ConsumerGroupMetadata& group, std::chrono::milliseconds timeout) override;
+  step_result commit_transaction(std::chrono::milliseconds timeout) override;
+  step_result abort_transaction(std::chrono::milliseconds timeout) override;
+
+  void dr_cb(RdKafka::Message& message) override;
+
+private:
+  struct header_view;
+  produce_result produce(bool dead_letter, std::int32_t partition, const kafka_record& source,
+                         const std::string* value, const std::vector<header_view>& headers, std::uint64_t tag);
+
+  sink_topics topics_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  std::unique_ptr<RdKafka::Topic> output_;
+  std::unique_ptr<RdKafka::Topic> dlq_;
+  listener* listener_ = nullptr;
+};
+
+} // namespace kstream

@@ -1,0 +1,363 @@
+// The producer actor under CAF's deterministic test coordinator, writing through a scripted
+// record sink: credit, transactions with their offsets, hand-overs, and every failure path
+// (refused records, failed deliveries, abort and rewind, stale epochs, commit errors).
+
+#include "actor_fixture.hpp"
+#include "scripted_record_sink.hpp"
+
+#include "actors/producer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <optional>
+
+using namespace kstream;
+using namespace kstream::testing;
+
+namespace {
+
+/// What reached the consumer from the producer.
+struct consumer_log {
+  std::vector<batch_delivered> credit;
+  std::vector<rewind_request> rewinds;
+  std::uint64_t next_epoch = 10; // what the stand-in answers a rewind with
+};
+
+/// Stands in for the consumer: records credit, answers rewinds with new epochs.
+consumer_actor::behavior_type consumer_stand_in(consumer_actor::pointer, std::shared_ptr<consumer_log> log) {
+  return {
+    [=](batch_delivered& ack) { log->credit.push_back(ack); },
+    [=](rewind_request& request) -> rewind_done {
+      log->rewinds.push_back(request);
+      rewind_done done;
+      for (auto p : request.partitions) {
+        done.partitions.push_back(p);
+        done.epochs.push_back(log->next_epoch);
+      }
+      return done;
+    },
+    [=](poll_atom) {},
+    [=](stop_atom) {},
+  };
+}
+
+output_record output(std::int64_t offset) {
+  output_record record;
+  record.offset = offset;
+  record.value = R"({"id":)" + std::to_string(offset) + R"(,"stay_duration":1,"stay_category":"Short stay"})";
+  record.headers = {{"trace", true, "t" + std::to_string(offset)}};
+  return record;
+}
+
+dead_letter letter(std::int64_t offset, bool null_value = false) {
+  dead_letter out;
+  out.source.offset = offset;
+  out.source.has_value = !null_value;
+  out.source.value = null_value ? "" : "not json " + std::to_string(offset);
+  out.reason = "not a JSON object";
+  return out;
+}
+
+/// A batch of output records at `offsets` and dead letters at `letters`.
+enriched_batch batch(std::int32_t partition, std::uint64_t epoch, std::vector<std::int64_t> offsets,
+                     std::vector<std::int64_t> letters = {}) {
+  enriched_batch out;
+  out.partition = partition;
+  out.epoch = epoch;
+  for (auto o : offsets) {
+    out.records.push_back(output(o));
+    out.last_offset = std::max(out.last_offset, o);
+  }
+  for (auto o : letters) {
+    out.dead_letters.push_back(letter(o));
+    out.last_offset = std::max(out.last_offset, o);
+  }
+  return out;
+}
+
+struct producer_fixture : actor_fixture {
+  std::shared_ptr<scripted_record_sink> sink = std::make_shared<scripted_record_sink>();
+  std::shared_ptr<consumer_log> log = std::make_shared<consumer_log>();
+  metrics_registry metrics;
+  consumer_actor consumer_handle;
+  producer_actor subject;
+  caf::error exit_reason;
+  bool down = false;
+
+  void start(delivery_guarantee guarantee = delivery_guarantee::exactly_once, int max_failures = 5) {
+    sink->transactional = guarantee == delivery_guarantee::exactly_once;
+    producer_config config;
+    config.pipeline.guarantee = guarantee;
+    config.pipeline.commit_interval_ms = 0; // commit on every tick
+    config.transaction_timeout = std::chrono::milliseconds(1000);
+    config.max_failures_in_a_row = max_failures;
+    config.tick_interval = std::chrono::milliseconds(0); // the test ticks
+    consumer_handle = sys.spawn(consumer_stand_in, log);
+    subject = sys.spawn(producer, config, sink, consumer_handle, &metrics);
+    self->monitor(subject);
+    self->send(subject, group_metadata{std::make_shared<test_group_metadata>()});
+    run();
+  }
+
+  void tick() {
+    self->send(subject, tick_atom::value);
+    run();
+  }
+
+  /// Asks the producer for a hand-over and runs it for one tick; the answer (nullopt: an error).
+  std::optional<handover_result> hand_over(handover_request request) {
+    auto pending = self->request(subject, caf::infinite, std::move(request));
+    run();
+    tick(); // deliveries and the commit come with the producer's next tick
+    std::optional<handover_result> answer;
+    // The answer is in the mailbox by now: receive() takes it without blocking.
+    pending.receive([&](handover_result& result) { answer = std::move(result); }, [&](caf::error&) {});
+    return answer;
+  }
+
+  /// Collects the producer's down message, if it went down.
+  void check_down() {
+    self->receive([&](caf::down_msg& msg) {
+                    down = true;
+                    exit_reason = msg.reason;
+                  },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+  }
+
+  ~producer_fixture() {
+    if (!down) {
+      self->send_exit(subject, caf::exit_reason::user_shutdown);
+      run();
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(producer_fixture, "producer: output and offsets commit together; credit follows delivery",
+                 "[actors][producer]") {
+  start();
+  self->send(subject, batch(0, 1, {0, 1, 2}, {3}));
+  run();
+  // Delivered at once by the scripted sink: credit comes back before the commit ...
+  REQUIRE(log->credit.size() == 1);
+  CHECK(log->credit[0].records == 4);
+  CHECK(log->credit[0].next_offset == 4);
+  CHECK(sink->committed.empty()); // ... but nothing is visible before the transaction commits
+  tick();
+  CHECK(sink->commits == 1);
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1, 2});
+  CHECK(sink->committed_offsets_of(0, true) == std::vector<std::int64_t>{3});
+  REQUIRE(sink->committed_offsets.size() == 1);
+  CHECK(sink->committed_offsets[0] == std::vector<std::pair<std::int32_t, std::int64_t>>{{0, 4}});
+  CHECK(metrics.partition(0).produced == 3);
+  CHECK(metrics.partition(0).dead_lettered == 1);
+  CHECK(metrics.transactions_committed == 1);
+  // Headers travel with the record.
+  REQUIRE(sink->committed[0].headers.size() == 1);
+  CHECK(sink->committed[0].headers[0].value == "t0");
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a tombstone stays null in the dead-letter topic", "[actors][producer]") {
+  start();
+  auto work = batch(0, 1, {});
+  work.dead_letters.push_back(letter(0, true));
+  work.last_offset = 0;
+  self->send(subject, std::move(work));
+  run();
+  tick();
+  REQUIRE(sink->committed.size() == 1);
+  CHECK(sink->committed[0].null_value);
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a record the output refuses becomes an unwritable dead letter",
+                 "[actors][producer][dlq]") {
+  start();
+  sink->refuse_output = {1};
+  sink->refuse_dead_letter = {3};
+  self->send(subject, batch(0, 1, {0, 1, 2}, {3}));
+  run();
+  tick();
+  // Nothing stops: every record is accounted for, the two refused ones by their coordinates.
+  CHECK(sink->aborts == 0);
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 2});
+  CHECK(sink->committed_offsets_of(0, true) == std::vector<std::int64_t>{1, 3});
+  for (const auto& record : sink->committed)
+    if (record.dead_letter)
+      CHECK(record.unwritable);
+  CHECK(metrics.records_unwritable == 2);
+  REQUIRE(log->credit.size() == 1);
+  CHECK(log->credit[0].records == 4);
+  CHECK(log->rewinds.empty());
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a record nothing takes is fatal, with the reason", "[actors][producer][dlq]") {
+  start();
+  sink->refuse_dead_letter = {3};
+  sink->refuse_unwritable = {3};
+  self->send(subject, batch(0, 1, {0}, {3}));
+  run();
+  check_down();
+  REQUIRE(down);
+  CHECK(is_job_error(exit_reason, job_error::record_unwritable));
+  CHECK(describe_error(exit_reason).find("offset 3") != std::string::npos);
+  CHECK(sink->commits == 0);
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a failed delivery aborts and rewinds only the partitions in the transaction",
+                 "[actors][producer][rewind]") {
+  start();
+  // Partition 2's work commits first; then 0 and 1 share a transaction that fails on 0.
+  self->send(subject, batch(2, 1, {0, 1}));
+  run();
+  tick();
+  REQUIRE(sink->commits == 1);
+  sink->fail_delivery = {5};
+  self->send(subject, batch(0, 1, {4, 5, 6}));
+  self->send(subject, batch(1, 1, {0, 1}));
+  run();
+  tick();
+  CHECK(sink->aborts == 1);
+  CHECK(metrics.transactions_aborted == 1);
+  REQUIRE(log->rewinds.size() == 1);
+  CHECK(log->rewinds[0].partitions == std::vector<std::int32_t>{0, 1}); // never partition 2
+  CHECK(log->rewinds[0].reason.find("scripted: broker refused the record") != std::string::npos);
+  CHECK(metrics.partition(0).rewinds == 1);
+  CHECK(metrics.partition(2).rewinds == 0);
+  // Nothing of the aborted transaction is visible.
+  CHECK(sink->committed_offsets_of(0, false).empty());
+  CHECK(sink->committed_offsets_of(1, false).empty());
+  // Work read before the rewind is dropped, work of the epoch the consumer answered is taken.
+  sink->fail_delivery.clear();
+  self->send(subject, batch(0, 1, {4, 5, 6}));
+  self->send(subject, batch(0, log->next_epoch, {4, 5, 6}));
+  self->send(subject, batch(2, 1, {2}));
+  run();
+  tick();
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{4, 5, 6});
+  CHECK(sink->committed_offsets_of(2, false) == std::vector<std::int64_t>{0, 1, 2});
+  CHECK(sink->committed_offsets.back()
+        == std::vector<std::pair<std::int32_t, std::int64_t>>{{0, 7}, {2, 3}});
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: at_least_once rewinds just the failed partition", "[actors][producer][rewind]") {
+  start(delivery_guarantee::at_least_once);
+  sink->fail_delivery = {1};
+  self->send(subject, batch(0, 1, {0, 1}));
+  self->send(subject, batch(1, 1, {10, 11}));
+  run();
+  tick();
+  REQUIRE(log->rewinds.size() == 1);
+  CHECK(log->rewinds[0].partitions == std::vector<std::int32_t>{0});
+  // Partition 1's batch was delivered and credited; partition 0's never is.
+  REQUIRE(log->credit.size() == 1);
+  CHECK(log->credit[0].partition == 1);
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: failures that repeat are fatal, not retried forever",
+                 "[actors][producer][rewind]") {
+  start(delivery_guarantee::exactly_once, 2);
+  sink->fail_delivery = {0};
+  std::uint64_t epoch = 1;
+  for (int round = 0; round < 3 && !down; ++round) {
+    self->send(subject, batch(0, epoch, {0}));
+    run();
+    tick();
+    check_down();
+    epoch = log->next_epoch++; // what the rewind was answered with
+  }
+  REQUIRE(down);
+  CHECK(is_job_error(exit_reason, job_error::repeated_failure));
+  CHECK(sink->aborts == 2);
+  CHECK(sink->committed.empty());
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a retriable commit error is retried, an abortable one rewinds",
+                 "[actors][producer][commit]") {
+  start();
+  sink->commit_script = {record_sink::step::retriable, record_sink::step::retriable};
+  self->send(subject, batch(0, 1, {0, 1}));
+  run();
+  tick();
+  CHECK(sink->commits == 1);
+  CHECK(sink->aborts == 0);
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1});
+  sink->commit_script = {record_sink::step::abortable};
+  self->send(subject, batch(0, 1, {2}));
+  run();
+  tick();
+  CHECK(sink->aborts == 1);
+  REQUIRE(log->rewinds.size() == 1);
+  CHECK(log->rewinds[0].partitions == std::vector<std::int32_t>{0});
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1});
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a fatal commit error (fenced) stops the producer with an error",
+                 "[actors][producer][commit]") {
+  start();
+  sink->commit_script = {record_sink::step::fatal};
+  self->send(subject, batch(0, 1, {0}));
+  run();
+  tick();
+  check_down();
+  REQUIRE(down);
+  CHECK(is_job_error(exit_reason, job_error::transaction_failed));
+  CHECK(sink->committed.empty());
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a hand-over is answered once delivered and committed",
+                 "[actors][producer][handover]") {
+  start();
+  sink->deliver_on_poll = false; // deliveries come with the commit's flush
+  self->send(subject, batch(0, 3, {0, 1, 2}));
+  run();
+  auto answer = hand_over(handover_request{{0}, {3}, {3}});
+  REQUIRE(answer);
+  CHECK(answer->ok);
+  CHECK(answer->next_offsets == std::vector<std::int64_t>{3});
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1, 2});
+  // Late work of the handed-over epoch is dropped.
+  self->send(subject, batch(0, 3, {3}));
+  run();
+  tick();
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1, 2});
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a hand-over of rewound work fails instead of answering from stale offsets",
+                 "[actors][producer][handover]") {
+  start();
+  sink->fail_delivery = {1};
+  self->send(subject, batch(0, 1, {0, 1}));
+  run();
+  tick(); // abort + rewind of partition 0; the rewind answer is still on its way
+  REQUIRE(sink->aborts == 1);
+  auto answer = hand_over(handover_request{{0}, {1}, {2}});
+  REQUIRE(answer);
+  CHECK_FALSE(answer->ok);
+  CHECK(answer->error.find("rewound") != std::string::npos);
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: stop commits what is left; a failed final commit is an error exit",
+                 "[actors][producer][shutdown]") {
+  SECTION("committed") {
+    start();
+    self->send(subject, batch(0, 1, {0, 1}));
+    self->send(subject, stop_atom::value);
+    run();
+    check_down();
+    REQUIRE(down);
+    CHECK_FALSE(exit_reason);
+    CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1});
+  }
+  SECTION("the final commit fails") {
+    start();
+    sink->commit_script = {record_sink::step::abortable};
+    self->send(subject, batch(0, 1, {0, 1}));
+    self->send(subject, stop_atom::value);
+    run();
+    check_down();
+    REQUIRE(down);
+    CHECK(exit_reason);
+    CHECK(sink->committed.empty());
+  }
+}

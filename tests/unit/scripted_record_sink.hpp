@@ -1,0 +1,161 @@
+#pragma once
+
+// A scripted record_sink for the producer actor's tests: it keeps what was written per
+// transaction like Kafka would (read_committed sees committed transactions only), reports
+// deliveries on poll() and flush(), and fails, refuses or errs where a test tells it to.
+
+#include "actors/record_sink.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <deque>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kstream::testing {
+
+/// Group metadata for tests: the producer only passes it on to the sink.
+struct test_group_metadata : RdKafka::ConsumerGroupMetadata {};
+
+class scripted_record_sink : public record_sink {
+public:
+  struct written {
+    bool dead_letter = false;
+    bool unwritable = false;
+    std::int32_t partition = -1;
+    std::int64_t offset = -1;
+    bool null_value = false;
+    std::string value;
+    std::string reason;
+    std::vector<record_header> headers;
+    std::uint64_t tag = 0;
+  };
+
+  // --- the script ---
+  std::set<std::int64_t> refuse_output;      // source offsets produce_output() refuses
+  std::set<std::int64_t> refuse_dead_letter; // source offsets produce_dead_letter() refuses
+  std::set<std::int64_t> refuse_unwritable;  // source offsets even produce_unwritable() refuses
+  std::set<std::int64_t> fail_delivery;      // source offsets whose delivery report fails
+  std::deque<step> commit_script;            // outcomes of the next commit_transaction() calls
+  std::deque<step> send_offsets_script;
+  bool deliver_on_poll = true; // false: deliveries only on flush()
+
+  // --- what happened ---
+  std::vector<written> unacknowledged;
+  std::vector<written> open_transaction; // delivered in the open transaction
+  std::vector<written> committed;        // visible to read_committed readers
+  std::vector<std::vector<std::pair<std::int32_t, std::int64_t>>> committed_offsets;
+  std::vector<std::pair<std::int32_t, std::int64_t>> pending_offsets;
+  int begun = 0, commits = 0, aborts = 0;
+  bool transactional = true; // false: delivered records are visible at once (at_least_once)
+
+  void set_listener(listener* target) override {
+    listener_ = target;
+  }
+
+  produce_result produce_output(std::int32_t partition, const output_record& record, std::uint64_t tag) override {
+    if (refuse_output.count(record.offset) != 0)
+      return {take::refused, "scripted: output too large"};
+    unacknowledged.push_back({false, false, partition, record.offset, false, record.value, {}, record.headers, tag});
+    return {};
+  }
+
+  produce_result produce_dead_letter(std::int32_t partition, const dead_letter& letter, std::uint64_t tag) override {
+    if (refuse_dead_letter.count(letter.source.offset) != 0)
+      return {take::refused, "scripted: dead letter too large"};
+    unacknowledged.push_back({true, false, partition, letter.source.offset, !letter.source.has_value,
+                              letter.source.value, letter.reason, letter.source.headers, tag});
+    return {};
+  }
+
+  produce_result produce_unwritable(std::int32_t partition, const dead_letter& letter, const std::string& refusal,
+                                    std::uint64_t tag) override {
+    if (refuse_unwritable.count(letter.source.offset) != 0)
+      return {take::refused, "scripted: nothing at all can be written"};
+    unacknowledged.push_back({true, true, partition, letter.source.offset, false, "", letter.reason + " / " + refusal,
+                              {}, tag});
+    return {};
+  }
+
+  void poll(std::chrono::milliseconds) override {
+    if (deliver_on_poll)
+      report();
+  }
+
+  bool flush(std::chrono::milliseconds) override {
+    report();
+    return true;
+  }
+
+  step_result begin_transaction() override {
+    ++begun;
+    return {};
+  }
+
+  step_result send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
+                           const RdKafka::ConsumerGroupMetadata&, std::chrono::milliseconds) override {
+    auto outcome = next(send_offsets_script);
+    if (outcome == step::ok)
+      pending_offsets = offsets;
+    return {outcome, outcome == step::ok ? "" : "scripted send_offsets failure"};
+  }
+
+  step_result commit_transaction(std::chrono::milliseconds) override {
+    auto outcome = next(commit_script);
+    if (outcome != step::ok)
+      return {outcome, "scripted commit failure"};
+    ++commits;
+    committed.insert(committed.end(), open_transaction.begin(), open_transaction.end());
+    open_transaction.clear();
+    committed_offsets.push_back(std::move(pending_offsets));
+    pending_offsets.clear();
+    return {};
+  }
+
+  step_result abort_transaction(std::chrono::milliseconds) override {
+    ++aborts;
+    open_transaction.clear();
+    unacknowledged.clear(); // purged with the transaction
+    pending_offsets.clear();
+    return {};
+  }
+
+  /// Source offsets of the committed records of `partition` that went to the given topic.
+  std::vector<std::int64_t> committed_offsets_of(std::int32_t partition, bool dead_letter) const {
+    std::vector<std::int64_t> out;
+    for (const auto& record : committed)
+      if (record.partition == partition && record.dead_letter == dead_letter)
+        out.push_back(record.offset);
+    return out;
+  }
+
+private:
+  static step next(std::deque<step>& script) {
+    if (script.empty())
+      return step::ok;
+    auto outcome = script.front();
+    script.pop_front();
+    return outcome;
+  }
+
+  void report() {
+    auto batch = std::move(unacknowledged);
+    unacknowledged.clear();
+    for (auto& record : batch) {
+      if (listener_ == nullptr)
+        continue;
+      if (fail_delivery.count(record.offset) != 0) {
+        listener_->on_delivery_failed(record.tag, record.dead_letter, "scripted: broker refused the record");
+        continue;
+      }
+      (transactional ? open_transaction : committed).push_back(record);
+      listener_->on_delivered(record.tag, record.dead_letter);
+    }
+  }
+
+  listener* listener_ = nullptr;
+};
+
+} // namespace kstream::testing
