@@ -1,3 +1,4 @@
+// The stats view's aggregator actor and its board (actors/aggregator.hpp).
 #include "actors/aggregator.hpp"
 
 #include <caf/actor_cast.hpp>

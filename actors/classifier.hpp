@@ -1,5 +1,7 @@
 #pragma once
 
+// The classifier actor: stay days and category of each record, and its enriched value.
+
 #include "messages/interfaces.hpp"
 
 namespace kstream {

@@ -1,6 +1,7 @@
 // The consumer actor (actors/consumer.hpp).
 #include "actors/consumer.hpp"
 
+#include "actors/partition_list.hpp"
 #include "messages/errors.hpp"
 
 #include <spdlog/spdlog.h>
@@ -12,13 +13,6 @@ namespace kstream {
 namespace {
 
 constexpr auto lag_update_interval = std::chrono::seconds(1);
-
-std::string join(const std::vector<std::int32_t>& partitions) {
-  std::string out;
-  for (auto p : partitions)
-    out += (out.empty() ? "" : ",") + std::to_string(p);
-  return out;
-}
 
 } // namespace
 
@@ -35,7 +29,7 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     m.in_flight = 0;
     m.paused = false;
   }
-  spdlog::info("consumer: assigned partitions [{}]", join(assigned));
+  spdlog::info("consumer: assigned partitions [{}]", partition_list(assigned));
   if (hooks.on_assignment)
     hooks.on_assignment(source->group_metadata());
 }
@@ -58,7 +52,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
     auto result = hooks.hand_over(request);
     if (!result.ok) {
       spdlog::warn("consumer: handing partitions [{}] over failed ({}); their uncommitted records will be read again",
-                   join(request.partitions), result.error);
+                   partition_list(request.partitions), result.error);
     } else if (settings.commit_acked_offsets) {
       std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
       for (std::size_t i = 0; i < result.partitions.size(); ++i)
@@ -81,7 +75,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
   }
   // Acks still on their way for the revoked partitions must not count for a later assignment.
   ++epoch;
-  spdlog::info("consumer: revoked partitions [{}]", join(revoked));
+  spdlog::info("consumer: revoked partitions [{}]", partition_list(revoked));
 }
 
 void consumer_state::on_record(std::int32_t partition, kafka_record&& record) {
@@ -175,7 +169,7 @@ caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& reque
   }
   if (ids.empty())
     return done;
-  spdlog::warn("consumer: rewinding partitions [{}] to their committed offsets ({})", join(ids), request.reason);
+  spdlog::warn("consumer: rewinding partitions [{}] to their committed offsets ({})", partition_list(ids), request.reason);
   // Under at_least_once what was acknowledged is safe: commit it first, so that the rewind
   // repeats as little as possible.
   if (settings.commit_acked_offsets)

@@ -1,5 +1,8 @@
 #pragma once
 
+// The consumer actor: reads through a record_source, dispatches batches per partition with
+// bounded credit, hands partitions over before revocation and rewinds them on request.
+
 #include "actors/pipeline_metrics.hpp"
 #include "actors/pipeline_settings.hpp"
 #include "actors/record_source.hpp"

@@ -1,5 +1,7 @@
 #pragma once
 
+// The parser actor: a partition's consumed values into records with their dates, or dead letters.
+
 #include "domain/expedia_json.hpp"
 #include "messages/interfaces.hpp"
 

@@ -1,6 +1,8 @@
 // The producer actor (actors/producer.hpp).
 #include "actors/producer.hpp"
 
+#include "actors/partition_list.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -10,13 +12,6 @@ namespace kstream {
 namespace {
 
 constexpr auto queue_full_wait = std::chrono::milliseconds(10);
-
-std::string join(const std::set<std::int32_t>& partitions) {
-  std::string out;
-  for (auto p : partitions)
-    out += (out.empty() ? "" : ",") + std::to_string(p);
-  return out;
-}
 
 } // namespace
 
@@ -28,11 +23,14 @@ void producer_state::on_delivery_failed(std::uint64_t tag, bool dead_letter, con
   auto partition = ledger.partition_of(tag);
   if (!partition)
     return; // a batch given up by an earlier rewind
+  note_failure(std::string{"delivery to the "} + (dead_letter ? "dead-letter" : "output") + " topic failed: " + reason,
+               *partition);
+}
+
+void producer_state::note_failure(std::string reason, std::int32_t partition) {
   if (!failure)
-    failure = delivery_failure{std::string{"delivery to the "} + (dead_letter ? "dead-letter" : "output")
-                                 + " topic failed: " + reason,
-                               {}};
-  failure->partitions.insert(*partition);
+    failure = delivery_failure{std::move(reason), {}}; // the first reason is the one reported
+  failure->partitions.insert(partition);
 }
 
 void producer_state::produce(enriched_batch& batch) {
@@ -87,9 +85,7 @@ void producer_state::produce(enriched_batch& batch) {
       if (!write_unwritable(letter, result.reason))
         return;
     } else if (result.outcome != record_sink::take::taken) {
-      if (!failure)
-        failure = delivery_failure{"cannot produce to the output topic: " + result.reason, {}};
-      failure->partitions.insert(batch.partition);
+      note_failure("cannot produce to the output topic: " + result.reason, batch.partition);
       return; // the batch stays incomplete; the failure rewinds its partition
     }
   }
@@ -99,9 +95,7 @@ void producer_state::produce(enriched_batch& batch) {
       if (!write_unwritable(letter, result.reason))
         return;
     } else if (result.outcome != record_sink::take::taken) {
-      if (!failure)
-        failure = delivery_failure{"cannot produce to the dead-letter topic: " + result.reason, {}};
-      failure->partitions.insert(batch.partition);
+      note_failure("cannot produce to the dead-letter topic: " + result.reason, batch.partition);
       return;
     }
   }
@@ -204,7 +198,7 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
     transaction_open = false;
     metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
   }
-  spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason, join(partitions));
+  spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason, partition_list(partitions));
   ledger.begin_rewind(partitions);
   for (auto p : partitions)
     metrics->partition(p).rewinds.fetch_add(1, std::memory_order_relaxed);
@@ -284,6 +278,9 @@ void producer_state::tick() {
 void producer_state::stop() {
   // The consumer has handed every partition over and closed: commit what is left and leave.
   stopping = true;
+  // Whatever the transaction allows, the stop is bounded by the shutdown timeout.
+  config.transaction_timeout =
+    std::min(config.transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
   bool ok = true;
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once) {
     ok = commit_transaction();

@@ -70,6 +70,8 @@ public:
 
   void on_delivered(std::uint64_t tag, bool dead_letter) override;
   void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason) override;
+  /// Records a failure that loses the work of `partition`; the next tick aborts and rewinds.
+  void note_failure(std::string reason, std::int32_t partition);
 
   void produce(enriched_batch& batch);
   /// Gives credit back for every batch the ledger completed.

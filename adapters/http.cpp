@@ -1,3 +1,4 @@
+// HTTP request heads and responses (adapters/http.hpp).
 #include "adapters/http.hpp"
 
 namespace kstream {

@@ -1,3 +1,4 @@
+// The HTTP server as a CAF io broker (adapters/http_server.hpp).
 #include "adapters/http_server.hpp"
 
 #include <caf/io/all.hpp>

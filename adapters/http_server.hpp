@@ -1,5 +1,7 @@
 #pragma once
 
+// The HTTP server of /healthz, /readyz, /metrics (and the stats page): a CAF io broker.
+
 #include "adapters/http.hpp"
 
 #include <caf/actor_system.hpp>

@@ -1,5 +1,7 @@
 #pragma once
 
+// The stream job's options: the declared table, reading and checking them into job_settings.
+
 #include "app/options.hpp"
 #include "app/settings.hpp"
 

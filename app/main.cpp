@@ -84,8 +84,7 @@ caf::expected<job_clients> connect(const job_settings& settings) {
   return clients;
 }
 
-int run(caf::actor_system& sys, const job_settings& settings) {
-  metrics_registry metrics;
+int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& metrics) {
   auto clients = connect(settings);
   if (!clients) {
     spdlog::critical("{}", describe_error(clients.error()));
@@ -172,6 +171,8 @@ int main(int argc, char** argv) {
   spdlog::info("kstream-app: {} -> {} (dead letters: {}), group {}, {}, bootstrap {}", settings.input_topic,
                settings.output_topic, settings.dlq_topic, settings.group_id, to_string(settings.guarantee),
                settings.bootstrap_servers);
+  // The actors' shared counters outlive the actor system, whose destructor waits for every actor.
+  kstream::metrics_registry metrics;
   caf::actor_system sys{cfg};
-  return run(sys, settings);
+  return run(sys, settings, metrics);
 }

@@ -1,3 +1,4 @@
+// The option machinery both binaries share (app/options.hpp).
 #include "app/options.hpp"
 
 #include <caf/config_value.hpp>

@@ -49,7 +49,7 @@ caf::expected<caf::actor> start_health_server(caf::actor_system& sys, const http
 }
 
 service_runner::service_runner(caf::actor_system& sys, std::chrono::milliseconds shutdown_timeout)
-  : sys_(sys), shutdown_timeout_(shutdown_timeout), waiter_(sys) {
+  : shutdown_timeout_(shutdown_timeout), waiter_(sys) {
 }
 
 void service_runner::watch(const caf::actor& handle) {
@@ -116,9 +116,6 @@ void service_runner::finish(const std::vector<caf::actor>& auxiliary) {
   for (const auto& handle : auxiliary)
     if (handle)
       caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
-  // The pipeline's stages and the auxiliary actors share the caller's metrics and boards:
-  // none of them may still run when those go.
-  sys_.await_all_actors_done();
 }
 
 void set_up_logging(const std::string& level, bool to_stderr, const char* program) {

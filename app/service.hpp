@@ -54,12 +54,12 @@ public:
   /// Sends stop_atom to an auxiliary actor and waits for it, up to the shutdown timeout.
   void stop_and_wait(const caf::actor& handle);
 
-  /// Ends the auxiliary actors that have no stop message and waits until no actor of the
-  /// system runs any more, so that what they share may be destroyed.
+  /// Ends the auxiliary actors that have no stop message. The actor system's destructor
+  /// then waits for every actor: what the actors share (metrics, boards) is declared before
+  /// the system in main(), so that it outlives them all.
   void finish(const std::vector<caf::actor>& auxiliary);
 
 private:
-  caf::actor_system& sys_;
   std::chrono::milliseconds shutdown_timeout_;
   caf::scoped_actor waiter_;
   std::size_t watched_ = 0;

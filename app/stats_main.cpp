@@ -165,11 +165,18 @@ std::vector<std::string> manifest_differences(const kstream::domain::stay_snapsh
   return out;
 }
 
-int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool live_view) {
-  using namespace kstream;
-  metrics_registry metrics;
-  stats_board board;
+/// What the view's actors, its HTTP routes and main() share; it outlives the actor system.
+struct view_shared {
+  kstream::metrics_registry metrics;
+  kstream::stats_board board;
   view_status status;
+};
+
+int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool live_view, view_shared& shared) {
+  using namespace kstream;
+  auto& metrics = shared.metrics;
+  auto& board = shared.board;
+  auto& status = shared.status;
   status.settings = &settings;
   status.metrics = &metrics;
 
@@ -344,6 +351,8 @@ int main(int argc, char** argv) {
   spdlog::info("kstream-stats: {} (group {}, read_committed) -> table{}, bootstrap {}", settings.input_topic,
                settings.group_id, settings.stats_topic.empty() ? "" : ", changelog " + settings.stats_topic,
                settings.bootstrap_servers);
+  // The actors' shared state outlives the actor system, whose destructor waits for every actor.
+  view_shared shared;
   caf::actor_system sys{cfg};
-  return run(sys, settings, live_view);
+  return run(sys, settings, live_view, shared);
 }

@@ -1,3 +1,4 @@
+// Calendar dates without a time zone (domain/civil_date.hpp).
 #include "domain/civil_date.hpp"
 
 namespace kstream::domain {

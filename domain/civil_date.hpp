@@ -1,5 +1,7 @@
 #pragma once
 
+// Calendar dates ("YYYY-MM-DD") parsed strictly, and days between two of them.
+
 #include <cstdint>
 #include <optional>
 #include <string_view>

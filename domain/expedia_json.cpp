@@ -1,3 +1,4 @@
+// The Expedia record's JSON: the fields the job reads and the enriched value (domain/expedia_json.hpp).
 #include "domain/expedia_json.hpp"
 
 #include <charconv>

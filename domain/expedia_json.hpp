@@ -1,5 +1,7 @@
 #pragma once
 
+// The Expedia record's JSON: reading srch_ci/srch_co and writing the enriched value byte for byte.
+
 #include "domain/json_members.hpp"
 #include "domain/stay.hpp"
 

@@ -1,3 +1,4 @@
+// Reading selected top-level members of a JSON object (domain/json_members.hpp).
 #include "domain/json_members.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>

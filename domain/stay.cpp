@@ -1,3 +1,4 @@
+// Stay length and category (domain/stay.hpp).
 #include "domain/stay.hpp"
 
 #include "domain/civil_date.hpp"

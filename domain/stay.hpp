@@ -1,5 +1,7 @@
 #pragma once
 
+// Stay length in days from check-in to check-out, and its category.
+
 #include <array>
 #include <cstdint>
 #include <optional>

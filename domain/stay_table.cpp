@@ -1,3 +1,4 @@
+// The per-category table of records and distinct hotels (domain/stay_table.hpp).
 #include "domain/stay_table.hpp"
 
 #include <boost/json/serialize.hpp>

@@ -1,3 +1,4 @@
+// Calendar dates: leap years, month and year ends, invalid dates.
 #include "domain/civil_date.hpp"
 
 #include <catch2/catch.hpp>

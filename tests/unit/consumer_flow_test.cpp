@@ -6,8 +6,11 @@
 #include "actors/classifier.hpp"
 #include "actors/consumer.hpp"
 #include "actors/parser.hpp"
+#include "messages/errors.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <optional>
 
 using namespace kstream;
 using namespace kstream::testing;
@@ -156,4 +159,135 @@ TEST_CASE_METHOD(actor_fixture, "consumer: drain mode finishes once everything i
   // at_least_once: the acknowledged offset is what gets committed
   REQUIRE_FALSE(source->commits.empty());
   CHECK(source->commits.back() == std::pair<std::int32_t, std::int64_t>{0, 23});
+}
+
+namespace {
+
+/// Asks `subject` to rewind `partitions` and runs until it answered.
+std::optional<rewind_done> rewind(actor_fixture& fx, const consumer_actor& subject, std::vector<std::int32_t> partitions) {
+  auto pending = fx.self->request(subject, caf::infinite, rewind_request{std::move(partitions), "test"});
+  fx.run_steps(5);
+  std::optional<rewind_done> answer;
+  pending.receive([&](rewind_done& done) { answer = std::move(done); }, [&](caf::error&) {});
+  return answer;
+}
+
+std::uint64_t last_epoch_of(const collected<consumed_batch>& seen, std::int32_t partition) {
+  std::uint64_t epoch = 0;
+  for (const auto& batch : seen.batches)
+    if (batch.partition == partition)
+      epoch = batch.epoch;
+  return epoch;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(actor_fixture, "consumer: a rewind gives only its partitions a new epoch, credit and the committed offset",
+                 "[actors][consumer][rewind]") {
+  auto source = std::make_shared<memory_record_source>();
+  source->partitions[0] = values(100, 0);
+  source->partitions[1] = values(100, 1);
+  source->commits = {{0, 5}}; // what the last transaction committed for partition 0
+  auto seen = std::make_shared<collected<consumed_batch>>();
+  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
+  consumer_hooks hooks;
+  hooks.spawn_stage = [&](std::int32_t) { return stage; };
+  consumer_settings settings;
+  settings.batch_size = 5;
+  settings.max_in_flight = 10;
+  metrics_registry metrics;
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
+  self->send(subject, poll_atom::value);
+  run_steps(100);
+  REQUIRE(source->paused == std::set<std::int32_t>{0, 1}); // both out of credit
+  const auto old_epoch_0 = last_epoch_of(*seen, 0);
+  const auto old_epoch_1 = last_epoch_of(*seen, 1);
+  seen->batches.clear();
+  auto done = rewind(*this, subject, {0});
+  REQUIRE(done);
+  REQUIRE(done->partitions == std::vector<std::int32_t>{0});
+  CHECK(done->epochs[0] > old_epoch_0);
+  CHECK(source->rewinds == std::vector<std::vector<std::int32_t>>{{0}});
+  run_steps(100);
+  // Partition 0 reads again from its committed offset under the new epoch, with fresh credit;
+  // partition 1 stays paused in its old epoch.
+  REQUIRE_FALSE(seen->batches.empty());
+  for (const auto& batch : seen->batches) {
+    CHECK(batch.partition == 0);
+    CHECK(batch.epoch == done->epochs[0]);
+  }
+  CHECK(seen->batches.front().records.front().offset == 5);
+  CHECK(metrics.partition(0).in_flight == 10);
+  CHECK(source->paused.count(1) == 1);
+  // Credit of the epoch before the rewind counts for nothing.
+  self->send(subject, batch_delivered{0, old_epoch_0, 10, 10});
+  run_steps(10);
+  CHECK(metrics.partition(0).in_flight == 10);
+  // Partition 1's own credit still works: it reads on, in its old epoch.
+  seen->batches.clear();
+  self->send(subject, batch_delivered{1, old_epoch_1, 10, 10});
+  run_steps(10);
+  REQUIRE_FALSE(seen->batches.empty());
+  CHECK(seen->batches.front().partition == 1);
+  CHECK(seen->batches.front().epoch == old_epoch_1);
+  CHECK(seen->batches.front().records.front().offset >= 10); // where it was, not rewound
+  CHECK(metrics.partition(0).rewinds == 0); // counted by the producer, which asks for rewinds
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(10);
+}
+
+TEST_CASE_METHOD(actor_fixture, "consumer: a rewind that cannot reposition stops it with the error",
+                 "[actors][consumer][rewind]") {
+  auto source = std::make_shared<memory_record_source>();
+  source->partitions[0] = values(10, 0);
+  source->fail_rewind = true;
+  auto seen = std::make_shared<collected<consumed_batch>>();
+  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
+  consumer_hooks hooks;
+  hooks.spawn_stage = [&](std::int32_t) { return stage; };
+  metrics_registry metrics;
+  auto subject = sys.spawn(consumer, source, hooks, consumer_settings{}, &metrics);
+  self->monitor(subject);
+  self->send(subject, poll_atom::value);
+  run_steps(10);
+  CHECK_FALSE(rewind(*this, subject, {0}));
+  caf::error reason;
+  self->receive([&](caf::down_msg& down) { reason = down.reason; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(reason);
+  CHECK(describe_error(reason).find("committed offsets") != std::string::npos);
+}
+
+TEST_CASE_METHOD(actor_fixture, "consumer: a revocation hands records in flight over with their epoch and offsets",
+                 "[actors][consumer][handover]") {
+  auto source = std::make_shared<memory_record_source>();
+  source->partitions[0] = values(23, 0);
+  source->partitions[1] = values(4, 1);
+  auto seen = std::make_shared<collected<consumed_batch>>();
+  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen); // never acks
+  std::optional<handover_request> handed_over;
+  bool closed = false;
+  consumer_hooks hooks;
+  hooks.spawn_stage = [&](std::int32_t) { return stage; };
+  hooks.hand_over = [&](handover_request request) {
+    handed_over = request;
+    return handover_result{true, "", request.partitions, request.next_offsets};
+  };
+  hooks.on_closed = [&] { closed = true; };
+  consumer_settings settings;
+  settings.batch_size = 10;
+  settings.max_in_flight = 100;
+  metrics_registry metrics;
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
+  self->send(subject, poll_atom::value);
+  run_steps(20);
+  REQUIRE(metrics.partition(0).in_flight == 23);
+  self->send(subject, stop_atom::value);
+  run_steps(20);
+  REQUIRE(handed_over);
+  CHECK(handed_over->partitions == std::vector<std::int32_t>{0, 1});
+  CHECK(handed_over->next_offsets == std::vector<std::int64_t>{23, 4});
+  CHECK(handed_over->epochs == std::vector<std::uint64_t>{last_epoch_of(*seen, 0), last_epoch_of(*seen, 1)});
+  CHECK(closed);
+  CHECK(source->closed);
+  CHECK_FALSE(metrics.partition(0).assigned);
 }

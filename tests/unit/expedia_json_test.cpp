@@ -1,3 +1,4 @@
+// The Expedia JSON mapping: fields read, values kept byte for byte, the enriched value.
 #include "domain/expedia_json.hpp"
 
 #include <catch2/catch.hpp>

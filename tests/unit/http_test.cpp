@@ -1,3 +1,4 @@
+// HTTP request heads, responses and the Prometheus text.
 #include "adapters/http.hpp"
 #include "adapters/prometheus.hpp"
 

@@ -1,3 +1,4 @@
+// The JSON member reader: selected members, escapes, duplicates, limits, errors.
 #include "domain/json_members.hpp"
 
 #include <catch2/catch.hpp>

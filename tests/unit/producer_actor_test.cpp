@@ -46,6 +46,7 @@ output_record output(std::int64_t offset) {
   record.offset = offset;
   record.value = R"({"id":)" + std::to_string(offset) + R"(,"stay_duration":1,"stay_category":"Short stay"})";
   record.headers = {{"trace", true, "t" + std::to_string(offset)}};
+  record.timestamp = 1500000000000 + offset;
   return record;
 }
 
@@ -54,6 +55,7 @@ dead_letter letter(std::int64_t offset, bool null_value = false) {
   out.source.offset = offset;
   out.source.has_value = !null_value;
   out.source.value = null_value ? "" : "not json " + std::to_string(offset);
+  out.source.timestamp = 1500000000000 + offset;
   out.reason = "not a JSON object";
   return out;
 }
@@ -153,9 +155,11 @@ TEST_CASE_METHOD(producer_fixture, "producer: output and offsets commit together
   CHECK(metrics.partition(0).produced == 3);
   CHECK(metrics.partition(0).dead_lettered == 1);
   CHECK(metrics.transactions_committed == 1);
-  // Headers travel with the record.
+  // Headers and timestamps travel with the record, to either topic.
   REQUIRE(sink->committed[0].headers.size() == 1);
   CHECK(sink->committed[0].headers[0].value == "t0");
+  for (const auto& record : sink->committed)
+    CHECK(record.timestamp == 1500000000000 + record.offset);
 }
 
 TEST_CASE_METHOD(producer_fixture, "producer: a tombstone stays null in the dead-letter topic", "[actors][producer]") {

@@ -31,6 +31,7 @@ public:
     std::string reason;
     std::vector<record_header> headers;
     std::uint64_t tag = 0;
+    std::int64_t timestamp = -1;
   };
 
   // --- the script ---
@@ -58,7 +59,8 @@ public:
   produce_result produce_output(std::int32_t partition, const output_record& record, std::uint64_t tag) override {
     if (refuse_output.count(record.offset) != 0)
       return {take::refused, "scripted: output too large"};
-    unacknowledged.push_back({false, false, partition, record.offset, false, record.value, {}, record.headers, tag});
+    unacknowledged.push_back(
+      {false, false, partition, record.offset, false, record.value, {}, record.headers, tag, record.timestamp});
     return {};
   }
 
@@ -66,7 +68,7 @@ public:
     if (refuse_dead_letter.count(letter.source.offset) != 0)
       return {take::refused, "scripted: dead letter too large"};
     unacknowledged.push_back({true, false, partition, letter.source.offset, !letter.source.has_value,
-                              letter.source.value, letter.reason, letter.source.headers, tag});
+                              letter.source.value, letter.reason, letter.source.headers, tag, letter.source.timestamp});
     return {};
   }
 
@@ -75,7 +77,7 @@ public:
     if (refuse_unwritable.count(letter.source.offset) != 0)
       return {take::refused, "scripted: nothing at all can be written"};
     unacknowledged.push_back({true, true, partition, letter.source.offset, false, "", letter.reason + " / " + refusal,
-                              {}, tag});
+                              {}, tag, letter.source.timestamp});
     return {};
   }
 

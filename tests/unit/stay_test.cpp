@@ -1,3 +1,4 @@
+// Stay days and every category boundary.
 #include "domain/stay.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// Avro object container files, deterministic bytes (avro_file.hpp).
 #include "avro_file.hpp"
 
 #include <avro.h>

@@ -1,3 +1,4 @@
+// Date arithmetic and stay classification of the generator's own copy (dates.hpp).
 #include "dates.hpp"
 
 #include <cstdio>

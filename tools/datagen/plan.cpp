@@ -1,3 +1,4 @@
+// The data set's plan: records and distinct hotels per stay category (plan.hpp).
 #include "plan.hpp"
 
 #include <algorithm>

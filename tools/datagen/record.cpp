@@ -1,3 +1,4 @@
+// One generated Expedia record (record.hpp).
 #include "record.hpp"
 
 #include "dates.hpp"
