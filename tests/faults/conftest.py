@@ -1,0 +1,15 @@
+import pytest
+
+import faultlib
+
+
+@pytest.fixture(scope="session", autouse=True)
+def faults_broker():
+    """The fault tests' own broker (never the shared one on 9092): started, or brought back
+    after a test that killed it; without it they fail, never skip."""
+    faultlib.broker_start()
+
+
+@pytest.fixture
+def logs(tmp_path):
+    return tmp_path
