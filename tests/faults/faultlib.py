@@ -225,6 +225,18 @@ class Job:
         return "\n".join(text[-lines:])
 
 
+def run_bounded(job, timeout):
+    """Starts `job` and waits up to `timeout` s; its exit code, or None after killing it when
+    it did not finish (the caller reports its figures, then fails)."""
+    job.start()
+    try:
+        return job.proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        job.proc.kill()
+        job.proc.wait(timeout=30)
+        return None
+
+
 def _raise(err):
     raise err
 
@@ -267,7 +279,7 @@ def wait_caught_up(topics, expected, timeout, jobs=()):
     raise AssertionError(f"the job did not catch up within {timeout}s: {seen} of {expected} records out{logs}")
 
 
-def check_exactly_once(topics, sent, label, started, restarts=0, extra_figures=None):
+def check_exactly_once(topics, sent, label, started, restarts=0, extra_figures=None, exit_code=0, job=None):
     """Every fed record exactly once in out (none of them is a dead letter), with its key, in
     its input partition, in input order per partition, byte for byte; prints the figures."""
     out = kt.read_topic(topics["out"], timeout=180)
@@ -300,6 +312,8 @@ def check_exactly_once(topics, sent, label, started, restarts=0, extra_figures=N
                "restarts": restarts, "elapsed_s": round(time.monotonic() - started, 1)}
     figures.update(extra_figures or {})
     report(label, figures)
+    assert exit_code == 0, (f"the job's final run {'did not finish' if exit_code is None else f'exited {exit_code}'}"
+                            + (f"; its log ends:\n{job.log_tail(30)}" if job is not None else ""))
     assert duplicates == 0, f"{duplicates} duplicates in {topics['out']}"
     assert not lost, f"{len(lost)} records lost, e.g. ids {lost[:10]}"
     assert not dlq, f"{len(dlq)} valid records dead-lettered: {[h for *_x, h in dlq[:3]]}"

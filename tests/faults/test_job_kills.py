@@ -35,13 +35,9 @@ def test_twenty_kill_9_at_random_moments_then_drain(logs):
         job.kill9()
     fed = feeder.stop()
     drain = fl.Job(topics, group, logs, "drain", drain=True, transactional_id=f"tx-{topics['in']}",
-                   extra=["--kafka.static-membership=true"]).start()
-    try:
-        code = drain.proc.wait(timeout=240)
-    except Exception:
-        drain.proc.kill()
-        raise AssertionError(f"the drain did not finish within 240 s:\n{drain.log_tail()}")
-    assert code == 0, f"the drain exited with {code}:\n{drain.log_tail()}"
+                   extra=["--kafka.static-membership=true"])
+    code = fl.run_bounded(drain, 240)
     fl.check_exactly_once(topics, feeder.sent, "job_kills", started, restarts=KILLS,
-                          extra_figures={"kills_while_consuming": while_consuming, "fed": fed})
+                          extra_figures={"kills_while_consuming": while_consuming, "fed": fed, "drain_exit": code},
+                          exit_code=code, job=drain)
     assert while_consuming >= KILLS // 2, f"only {while_consuming} of {KILLS} kills hit a job that was consuming"

@@ -73,7 +73,7 @@ TEST_CASE("roots other than an object, and invalid JSON", "[domain][json]") {
   CHECK(reader.member(0).text == "ok");
 }
 
-TEST_CASE("valid JSON nested deeper than Boost.JSON's default of 32 is read; beyond the job's limit it is refused",
+TEST_CASE("valid JSON nested deeper than Boost.JSON's default of 32 is read, beyond the job's limit refused",
           "[domain][json]") {
   json_member_reader reader({"srch_ci"});
   auto nested = [](std::size_t depth) { // `depth` levels of containers, the root object included

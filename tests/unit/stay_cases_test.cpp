@@ -48,7 +48,7 @@ TEST_CASE("the job and the generator give every shared date case its stay", "[do
   }
 }
 
-TEST_CASE("year 0000 is not a date; year 0001 is", "[domain][date]") {
+TEST_CASE("year 0000 is not a date, year 0001 is", "[domain][date]") {
   CHECK_FALSE(stay_days("0000-01-01", "0000-01-05"));
   CHECK(classify_stay(stay_days("0000-12-31", "0001-01-02")) == stay_category::erroneous_data);
   CHECK(stay_days("0001-01-01", "0001-01-05") == 4);
