@@ -180,6 +180,7 @@ class Job:
             extra.append(f"--kafka.transactional-id={transactional_id}")
         self.args = kt.job_args(topics, group=group, drain=drain, http_port=self.port, extra=extra)
         self.logs, self.name, self.runs, self.proc = logs, name, 0, None
+        self.aborted = 0  # transactions aborted, as last seen by run_bounded()
 
     def start(self):
         self.runs += 1
@@ -225,16 +226,30 @@ class Job:
         return "\n".join(text[-lines:])
 
 
+ABORT_LOOP = 100  # aborted transactions in one run that only a retry-forever loop explains
+
+
 def run_bounded(job, timeout):
     """Starts `job` and waits up to `timeout` s; its exit code, or None after killing it when
-    it did not finish (the caller reports its figures, then fails)."""
+    it did not finish, or as soon as it has aborted ABORT_LOOP transactions (an abort/rewind
+    loop: a correct job makes a repeating failure fatal long before). The caller reports its
+    figures, then fails."""
     job.start()
-    try:
-        return job.proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        job.proc.kill()
-        job.proc.wait(timeout=30)
-        return None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return job.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            job.aborted = kt.total(job.metrics(), "kstream_transactions_aborted_total")
+        except OSError:
+            continue
+        if job.aborted >= ABORT_LOOP:
+            break
+    job.proc.kill()
+    job.proc.wait(timeout=30)
+    return None
 
 
 def _raise(err):

@@ -81,6 +81,10 @@ def test_zombie_is_fenced(logs):
     while time.monotonic() < deadline and zombie.alive():
         time.sleep(0.5)
     zombie_exit = zombie.proc.returncode
+    zombie_aborted = None
+    if zombie.alive():  # it rejoined: how many transactions it had to abort (its fenced one)
+        fl.wait_for(zombie.ready, 60, "the zombie to rejoin and be ready", zombie)
+        zombie_aborted = int(fl.kt.total(zombie.metrics(), "kstream_transactions_aborted_total"))
     fed = feeder.stop()
     survivors = [other] + ([zombie] if zombie.alive() else [])
     fl.wait_caught_up(topics, fed, 180, jobs=survivors)
@@ -89,7 +93,7 @@ def test_zombie_is_fenced(logs):
         assert code == 0, f"{job.name} stopped with SIGTERM: exit {code}\n{job.log_tail()}"
     fl.check_exactly_once(topics, feeder.sent, "group_zombie", started,
                           extra_figures={"zombie_partitions": len(its_partitions), "taken_after_s": taken_after_s,
-                                         "zombie_exit": zombie_exit,
+                                         "zombie_exit": zombie_exit, "zombie_aborted": zombie_aborted,
                                          "zombie_committed_before_stop": int(zombie_committed_before)})
     # Either it exited non-zero once fenced, or it rejoined and stopped cleanly above.
     assert zombie_exit is None or zombie_exit != 0, "the fenced zombie exited 0 as if nothing had happened"

@@ -139,7 +139,7 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
     assert len(inputs) == len(values)
 
     job = fl.Job(topics, f"g-{topics['in']}", logs, "job", drain=True)
-    code = fl.run_bounded(job, 240)
+    code = fl.run_bounded(job, 180)
     # What the job committed, checked whichever way it ended (the figures are printed first).
     out = kt.read_topic(topics["out"], timeout=180)
     dlq = kt.read_topic(topics["dlq"], timeout=180)
@@ -148,6 +148,7 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
     landed = {}
     problems = []
     duplicates = 0
+    dlq_without_value = 0
     for partition, _offset, key, value, _headers in out:
         source = by_key.get((partition, key))
         if source is None:
@@ -179,11 +180,19 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
             duplicates += 1
         landed[source] = "dlq"
         kind, raw, _where, _key = inputs[source]
-        if value != raw:
+        reason = header(headers, "kstream.error.reason")
+        if value != raw and kind == "too_large_enriched" and not value:
+            # Issue 10, item 1: when even the dead-letter topic cannot take a record (the
+            # producer's message.max.bytes may follow the output topic's limit, and the DLQ
+            # record carries headers too), it gets the coordinates and the reason, no value.
+            dlq_without_value += 1
+        elif value != raw:
             problems.append(f"{kind} {source}: dlq value is not the input byte for byte "
                             f"({None if value is None else len(value)} vs {None if raw is None else len(raw)} bytes)")
-        if not header(headers, "kstream.error.reason"):
+        if not reason:
             problems.append(f"{kind} {source}: dlq record without kstream.error.reason")
+        elif kind == "too_deep" and b"nested deeper than" not in reason:
+            problems.append(f"{kind} {source}: reason {reason!r} does not say it is too deep")
     misplaced = {}
     for source, (kind, raw, where, _key) in inputs.items():
         if where is None and source in landed:  # mutated: where the strict oracle says
@@ -196,9 +205,11 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
         lost_kinds[inputs[s][0]] = lost_kinds.get(inputs[s][0], 0) + 1
     fl.report("hostile_input", {"in": len(inputs), "out": len(out), "dlq": len(dlq), "duplicates": duplicates,
                                 "lost": len(lost), "misplaced": sum(len(v) for v in misplaced.values()),
-                                "problems": len(problems), "exit": code,
+                                "problems": len(problems), "dlq_without_value": dlq_without_value,
+                                "transactions_aborted": int(job.aborted), "exit": code,
                                 "elapsed_s": round(time.monotonic() - started, 1)})
-    assert code is not None, f"the drain did not finish within 240 s:\n{job.log_tail(30)}"
+    assert code is not None, (f"the drain did not finish (180 s, or {fl.ABORT_LOOP} transactions aborted: "
+                              f"{int(job.aborted)}):\n{job.log_tail(30)}")
     assert code == 0, f"the drain exited with {code}:\n{job.log_tail(30)}"
     assert not lost, f"{len(lost)} inputs in neither ext nor dlq, by kind: {lost_kinds}"
     assert duplicates == 0, f"{duplicates} inputs written more than once"
