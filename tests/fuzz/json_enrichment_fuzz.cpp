@@ -13,6 +13,7 @@
 // Boost.JSON compiled into this target, so that its parser is instrumented for coverage too.
 #include <boost/json/src.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -69,6 +70,49 @@ bool same_member(const json_member& member, const json::object& object, std::str
   return member.kind == json_member::type::other;
 }
 
+// Two doubles Boost.JSON read from the same digits. Its 1.81 number reader is not exact and not
+// even repeatable: the same digits can come out one unit in the last place apart depending on
+// what follows them in the buffer ({"h":-926.254778979323846} alone or followed by more
+// members), and it reads some valid numbers as NaN (0e309: zero times an overflowed power of
+// ten). The job never converts numbers (it keeps the input's bytes, checked separately), so
+// a few units in the last place and NaN == NaN count as the same number here.
+bool same_double(double x, double y) {
+  if (std::isnan(x) || std::isnan(y))
+    return std::isnan(x) && std::isnan(y);
+  for (int step = 0; step < 4 && x != y; ++step)
+    x = std::nextafter(x, y);
+  return x == y;
+}
+
+// Deep equality, with numbers compared by same_double().
+bool same(const json::value& a, const json::value& b) {
+  if (a.is_double() && b.is_double())
+    return same_double(a.get_double(), b.get_double());
+  if (a.is_object() && b.is_object()) {
+    const auto& x = a.get_object();
+    const auto& y = b.get_object();
+    if (x.size() != y.size())
+      return false;
+    for (const auto& member : x) {
+      auto it = y.find(member.key());
+      if (it == y.end() || !same(member.value(), it->value()))
+        return false;
+    }
+    return true;
+  }
+  if (a.is_array() && b.is_array()) {
+    const auto& x = a.get_array();
+    const auto& y = b.get_array();
+    if (x.size() != y.size())
+      return false;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (!same(x[i], y[i]))
+        return false;
+    return true;
+  }
+  return a == b;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -121,6 +165,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   expected["stay_duration"] = days ? json::value(*days) : json::value(nullptr);
   const auto text = to_string(category);
   expected["stay_category"] = json::string_view(text.data(), text.size());
-  check(out.get_object() == expected, "the enriched value is not the input plus the two members", input);
+  if (!same(out, expected)) {
+    std::fprintf(stderr, "enriched: %s\nexpected: %s\n", json::serialize(out).c_str(),
+                 json::serialize(expected).c_str());
+    fail("the enriched value is not the input plus the two members", input);
+  }
   return 0;
 }
