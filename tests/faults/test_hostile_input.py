@@ -193,6 +193,24 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
             problems.append(f"{kind} {source}: dlq record without kstream.error.reason")
         elif kind == "too_deep" and b"nested deeper than" not in reason:
             problems.append(f"{kind} {source}: reason {reason!r} does not say it is too deep")
+    # Order: within each output partition, the records of one input partition in input order
+    # (ext: keys h<n> grow with n in each input partition; dlq: source offsets grow).
+    order_breaks = []
+    last = {}
+    for partition, _offset, key, _value, _headers in out:
+        n = int(key[1:])
+        if last.get(("ext", partition), -1) > n:
+            order_breaks.append(("ext", partition, n))
+        last[("ext", partition)] = n
+    for partition, _offset, _key, _value, headers in dlq:
+        try:
+            source_partition = int(header(headers, "kstream.source.partition"))
+            source_offset = int(header(headers, "kstream.source.offset"))
+        except (TypeError, ValueError):
+            continue
+        if last.get(("dlq", partition, source_partition), -1) > source_offset:
+            order_breaks.append(("dlq", partition, source_partition, source_offset))
+        last[("dlq", partition, source_partition)] = source_offset
     misplaced = {}
     for source, (kind, raw, where, _key) in inputs.items():
         if where is None and source in landed:  # mutated: where the strict oracle says
@@ -205,7 +223,8 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
         lost_kinds[inputs[s][0]] = lost_kinds.get(inputs[s][0], 0) + 1
     fl.report("hostile_input", {"in": len(inputs), "out": len(out), "dlq": len(dlq), "duplicates": duplicates,
                                 "lost": len(lost), "misplaced": sum(len(v) for v in misplaced.values()),
-                                "problems": len(problems), "dlq_without_value": dlq_without_value,
+                                "problems": len(problems), "order_breaks": len(order_breaks),
+                                "dlq_without_value": dlq_without_value,
                                 "transactions_aborted": int(job.aborted), "exit": code,
                                 "elapsed_s": round(time.monotonic() - started, 1)})
     assert code is not None, (f"the drain did not finish (180 s, or {fl.ABORT_LOOP} transactions aborted: "
@@ -215,4 +234,5 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
     assert duplicates == 0, f"{duplicates} inputs written more than once"
     assert not problems, f"{len(problems)} problems, e.g.: {problems[:5]}"
     assert not misplaced, f"inputs in the wrong topic, by kind: { {k: len(v) for k, v in misplaced.items()} }"
+    assert not order_breaks, f"per-partition order broken: {order_breaks[:5]}"
     assert len(out) + len(dlq) == len(inputs)
