@@ -10,6 +10,16 @@ def faults_broker():
     faultlib.broker_start()
 
 
+@pytest.fixture(autouse=True)
+def cleanup():
+    """After each test, whatever its outcome: no job process left (a failed zombie test would
+    leave one SIGSTOPped forever), and the broker up again for the next test (a failed outage
+    test may leave it down)."""
+    yield
+    faultlib.kill_leftovers()
+    faultlib.broker_start()
+
+
 @pytest.fixture
 def logs(tmp_path):
     return tmp_path

@@ -170,6 +170,9 @@ class Feeder:
 
 # --- the job -----------------------------------------------------------------------------------
 
+STARTED = []  # every job process a test started: conftest kills what is left after each test
+
+
 class Job:
     """One instance of the job as a subprocess, with its HTTP port and log."""
 
@@ -186,6 +189,7 @@ class Job:
         self.runs += 1
         self.log_path = self.logs / f"{self.name}-{self.runs}.log"
         self.proc = kt.start_job(self.args, self.log_path)
+        STARTED.append(self.proc)
         return self
 
     def kill9(self):
@@ -250,6 +254,16 @@ def run_bounded(job, timeout):
     job.proc.kill()
     job.proc.wait(timeout=30)
     return None
+
+
+def kill_leftovers():
+    """SIGCONT (a stopped zombie) and SIGKILL every job process still running."""
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def _raise(err):
