@@ -20,7 +20,7 @@ log="$work/fuzz-last.log"
 set +e
 "$fuzzer" -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -dict="$here/json.dict" -artifact_prefix="$work/artifacts/" \
-  "$work/corpus" "$here/corpus" "$here/crashes" 2>&1 | tee "$log" | grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|==|SUMMARY|json_enrichment_fuzz:)' 
+  "$work/corpus" "$here/corpus" "$here/crashes" 2>&1 | tee "$log" | grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==|SUMMARY|json_enrichment_fuzz:)' 
 code=${PIPESTATUS[0]}
 set -e
 runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
