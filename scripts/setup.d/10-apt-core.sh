@@ -3,11 +3,8 @@
 set -euo pipefail
 # shellcheck source=scripts/lib/apt.sh
 source "$(dirname "$0")/../lib/apt.sh"
-# clang-14 + libclang-rt-14-dev (libFuzzer's runtime) build the fuzz target only (tests/fuzz,
-# make fuzz); the job itself is built with g++.
 apt_install \
   build-essential cmake pkg-config make \
   libcaf-dev libcaf-doc librdkafka-dev libboost-json1.81-dev libspdlog-dev catch2 \
   kcat python3-confluent-kafka python3-pytest \
-  maven default-jre-headless curl procps \
-  clang-14 libclang-rt-14-dev
+  maven default-jre-headless curl procps
