@@ -156,7 +156,9 @@ class Feeder:
             self.producer.poll(0.02)
 
     def stop(self, timeout=180):
-        """Stops producing and waits until everything sent is in the topic."""
+        """Stops producing and waits until everything sent is in the topic (again: no-op)."""
+        if self._stop.is_set():
+            return len(self.sent)
         self._stop.set()
         self._thread.join(timeout=30)
         remaining = self.producer.flush(timeout)
@@ -308,7 +310,18 @@ def wait_caught_up(topics, expected, timeout, jobs=()):
     raise AssertionError(f"the job did not catch up within {timeout}s: {seen} of {expected} records out{logs}")
 
 
-def check_exactly_once(topics, sent, label, started, restarts=0, extra_figures=None, exit_code=0, job=None):
+def scenario(steps):
+    """Runs a test's fault scenario; returns None, or the AssertionError it failed with, so
+    that the test still reads back the output and prints its figures before failing with it."""
+    try:
+        steps()
+        return None
+    except AssertionError as failure:
+        return failure
+
+
+def check_exactly_once(topics, sent, label, started, restarts=0, extra_figures=None, exit_code=0, job=None,
+                       failure=None):
     """Every fed record exactly once in out (none of them is a dead letter), with its key, in
     its input partition, in input order per partition, byte for byte; prints the figures."""
     out = kt.read_topic(topics["out"], timeout=180)
@@ -340,7 +353,10 @@ def check_exactly_once(topics, sent, label, started, restarts=0, extra_figures=N
     figures = {"in": len(sent), "out": len(out), "dlq": len(dlq), "duplicates": duplicates, "lost": len(lost),
                "restarts": restarts, "elapsed_s": round(time.monotonic() - started, 1)}
     figures.update(extra_figures or {})
+    figures["scenario"] = "failed" if failure is not None else "completed"
     report(label, figures)
+    if failure is not None:
+        raise failure
     assert exit_code == 0, (f"the job's final run {'did not finish' if exit_code is None else f'exited {exit_code}'}"
                             + (f"; its log ends:\n{job.log_tail(30)}" if job is not None else ""))
     assert duplicates == 0, f"{duplicates} duplicates in {topics['out']}"

@@ -18,30 +18,41 @@ def test_broker_outage_mid_run(how, logs):
     job = fl.Job(topics, f"g-{topics['in']}", logs, "job").start()
     fl.wait_for(lambda: job.ready() and job.consumed() >= 3000, 90, "the job to be ready and consuming", job)
 
-    down_at = time.monotonic()
-    if how == "kill_9":
-        fl.broker_kill()
-    else:
-        fl.broker_stop_gracefully()
-    # /readyz during the outage: polled for the whole outage, asserted at the end (after the
-    # exactly-once check, so that the figures are printed either way).
-    not_ready_seen = False
-    while time.monotonic() < down_at + OUTAGE_S:
-        assert job.alive(), f"the job exited with {job.proc.returncode} during the outage:\n{job.log_tail()}"
-        try:
-            not_ready_seen = not_ready_seen or not job.ready()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    fl.broker_start()
-    outage_s = round(time.monotonic() - down_at, 1)
-    fl.wait_for(job.ready, 120, "/readyz to be ready again after the broker came back", job)
-    before = job.consumed()
-    fl.wait_for(lambda: job.consumed() > before + 2000, 120, "the job to consume again", job)
-    fed = feeder.stop()
-    fl.wait_caught_up(topics, fed, 180, jobs=[job])
-    code = job.terminate()
-    assert code == 0, f"SIGTERM after the outage: exit {code}\n{job.log_tail()}"
-    fl.check_exactly_once(topics, feeder.sent, f"broker_{how}", started,
-                          extra_figures={"outage_s": outage_s, "readyz_not_ready_seen": not_ready_seen})
-    assert not_ready_seen, "/readyz stayed ready while the broker was down"
+    figures = {"outage_s": None, "readyz_not_ready_seen": False}
+
+    def outage():
+        down_at = time.monotonic()
+        if how == "kill_9":
+            fl.broker_kill()
+        else:
+            fl.broker_stop_gracefully()
+        # /readyz during the outage: polled for the whole outage, asserted at the end (after
+        # the exactly-once check, so that the figures are printed either way).
+        while time.monotonic() < down_at + OUTAGE_S:
+            assert job.alive(), f"the job exited with {job.proc.returncode} during the outage:\n{job.log_tail()}"
+            try:
+                figures["readyz_not_ready_seen"] = figures["readyz_not_ready_seen"] or not job.ready()
+            except OSError:
+                pass
+            time.sleep(0.2)
+        fl.broker_start()
+        figures["outage_s"] = round(time.monotonic() - down_at, 1)  # until it answers again
+        fl.wait_for(job.ready, 120, "/readyz to be ready again after the broker came back", job)
+        before = job.consumed()
+        fl.wait_for(lambda: job.consumed() > before + 2000, 120, "the job to consume again", job)
+        fed = feeder.stop()
+        fl.wait_caught_up(topics, fed, 180, jobs=[job])
+        code = job.terminate()
+        assert code == 0, f"SIGTERM after the outage: exit {code}\n{job.log_tail()}"
+
+    failure = fl.scenario(outage)
+    fl.broker_start()  # back up whatever happened, to read the output
+    feeder.stop()
+    if failure is not None:
+        # The scenario failed (e.g. the job exited): a restart in drain mode finishes the input,
+        # so that the figures tell whether the failure also lost or doubled records.
+        fl.kill_leftovers()
+        drain = fl.Job(topics, f"g-{topics['in']}", logs, "recovery-drain", drain=True)
+        figures["recovery_drain_exit"] = fl.run_bounded(drain, 180)
+    fl.check_exactly_once(topics, feeder.sent, f"broker_{how}", started, extra_figures=figures, failure=failure)
+    assert figures["readyz_not_ready_seen"], "/readyz stayed ready while the broker was down"
