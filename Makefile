@@ -11,8 +11,8 @@ TSAN_BUILD_DIR ?= build-tsan
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CXX ?= clang++-14
-# ThreadSanitizer: a report fails the test (exit code 66); the suppressions are CAF's own
-# internals only, each justified in the file.
+# ThreadSanitizer: a report fails the test. Suppressions (none needed so far) may only cover
+# CAF's or librdkafka's own internals, each justified in the file.
 TSAN_RUN_OPTIONS := halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt
 CTEST_ARGS ?=
 
