@@ -25,8 +25,9 @@ struct json_member {
 
 /// How deeply a value may nest (objects and arrays) before it is refused. Boost.JSON's
 /// default, 32, refuses valid documents users do send; its parser recurses once per level, so
-/// the limit also bounds the stack a hostile "[[[[..." value can take (about 0.2 KB a level
-/// in the release build: 1000 levels fit easily in any thread's stack, also under ASan).
+/// the limit also bounds the stack a hostile "[[[[..." value can take: 1000 levels needed less
+/// than 128 KB in the release build and 512 KB under ASan at -O0 (measured), far below a
+/// thread's default 8 MB.
 inline constexpr std::size_t json_max_depth = 1000;
 
 /// What the root of a value is; `invalid` when the value is not JSON at all.
