@@ -322,16 +322,20 @@ def scenario(steps):
 
 def check_exactly_once(topics, sent, label, started, restarts=0, extra_figures=None, exit_code=0, job=None,
                        failure=None):
-    """Every fed record exactly once in out (none of them is a dead letter), with its key, in
-    its input partition, in input order per partition, byte for byte; prints the figures."""
-    out = kt.read_topic(topics["out"], timeout=180)
+    """Every fed record exactly once in out (none of them is a dead letter), with its key and
+    timestamp, in its input partition, in input order per partition, byte for byte; prints the
+    figures."""
+    out = kt.read_topic(topics["out"], timeout=180, timestamps=True)
     dlq = kt.read_topic(topics["dlq"], timeout=180)
+    # The input's timestamps (the producer's create times), which the output keeps.
+    fed_at = {json.loads(value)["id"]: ts for *_x, value, _h, ts in kt.read_topic(topics["in"], timeout=180,
+                                                                                  timestamps=True)}
     seen = {}
     duplicates = 0
     order_breaks = []
     last_by_partition = {}
     wrong = []
-    for partition, _offset, key, value, _headers in out:
+    for partition, _offset, key, value, _headers, timestamp in out:
         record_id = json.loads(value)["id"]
         if record_id in seen:
             duplicates += 1
@@ -343,15 +347,16 @@ def check_exactly_once(topics, sent, label, started, restarts=0, extra_figures=N
             continue
         fed_partition, fed_value, ci, co = fed
         if partition != fed_partition or key != f"k{record_id}".encode() \
-                or value.decode() != kt.expected_output(fed_value, ci, co):
-            wrong.append(f"id {record_id}: partition {partition} key {key!r} value {value[:120]!r}")
+                or value.decode() != kt.expected_output(fed_value, ci, co) or timestamp != fed_at.get(record_id):
+            wrong.append(f"id {record_id}: partition {partition} key {key!r} timestamp {timestamp} "
+                         f"(in: {fed_at.get(record_id)}) value {value[:120]!r}")
         # the feeder numbers records in the order it writes them to each partition
         if last_by_partition.get(partition, -1) > record_id:
             order_breaks.append((partition, last_by_partition[partition], record_id))
         last_by_partition[partition] = record_id
     lost = [i for i in sent if i not in seen]
     figures = {"in": len(sent), "out": len(out), "dlq": len(dlq), "duplicates": duplicates, "lost": len(lost),
-               "restarts": restarts, "elapsed_s": round(time.monotonic() - started, 1)}
+               "changed": len(wrong), "restarts": restarts, "elapsed_s": round(time.monotonic() - started, 1)}
     figures.update(extra_figures or {})
     figures["scenario"] = "failed" if failure is not None else "completed"
     report(label, figures)
