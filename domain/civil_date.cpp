@@ -49,6 +49,12 @@ std::optional<civil_date> parse_civil_date(std::string_view text) noexcept {
   unsigned year = 0, month = 0, day = 0;
   if (!read_digits(text, 0, 4, year) || !read_digits(text, 5, 2, month) || !read_digits(text, 8, 2, day))
     return std::nullopt;
+  // Year 0000 is decided once for the job, the Python oracle (tests/lib/stay_rules.py) and the
+  // generator: not a real date. ISO 8601 allows it only "by mutual agreement", Python's
+  // datetime and most tools start at year 1, and in data like Expedia's it is a placeholder
+  // for "unknown" (0000-00-00 00:00:00), so a stay from it is Erroneous data.
+  if (year == 0)
+    return std::nullopt;
   const auto y = static_cast<int>(year);
   if (month < 1 || month > 12 || day < 1 || day > days_in_month(y, month))
     return std::nullopt;

@@ -20,7 +20,7 @@ unsigned days_in_month(int year, unsigned month) noexcept;
 
 /// Parses "YYYY-MM-DD", optionally followed by " HH:MM:SS" (ignored). Anything else —
 /// one-digit months or days (2017-8-2), impossible dates (2017-02-30, 2017-13-01),
-/// trailing garbage — yields nullopt.
+/// trailing garbage — and year 0000 yields nullopt. Years 0001-9999 are proleptic Gregorian.
 std::optional<civil_date> parse_civil_date(std::string_view text) noexcept;
 
 /// Days since 1970-01-01 of a valid date (proleptic Gregorian calendar).

@@ -23,6 +23,8 @@ expedia_value_parser::expedia_value_parser() : reader_({"srch_ci", "srch_co", "h
 
 parse_result expedia_value_parser::parse(std::string_view value) {
   auto root = reader_.read(value);
+  if (root == json_root::invalid && reader_.too_deep())
+    return value_error{"value is " + reader_.error() + ", the job's limit"};
   if (root == json_root::invalid)
     return value_error{"value is not valid JSON: " + reader_.error()};
   if (root != json_root::object)

@@ -5,6 +5,7 @@
 #include <boost/json/error.hpp>
 
 #include <climits>
+#include <string>
 
 namespace kstream::domain {
 
@@ -189,7 +190,12 @@ private:
 };
 
 struct json_member_reader::parser {
-  explicit parser(json_member_reader* owner) : sax(boost::json::parse_options{}, owner) {
+  explicit parser(json_member_reader* owner) : sax(options(), owner) {
+  }
+  static boost::json::parse_options options() {
+    boost::json::parse_options opt; // strict JSON, as boost::json::parse's defaults
+    opt.max_depth = json_max_depth;
+    return opt;
   }
   boost::json::basic_parser<handler> sax;
 };
@@ -207,6 +213,7 @@ json_root json_member_reader::read(std::string_view value) {
   };
   forget_members();
   error_.clear();
+  too_deep_ = false;
   auto& sax = parser_->sax;
   sax.reset();
   sax.handler().start();
@@ -216,7 +223,8 @@ json_root json_member_reader::read(std::string_view value) {
     ec = boost::json::error::extra_data; // as boost::json::parser::write does
   if (ec) {
     forget_members(); // a value that failed half-way reports nothing it saw
-    error_ = ec.message();
+    too_deep_ = ec == boost::json::error::too_deep;
+    error_ = too_deep_ ? "nested deeper than " + std::to_string(json_max_depth) + " levels" : ec.message();
     return json_root::invalid;
   }
   auto root = sax.handler().root();

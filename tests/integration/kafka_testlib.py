@@ -104,8 +104,9 @@ def expected_output(value, ci, co):
     return value[:-1] + suffix
 
 
-def read_topic(topic, committed_only=True, timeout=60):
-    """Every record of `topic` as (partition, offset, key, value bytes, headers), read to the end."""
+def read_topic(topic, committed_only=True, timeout=60, timestamps=False):
+    """Every record of `topic` as (partition, offset, key, value bytes, headers), read to the end;
+    with timestamps=True, (partition, offset, key, value bytes, headers, timestamp ms)."""
     consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"reader-{uuid.uuid4().hex}",
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
                          "enable.partition.eof": True,
@@ -124,7 +125,8 @@ def read_topic(topic, committed_only=True, timeout=60):
                     done.add(msg.partition())
                     continue
                 raise RuntimeError(msg.error())
-            out.append((msg.partition(), msg.offset(), msg.key(), msg.value(), msg.headers() or []))
+            record = (msg.partition(), msg.offset(), msg.key(), msg.value(), msg.headers() or [])
+            out.append(record + (msg.timestamp()[1],) if timestamps else record)
     consumer.close()
     return out
 

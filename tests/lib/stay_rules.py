@@ -3,18 +3,23 @@ the tests (and the benchmark's output check) compare the job's answers with."""
 import datetime
 import re
 
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})( (\d{2}):(\d{2}):(\d{2}))?")
+# ASCII digits only: Python's \d also matches other scripts' digits (Arabic-Indic, full-width),
+# which int() would read, while the job (and any sane reader of the data) refuses them.
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})( (\d{2}):(\d{2}):(\d{2}))?", re.ASCII)
 
 
 def parse_date(text):
     """A real calendar date as YYYY-MM-DD, optionally followed by ' HH:MM:SS' (ignored);
-    None for anything else: null, not a string, 2017-02-30, 2017-13-01, 2017-8-2, garbage."""
+    None for anything else: null, not a string, 2017-02-30, 2017-13-01, 2017-8-2, garbage,
+    and year 0000 (decided once with the job and the generator: a placeholder, not a date)."""
     if not isinstance(text, str):
         return None
     match = _DATE.fullmatch(text)
     if match is None:
         return None
     if match.group(4) and not (int(match.group(5)) < 24 and int(match.group(6)) < 60 and int(match.group(7)) < 61):
+        return None
+    if int(match.group(1)) == 0:  # said explicitly, not left to datetime.MINYEAR
         return None
     try:
         return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))

@@ -107,3 +107,15 @@ TEST_CASE("enrichment in place equals the copying form and fits the reserved hea
     CHECK(value.capacity() == capacity); // no reallocation
   }
 }
+
+TEST_CASE("a value nested deeper than the job's limit is refused with that reason", "[domain][json]") {
+  auto objects = [](std::size_t depth) { // {"a":{"a":{...{}...}}}: `depth` objects
+    std::string out;
+    for (std::size_t i = 1; i < depth; ++i)
+      out += "{\"a\":";
+    return out + "{}" + std::string(depth - 1, '}');
+  };
+  CHECK(std::holds_alternative<expedia_fields>(expedia_value_parser{}.parse(objects(json_max_depth))));
+  CHECK(reason_of(objects(json_max_depth + 1))
+        == "value is nested deeper than " + std::to_string(json_max_depth) + " levels, the job's limit");
+}

@@ -73,3 +73,25 @@ TEST_CASE("roots other than an object, and invalid JSON", "[domain][json]") {
   CHECK(reader.error().empty());
   CHECK(reader.member(0).text == "ok");
 }
+
+TEST_CASE("valid JSON nested deeper than Boost.JSON's default of 32 is read, beyond the job's limit refused",
+          "[domain][json]") {
+  json_member_reader reader({"srch_ci"});
+  auto nested = [](std::size_t depth) { // `depth` levels of containers, the root object included
+    return "{\"srch_ci\":\"2017-08-22\",\"deep\":" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  REQUIRE(reader.read(nested(33)) == json_root::object);
+  CHECK(reader.member(0).text == "2017-08-22");
+  REQUIRE(reader.read(nested(json_max_depth)) == json_root::object);
+  CHECK_FALSE(reader.too_deep());
+  CHECK(reader.member(0).text == "2017-08-22");
+  REQUIRE(reader.read(nested(json_max_depth + 1)) == json_root::invalid);
+  CHECK(reader.too_deep());
+  CHECK(reader.error() == "nested deeper than " + std::to_string(json_max_depth) + " levels");
+  CHECK(reader.member(0).kind == type::missing);
+  // a hostile value far deeper still is refused, without exhausting the stack
+  REQUIRE(reader.read(std::string(500000, '[')) == json_root::invalid);
+  CHECK(reader.too_deep());
+  REQUIRE(reader.read(R"({"srch_ci":"x"})") == json_root::object);
+  CHECK_FALSE(reader.too_deep());
+}

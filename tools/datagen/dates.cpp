@@ -54,8 +54,8 @@ std::string format_date_time(std::int64_t days, unsigned seconds_of_day) {
 }
 
 std::optional<std::int64_t> parse_date(std::string_view text) {
-  if (text.size() < 10) return std::nullopt;
-  if (text.size() > 10 && text[10] != ' ') return std::nullopt;
+  // The contract's form: "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (a real clock time, ignored).
+  if (text.size() != 10 && text.size() != 19) return std::nullopt;
   auto digit = [&](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
     if (!digit(i)) return std::nullopt;
@@ -66,6 +66,14 @@ std::optional<std::int64_t> parse_date(std::string_view text) {
     for (std::size_t i = from; i < from + len; ++i) v = v * 10 + (text[i] - '0');
     return v;
   };
+  if (text.size() == 19) {
+    if (text[10] != ' ' || text[13] != ':' || text[16] != ':') return std::nullopt;
+    for (std::size_t i : {11, 12, 14, 15, 17, 18}) {
+      if (!digit(i)) return std::nullopt;
+    }
+    if (num(11, 2) >= 24 || num(14, 2) >= 60 || num(17, 2) >= 61) return std::nullopt;
+  }
+  // Year 0000 is not a date (decided once with the job and the Python oracle): year < 1 below.
   const int year = num(0, 4);
   const int month = num(5, 2);
   const int day = num(8, 2);

@@ -25,7 +25,8 @@ std::string format_date(std::int64_t days);
 // "YYYY-MM-DD HH:MM:SS"
 std::string format_date_time(std::int64_t days, unsigned seconds_of_day);
 
-// Strict "YYYY-MM-DD" (a trailing " anything" is ignored); nullopt unless a real date.
+// Strict "YYYY-MM-DD", optionally " HH:MM:SS" (a real clock time, ignored); nullopt unless a
+// real date of years 0001-9999 (year 0000 is not one), as the job's domain/civil_date.
 std::optional<std::int64_t> parse_date(std::string_view text);
 
 enum Category : int {
