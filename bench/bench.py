@@ -192,12 +192,25 @@ def faust_tuning():
     return FAUST_TUNED if os.environ.get("BENCH_FAUST_TUNED", "1") != "0" else {}
 
 
+_faust_modules = {}
+
+
+def faust_has(module):
+    """Whether the faust venv has `module` (uvloop, orjson: bench/faust/requirements.txt; a venv
+    made from an older requirements file lacks them, and the report then says so)."""
+    if module not in _faust_modules:
+        py = os.path.join(FAUST_VENV, "bin/python")
+        _faust_modules[module] = os.path.isfile(py) and subprocess.run(
+            [py, "-c", f"import {module}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    return _faust_modules[module]
+
+
 def faust_cmd(ctx, inp, out, group, drain, extra):
     env = {"BENCH_BOOTSTRAP": ctx.bootstrap, "BENCH_APP_ID": group, "BENCH_INPUT": inp, "BENCH_OUTPUT": out,
            "BENCH_FAUST_TEST_TOPIC": extra[0] if extra else "", "BENCH_COMMIT_MS": str(ctx.commit_ms),
            "BENCH_FAUST_DATADIR": os.path.join(ctx.runtmp, group + "-data"), **faust_tuning()}
-    loop = ["-L", "uvloop"] if faust_tuning() else []
-    return [os.path.join(FAUST_VENV, "bin/faust"), "-A", "agent", "worker", "--without-web", "-l", "warn", *loop], \
+    loop = ["-L", "uvloop"] if faust_tuning() and faust_has("uvloop") else []
+    return [os.path.join(FAUST_VENV, "bin/faust"), *loop, "-A", "agent", "worker", "--without-web", "-l", "warn"], \
         env, os.path.join(BENCH, "faust")
 
 
@@ -207,10 +220,13 @@ def faust_settings(ctx):
              "BENCH_FAUST_MAX_POLL_RECORDS": "broker_max_poll_records",
              "BENCH_FAUST_STREAM_BUFFER_MAXSIZE": "stream_buffer_maxsize"}
     return ([f"broker_commit_interval={ctx.commit_ms / 1000:g} s (default 2.8 s)",
-             "datadir: per run", "worker --without-web -l warn"]
+             "datadir: per run", "worker --without-web -l warn (no web server, fewer logs)"]
             + [f"{names[k]}={v} (default {FAUST_DEFAULTS[k]})" for k, v in faust_tuning().items()]
-            + (["worker -L uvloop (default: asyncio's loop)", "orjson installed: faust's JSON codec uses it "
-                "(default: the standard json module)"] if faust_tuning() else []))
+            + ((["faust -L uvloop (default: asyncio's loop)"] if faust_has("uvloop") else
+                ["uvloop NOT installed in the venv: asyncio's loop"])
+               + (["orjson installed: faust's JSON codec uses it (default: the standard json module)"]
+                  if faust_has("orjson") else ["orjson NOT installed: the standard json module"])
+               if faust_tuning() else []))
 
 
 def why_not(ok, reason):

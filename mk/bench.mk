@@ -22,7 +22,10 @@ BENCH_PARTIAL ?= $(if $(FULL),--partial faust=180,)
 # bench-latency: the full set unless BENCH_LAT_RECORDS says otherwise; one run per point
 BENCH_LAT_RECORDS ?= $(BENCH_FULL_RECORDS)
 BENCH_LAT_REPEAT ?= 1
-BENCH_LAT_ARGS ?=
+# the job as shipped, and beside it with librdkafka's linger.ms at 5 ms (set through the
+# environment, no code change): the shipped 200 ms linger under exactly_once costs latency at
+# short commit intervals (bench/README.md, "Latency sweep")
+BENCH_LAT_ARGS ?= --variant linger5:KSTREAM_RDKAFKA_LINGER_MS=5
 BENCH_SCALE_ARGS ?=
 
 bench-setup:
