@@ -230,7 +230,11 @@ def chart(rows, base):
             f.write(f"{r['partitions']} {r['records_per_s']} {r['cpu_us_per_record']} {r['peak_rss_mb']}\n")
     png = base + ".png"
     plots = []
-    for dat, xl in ((size_dat, "records (millions, 3 partitions)"), (part_dat, "input partitions")):
+    panels = [(dat, xl) for dat, xl in ((size_dat, "records (millions, 3 partitions)"), (part_dat, "input partitions"))
+              if os.path.getsize(dat) > 0]
+    if not panels:
+        return None
+    for dat, xl in panels:
         for col, title, color in ((2, "records/s", "#3572a5"), (3, "CPU µs per record", "#4f9a52"),
                                   (4, "peak RSS MB", "#c0504d")):
             plots.append(f"set xlabel '{xl}'\nset title '{title}'\n"
@@ -238,16 +242,22 @@ def chart(rows, base):
                          f"'' using 1:{col}:(sprintf('%.{0 if col != 3 else 2}f', ${col})) with labels offset 0,1 "
                          "font ',8' notitle")
     script = f"""
-set terminal pngcairo size 1400,800 font 'sans,10'
+set terminal pngcairo size 1400,{400 * len(panels)} font 'sans,10' noenhanced
 set output '{png}'
-set multiplot layout 2,3 title 'kstream-app: cost as the work grows ({os.path.basename(base)})'
+set multiplot layout {len(panels)},3 title 'kstream-app: cost as the work grows ({os.path.basename(base)})'
 set grid
 set yrange [0:*]
-set offsets graph 0.05, graph 0.05, graph 0.15, 0
+set xrange [0:*]
+set offsets 0, graph 0.08, graph 0.15, 0
 """ + "\n".join(plots) + "\nunset multiplot\n"
-    subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    os.remove(size_dat)
-    os.remove(part_dat)
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    except subprocess.CalledProcessError:
+        bench.log("gnuplot failed: no chart")
+        png = None
+    finally:
+        os.remove(size_dat)
+        os.remove(part_dat)
     return png
 
 
