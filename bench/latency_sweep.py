@@ -225,7 +225,9 @@ set key below font ',8'
 set yrange [0:*]
 set title 'throughput (records/s, higher is better; bars: min-max)'
 plot {thr}
-set title 'latency at a fixed input rate (ms, lower is better)'
+set title 'latency at a fixed input rate (ms, log scale, lower is better)'
+set logscale y
+set yrange [10:*]
 plot {lat}
 unset multiplot
 """
