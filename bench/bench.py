@@ -57,6 +57,7 @@ class Ctx:
         self.commit_ms = args.commit_ms
         self.build_dir = args.build_dir
         self.runtmp = None  # per-run scratch directory
+        self.partitions = 3  # of the input topic (set from the data set)
 
     def binary(self, *candidates):
         for c in candidates:
@@ -86,11 +87,19 @@ class Contender:
     the end of the input and then stops the process (SIGTERM)."""
 
     def __init__(self, name, label, guarantee, kind, command, available, keeps_partition=True,
-                 limit=False, passthrough=False, extra_topics=(), extra_fields=()):
+                 limit=False, passthrough=False, extra_topics=(), extra_fields=(), settings=None, env=None,
+                 variant_of=None):
         self.name, self.label, self.guarantee, self.kind = name, label, guarantee, kind
         self.command, self.available = command, available
         self.keeps_partition, self.limit, self.passthrough = keeps_partition, limit, passthrough
         self.extra_topics, self.extra_fields = extra_topics, extra_fields
+        # settings(ctx) -> every setting that differs from the contender's defaults, as text
+        # (the report lists them: a peer is only fairly compared when its tuning is visible)
+        self.settings = settings or (lambda ctx: [])
+        self.env = dict(env or {})  # extra environment of the contender's process
+        # the same contender with another setting (Kafka Streams with 2 threads): the report
+        # rates the faster of a contender and its variants; --smoke leaves variants out
+        self.variant_of = variant_of
 
 
 def kcat_pipe(ctx, inp, out, group, drain, extra):
@@ -100,7 +109,7 @@ def kcat_pipe(ctx, inp, out, group, drain, extra):
     exit_flag = "-e" if drain else "-u"
     pipes = " & ".join(
         f"kcat -C -b {b} -t {inp} -p {p} -o beginning {exit_flag} -q -f '%s\\n' | kcat -P -b {b} -t {out} -p {p}"
-        for p in range(3))
+        for p in range(ctx.partitions))
     return ["bash", "-c", f"{pipes} & wait"], {}, None
 
 
@@ -123,61 +132,147 @@ def kstream_app_cmd(guarantee):
     return cmd
 
 
+def kstream_app_settings(ctx):
+    extra = os.environ.get("BENCH_KSTREAM_APP_ARGS", "").split()
+    env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("KSTREAM_RDKAFKA_")]
+    return ([f"job.commit-interval-ms={ctx.commit_ms} (default 1000)", "job.drain=true (exit when done)",
+             "http.port=0"] + extra + env + ["otherwise the job's defaults (app/caf-application.ini)"])
+
+
 KS_DIR = os.path.join(BENCH, "kafka-streams")
+# Kafka Streams tuned for throughput as the Kafka / Confluent documentation advises for producers
+# ("Optimize for throughput": batch.size 100,000-200,000, linger.ms 10-100, compression lz4; acks
+# stays all, which exactly_once_v2 requires and kstream-app uses too). BENCH_KS_PROPS replaces the
+# set (space-separated NAME=VALUE, StreamsConfig names); BENCH_KS_PROPS="" runs Kafka Streams' defaults.
+KS_TUNED = "producer.batch.size=131072 producer.linger.ms=100 producer.compression.type=lz4"
 
 
-def kafka_streams_cmd(guarantee):
+def ks_props():
+    return os.environ.get("BENCH_KS_PROPS", KS_TUNED).split()
+
+
+def kafka_streams_cmd(guarantee, threads=None):
     def cmd(ctx, inp, out, group, drain, extra):
         cp = f"{KS_DIR}/target/*:{KS_DIR}/target/lib/*"
         return ["java", *os.environ.get("BENCH_JAVA_OPTS", "").split(), "-cp", cp, "kstreamapp.bench.EnrichApp",
                 f"--bootstrap={ctx.bootstrap}", f"--input={inp}", f"--output={out}", f"--app-id={group}",
                 f"--guarantee={guarantee}", f"--commit-ms={ctx.commit_ms}",
-                f"--threads={os.environ.get('BENCH_KS_THREADS', '1')}"], {}, None
+                f"--threads={threads or os.environ.get('BENCH_KS_THREADS', '1')}",
+                *(f"--config={kv}" for kv in ks_props())], {}, None
     return cmd
 
 
+def kafka_streams_settings(guarantee, threads=None):
+    def settings(ctx):
+        default_commit = 100 if guarantee == "exactly_once_v2" else 30000
+        return ([f"processing.guarantee={guarantee}",
+                 f"commit.interval.ms={ctx.commit_ms} (default {default_commit})",
+                 f"num.stream.threads={threads or os.environ.get('BENCH_KS_THREADS', '1')} (default 1)",
+                 "consumer auto.offset.reset=earliest (Streams' default too)"]
+                + [kv + {"producer.batch.size": " (default 16384)",
+                                              "producer.linger.ms": " (Streams' default 100; plain producer 0)",
+                                              "producer.compression.type": " (default none)"}.get(kv.split("=")[0], "")
+                   for kv in ks_props()]
+                + [f"JVM: {os.environ['BENCH_JAVA_OPTS']}" if os.environ.get("BENCH_JAVA_OPTS")
+                   else "JVM defaults (heap 1/4 of RAM)"])
+    return settings
+
+
 FAUST_VENV = os.path.join(CACHE, "venv-faust")
+# faust-streaming's throughput settings (its "Configuration Reference"), set by bench/faust/agent.py
+# from BENCH_FAUST_* variables; BENCH_FAUST_TUNED=0 runs its defaults. The agent itself stays the seed's.
+FAUST_TUNED = {"BENCH_FAUST_PRODUCER_LINGER_MS": "100", "BENCH_FAUST_PRODUCER_MAX_BATCH_SIZE": "131072",
+               "BENCH_FAUST_MAX_POLL_RECORDS": "5000", "BENCH_FAUST_STREAM_BUFFER_MAXSIZE": "16384"}
+FAUST_DEFAULTS = {"BENCH_FAUST_PRODUCER_LINGER_MS": "0", "BENCH_FAUST_PRODUCER_MAX_BATCH_SIZE": "16384",
+                  "BENCH_FAUST_MAX_POLL_RECORDS": "none: no limit",
+                  "BENCH_FAUST_STREAM_BUFFER_MAXSIZE": "4096"}
+
+
+def faust_tuning():
+    return FAUST_TUNED if os.environ.get("BENCH_FAUST_TUNED", "1") != "0" else {}
+
+
+_faust_modules = {}
+
+
+def faust_has(module):
+    """Whether the faust venv has `module` (uvloop, orjson: bench/faust/requirements.txt; a venv
+    made from an older requirements file lacks them, and the report then says so)."""
+    if module not in _faust_modules:
+        py = os.path.join(FAUST_VENV, "bin/python")
+        _faust_modules[module] = os.path.isfile(py) and subprocess.run(
+            [py, "-c", f"import {module}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    return _faust_modules[module]
 
 
 def faust_cmd(ctx, inp, out, group, drain, extra):
     env = {"BENCH_BOOTSTRAP": ctx.bootstrap, "BENCH_APP_ID": group, "BENCH_INPUT": inp, "BENCH_OUTPUT": out,
            "BENCH_FAUST_TEST_TOPIC": extra[0] if extra else "", "BENCH_COMMIT_MS": str(ctx.commit_ms),
-           "BENCH_FAUST_DATADIR": os.path.join(ctx.runtmp, group + "-data")}
-    return [os.path.join(FAUST_VENV, "bin/faust"), "-A", "agent", "worker", "--without-web", "-l", "warn"], \
+           "BENCH_FAUST_DATADIR": os.path.join(ctx.runtmp, group + "-data"), **faust_tuning()}
+    loop = ["-L", "uvloop"] if faust_tuning() and faust_has("uvloop") else []
+    return [os.path.join(FAUST_VENV, "bin/faust"), *loop, "-A", "agent", "worker", "--without-web", "-l", "warn"], \
         env, os.path.join(BENCH, "faust")
+
+
+def faust_settings(ctx):
+    names = {"BENCH_FAUST_PRODUCER_LINGER_MS": "producer_linger_ms",
+             "BENCH_FAUST_PRODUCER_MAX_BATCH_SIZE": "producer_max_batch_size",
+             "BENCH_FAUST_MAX_POLL_RECORDS": "broker_max_poll_records",
+             "BENCH_FAUST_STREAM_BUFFER_MAXSIZE": "stream_buffer_maxsize"}
+    return ([f"broker_commit_interval={ctx.commit_ms / 1000:g} s (default 2.8 s)",
+             "datadir: per run", "worker --without-web -l warn (no web server, fewer logs)"]
+            + [f"{names[k]}={v} (default {FAUST_DEFAULTS[k]})" for k, v in faust_tuning().items()]
+            + ((["faust -L uvloop (default: asyncio's loop)"] if faust_has("uvloop") else
+                ["uvloop NOT installed in the venv: asyncio's loop"])
+               + (["orjson installed: faust's JSON codec uses it (default: the standard json module)"]
+                  if faust_has("orjson") else ["orjson NOT installed: the standard json module"])
+               if faust_tuning() else []))
 
 
 def why_not(ok, reason):
     return None if ok else reason
 
 
+def ks_built(c):
+    return why_not(os.path.isfile(f"{KS_DIR}/target/bench-kafka-streams-1.jar"),
+                   "bench/kafka-streams not built (mvn -q package)")
+
+
 CONTENDERS = [
     Contender("limit-kcat", "limit: kcat piped into kcat", "none", "exit", kcat_pipe,
-              lambda c: why_not(shutil.which("kcat"), "kcat not installed"), limit=True, passthrough=True),
+              lambda c: why_not(shutil.which("kcat"), "kcat not installed"), limit=True, passthrough=True,
+              settings=lambda ctx: ["kcat -C -o beginning -e -q -f '%s\\n' | kcat -P, one pipe per partition",
+                                    "librdkafka defaults otherwise (no idempotence, no transactions)"]),
     Contender("limit-cpp", "limit: librdkafka C++ passthrough", "at_least_once", "exit",
               passthrough_cmd("alo"), lambda c: why_not(c.passthrough(), "bench-passthrough not built"),
-              limit=True, passthrough=True),
+              limit=True, passthrough=True,
+              settings=lambda ctx: [f"--commit-ms={ctx.commit_ms}", "see bench/passthrough/passthrough.cpp"]),
     Contender("passthrough-eos", "C++ passthrough, transactions (info)", "exactly_once", "exit",
               passthrough_cmd("eos"), lambda c: why_not(c.passthrough(), "bench-passthrough not built"),
-              passthrough=True),
+              passthrough=True,
+              settings=lambda ctx: [f"--commit-ms={ctx.commit_ms}", "see bench/passthrough/passthrough.cpp"]),
     # The job: one entry per guarantee. It is found at $KSTREAM_APP_BIN or <build>/app/kstream-app.
     Contender("kstream-app-eos", "kstream-app exactly_once", "exactly_once", "exit",
               kstream_app_cmd("exactly_once"), lambda c: why_not(c.kstream_app(), "kstream-app not built"),
-              extra_topics=("dlq",)),
+              extra_topics=("dlq",), settings=kstream_app_settings),
     Contender("kstream-app-alo", "kstream-app at_least_once", "at_least_once", "exit",
               kstream_app_cmd("at_least_once"), lambda c: why_not(c.kstream_app(), "kstream-app not built"),
-              extra_topics=("dlq",)),
+              extra_topics=("dlq",), settings=kstream_app_settings),
     Contender("kafka-streams-eos", "Kafka Streams exactly_once_v2", "exactly_once", "group",
-              kafka_streams_cmd("exactly_once_v2"),
-              lambda c: why_not(os.path.isfile(f"{KS_DIR}/target/bench-kafka-streams-1.jar"),
-                                "bench/kafka-streams not built (mvn -q package)")),
+              kafka_streams_cmd("exactly_once_v2"), ks_built,
+              settings=kafka_streams_settings("exactly_once_v2")),
+    Contender("kafka-streams-eos-2t", "Kafka Streams exactly_once_v2, 2 threads", "exactly_once", "group",
+              kafka_streams_cmd("exactly_once_v2", threads="2"), ks_built,
+              settings=kafka_streams_settings("exactly_once_v2", threads="2"), variant_of="kafka-streams-eos"),
     Contender("kafka-streams-alo", "Kafka Streams at_least_once", "at_least_once", "group",
-              kafka_streams_cmd("at_least_once"),
-              lambda c: why_not(os.path.isfile(f"{KS_DIR}/target/bench-kafka-streams-1.jar"),
-                                "bench/kafka-streams not built (mvn -q package)")),
+              kafka_streams_cmd("at_least_once"), ks_built,
+              settings=kafka_streams_settings("at_least_once")),
+    Contender("kafka-streams-alo-2t", "Kafka Streams at_least_once, 2 threads", "at_least_once", "group",
+              kafka_streams_cmd("at_least_once", threads="2"), ks_built,
+              settings=kafka_streams_settings("at_least_once", threads="2"), variant_of="kafka-streams-alo"),
     Contender("faust", "faust-streaming (seed agent)", "at_least_once", "group", faust_cmd,
               lambda c: why_not(os.path.isfile(os.path.join(FAUST_VENV, "bin/faust")), f"no faust in {FAUST_VENV}"),
-              keeps_partition=False, extra_topics=("test",), extra_fields=("__faust",)),
+              keeps_partition=False, extra_topics=("test",), extra_fields=("__faust",), settings=faust_settings),
 ]
 
 
@@ -295,7 +390,7 @@ class Meter(threading.Thread):
 
 def start(contender, ctx, inp, out, group, drain, extra, logfile):
     argv, env, cwd = contender.command(ctx, inp, out, group, drain, extra)
-    full_env = dict(os.environ, **env)
+    full_env = dict(os.environ, **contender.env, **env)
     with open(logfile, "ab") as lf:
         lf.write(("$ " + " ".join(argv) + "\n").encode())
         lf.flush()
@@ -335,8 +430,10 @@ def throughput(contender, ctx, kafka, data, run_id, args):
     out = f"bench_{contender.name.replace('-', '_')}_{run_id}"
     extra = [f"{out}_{t}" for t in contender.extra_topics]
     group = f"bench-{contender.name}-{run_id}"
-    kafka.create(out, *extra)
-    logfile = os.path.join(ctx.runtmp, f"{contender.name}.log")
+    # the output has the input's partition count (the job keeps partitions); the side topics 3
+    kafka.create(out, partitions=len(data["end_offsets"]))
+    kafka.create(*extra)
+    logfile = os.path.join(ctx.runtmp, f"{contender.name}-{run_id}.log")
     ends = data["done_offsets"]
     timeout = args.timeout or (120 + n / 1000)
     partial_after = args.partial.get(contender.name)
@@ -351,6 +448,7 @@ def throughput(contender, ctx, kafka, data, run_id, args):
            "records": n, "log": os.path.relpath(logfile, ROOT)}
     status = ru = None
     committed_at_end = 0
+    t_done = None
     try:
         if contender.kind == "exit":
             status, ru = reap(proc, timeout)
@@ -465,7 +563,7 @@ def check_output(kafka, out, data, contender, deep):
     """The output against the manifest: total, per category (records, distinct hotels),
     per partition; deep: every record against its input and the contract oracle."""
     cats = {c: [0, set()] for c in contract.CATEGORIES}
-    per_part = [0, 0, 0]
+    per_part = [0] * len(data["end_offsets"])
     problems = []
     inputs = data.get("inputs") if deep else None
     seen_ids = set()
@@ -526,7 +624,7 @@ def check_output(kafka, out, data, contender, deep):
             if contender.keeps_partition and p != in_part:
                 problem(f"id {rid}: partition {p}, input partition {in_part}")
 
-    read_topic(kafka.bootstrap, out, on_record)
+    read_topic(kafka.bootstrap, out, on_record, partitions=len(per_part))
     want = {c["stay_category"]: (c["records"], c["distinct_hotels"]) for c in data["manifest"]["categories"]}
     got = {c: (v[0], len(v[1])) for c, v in cats.items()}
     for c in contract.CATEGORIES:
@@ -676,9 +774,17 @@ def ensure_data(kafka, args):
     use_loader = os.path.isfile(loader) and os.environ.get("BENCH_DATA", "load-expedia") != "devdata"
     devdata = ["/usr/bin/python3", os.path.join(BENCH, "devdata.py"), "--records", str(n), "--topic", topic,
                "--out", d, "--bootstrap", args.bootstrap]
-    cmd = ["bash", loader, "--records", str(n), "--topic", topic, "--replace"] if use_loader else devdata
-    log("$ " + " ".join(cmd))
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    # A container per data set: a load still reading one set's files never sees another's (demo, tests).
+    cmd = ["bash", loader, "--records", str(n), "--topic", topic, "--replace", "--bootstrap", args.bootstrap,
+           "--container", f"bench-{n}"] if use_loader else devdata
+    env = dict(os.environ)
+    port = int(args.bootstrap.rsplit(":", 1)[1])
+    if port != 9092 and "CONNECT_PORT" not in env:
+        # a broker of one's own (KAFKA_PORT=29092) gets a Connect worker of its own (28083): the
+        # shared worker on 8083 writes to the shared broker
+        env["CONNECT_PORT"] = str(port - 1009)
+    log("$ " + " ".join(cmd) + (f"  (CONNECT_PORT={env['CONNECT_PORT']})" if "CONNECT_PORT" in env else ""))
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env)
     if proc.returncode != 0 and use_loader:
         # The benchmark needs a data set and its manifest more than it needs this loader:
         # say so loudly, fall back to the dev-aid producer; the report names the generator.
@@ -801,6 +907,52 @@ def fmt(x, nd=1):
     return f"{x:,}"
 
 
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+
+
+RUN_FIGURES = ("wall_s", "records_per_s", "cpu_s", "cpu_total_s", "cpu_us_per_record", "peak_rss_mb")
+
+
+def combine(runs):
+    """One report row from a contender's repeated throughput runs (--repeat): each figure is the
+    median over the runs, "spread" the range of records/s (the targets are read on the medians).
+    A failed run fails the row: a fast wrong answer does not count, even once in three."""
+    base = dict(runs[-1])
+    base["runs"] = [{k: r.get(k) for k in RUN_FIGURES + ("ok",)} | ({"partial": r["partial"]} if r.get("partial")
+                                                                    else {}) for r in runs]
+    bad = [i for i, r in enumerate(runs) if not (r.get("ok") or r.get("partial"))]
+    if bad:
+        base = dict(runs[bad[0]], runs=base["runs"], ok=False)
+        if len(runs) > 1:
+            base["error"] = f"run {bad[0] + 1} of {len(runs)} failed: " + base.get("error", "")
+        return base
+    for k in RUN_FIGURES:
+        v = median(r.get(k) for r in runs)
+        base[k] = round(v, 3 if k == "wall_s" else 2) if isinstance(v, float) else v
+    if base.get("records_per_s"):
+        base["records_per_s"] = round(base["records_per_s"])
+    if all(r.get("partial") for r in runs):
+        base["partial"] = {"records": round(median(r["partial"]["records"] for r in runs)),
+                           "seconds": round(median(r["partial"]["seconds"] for r in runs), 1)}
+    rates = [r["records_per_s"] for r in runs if r.get("records_per_s")]
+    if len(rates) > 1:
+        base["spread"] = {"min": min(rates), "max": max(rates),
+                          "pct": round(100.0 * (max(rates) - min(rates)) / median(rates), 1)}
+    return base
+
+
+def best_of(by, name):
+    """The row of contender `name` or of one of its variants (Kafka Streams with 2 threads),
+    whichever has the higher median records/s."""
+    rows = [r for r in by.values() if r["name"] == name or r.get("variant_of") == name]
+    return max(rows, key=lambda r: r.get("records_per_s") or 0, default=None)
+
+
 def targets(results, micro_ns=None):
     by = {r["name"]: r for r in results if r.get("ok") or r.get("partial")}
     lim = max((r["records_per_s"] for r in by.values() if r["name"] in ("limit-kcat", "limit-cpp")), default=None)
@@ -817,8 +969,10 @@ def targets(results, micro_ns=None):
         r = ratio(job["records_per_s"], lim)
         row("kstream-app exactly_once vs the limit", f"{r:.2f}x" if r else "–", ">= 0.8x", None if r is None else r >= 0.8)
         for peer, goal in (("kafka-streams-eos", 2.0), ("faust", 20.0)):
-            r = ratio(job["records_per_s"], by.get(peer, {}).get("records_per_s"))
-            note = " (peer's rate from a partial run)" if by.get(peer, {}).get("partial") else ""
+            best = best_of(by, peer) or {}
+            r = ratio(job["records_per_s"], best.get("records_per_s"))
+            note = f" (against {best['label']}, the faster setting)" if best.get("variant_of") else ""
+            note += " (peer's rate from a partial run)" if best.get("partial") else ""
             row(f"kstream-app exactly_once vs {peer}", (f"{r:.1f}x" if r else "–") + note, f">= {goal:g}x",
                 None if r is None else r >= goal)
         row("kstream-app exactly_once peak RSS", f"{job['peak_rss_mb']} MB", "<= 100 MB", job["peak_rss_mb"] <= 100)
@@ -846,12 +1000,17 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
                   key=lambda r: r["records_per_s"], default=None)
     lim_cpu = lim_row["cpu_s"] if lim_row else None
     m = data["manifest"]
+    repeat = max((len(r.get("runs", [])) for r in results), default=1)
     lines = [f"# Benchmark {stamp}: {data['records']:,} records", "",
-             f"Input topic `{data['topic']}` (3 partitions), generated by {m.get('generator', '?')} "
-             f"(seed {m.get('seed')}). Command: `{' '.join(sys.argv)}`.", "",
-             "| contender | guarantee | output check | wall s | records/s | x limit | CPU s | CPU µs/rec | "
-             "peak RSS MB | latency p50 ms | p99 ms |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             f"Input topic `{data['topic']}` ({len(data['end_offsets'])} partitions), generated by "
+             f"{m.get('generator', '?')} (seed {m.get('seed')}). Command: `{' '.join(sys.argv)}`.", ""]
+    if repeat > 1:
+        lines += [f"Every throughput run was repeated {repeat} times, the contenders taking turns; each figure is "
+                  "the median of its runs, and \"records/s min-max\" shows their range (spread = range / median). "
+                  "The targets are read on the medians.", ""]
+    lines += ["| contender | guarantee | output check | wall s | records/s | records/s min-max (spread) | x limit | "
+              "CPU s | CPU µs/rec | peak RSS MB | latency p50 ms | p99 ms |",
+              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lat = r.get("latency", {})
         x = r["records_per_s"] / lim if lim and r.get("records_per_s") and (r.get("ok") or r.get("partial")) \
@@ -861,8 +1020,10 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
             check = f"partial run: {r['partial']['records']:,} records in {r['partial']['seconds']} s"
         elif not r.get("ok"):  # a fast wrong answer does not count: no throughput figure
             r = dict(r, records_per_s=None)
+        sp = r.get("spread")
+        spread = f"{sp['min']:,}-{sp['max']:,} ({sp['pct']:.0f} %)" if sp and r.get("records_per_s") else "–"
         lines.append(f"| {r['label']}{' *' if r.get('from_run') else ''} | {r['guarantee']} | {check} | {fmt(r.get('wall_s'), 2)} | "
-                     f"{fmt(r.get('records_per_s'))} | {fmt(x, 2) if x else '–'} | {fmt(r.get('cpu_s'), 2)} | "
+                     f"{fmt(r.get('records_per_s'))} | {spread} | {fmt(x, 2) if x else '–'} | {fmt(r.get('cpu_s'), 2)} | "
                      f"{fmt(r.get('cpu_us_per_record'), 2)} | {fmt(r.get('peak_rss_mb'))} | "
                      f"{fmt(lat.get('p50_ms'))} | {fmt(lat.get('p99_ms'))}{lat_note(r)} |")
     lines += ["", f"The limit is the faster of the two passthroughs: {lim_row['name'] if lim_row else '–'}, "
@@ -872,7 +1033,7 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
         lines += ["Failed runs (their figures do not count):", ""]
         lines += [f"- {r['name']}: {r.get('error', '')} {r['check']['detail'] if 'check' in r else ''}" for r in fails]
         lines.append("")
-    lines += ["## Targets (issue 5, from this run)", "", "| target | measured | goal | |", "|---|---|---|---|"]
+    lines += ["## Targets (issues 5 and 13, from this run" + (", on the medians)" if repeat > 1 else ")"), "", "| target | measured | goal | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in trows]
     if data["records"] < FULL_SET_RECORDS:
         # The quick set is over in a second or two: the job's start-up, its partition assignment and the
@@ -883,6 +1044,11 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
     if micro_ns:
         lines += ["", "bench-micro (Google Benchmark, the job's domain functions, CPU ns per record): "
                   + ", ".join(f"{k[3:]} {v}" for k, v in micro_ns.items()) + "."]
+    lines += ["", "## Non-default settings of every contender", "",
+              "Everything not listed is the contender's own default. Topic names, group ids and transactional "
+              "ids are the benchmark's own per run and not listed.", ""]
+    for r in results:
+        lines.append(f"- **{r['label']}**: " + "; ".join(r.get("settings") or ["none"]))
     lat = next((r["latency"] for r in results if r.get("latency")), None)
     lines += ["", "## How", "",
               "- wall: from the contender's start (process launch) to all output committed: the process "
@@ -917,19 +1083,22 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
 
 
 def chart(results, base, n):
+    runs = max((len(r.get("runs", [])) for r in results), default=1)
+    subtitle = f", median of {runs} runs, bars: min-max" if runs > 1 else ""
     ok = [r for r in results if r.get("records_per_s") and (r.get("ok") or r.get("partial"))]
     if not ok or not shutil.which("gnuplot"):
         return None
     dat = base + ".dat"
     with open(dat, "w") as f:
         for r in ok:
+            sp = r.get("spread") or {"min": r["records_per_s"], "max": r["records_per_s"]}
             f.write(f"\"{r['name']}{' (partial)' if r.get('partial') else ''}\" {r['records_per_s']} "
-                    f"{r['peak_rss_mb']}\n")
+                    f"{r['peak_rss_mb']} {sp['min']} {sp['max']}\n")
     png = base + ".png"
     script = f"""
 set terminal pngcairo size 1200,520 font 'sans,10'
 set output '{png}'
-set multiplot layout 1,2 title 'kstream-app benchmarks, {n:,} records ({os.path.basename(base)})'
+set multiplot layout 1,2 title 'kstream-app benchmarks, {n:,} records ({os.path.basename(base)}){subtitle}'
 set style fill solid 0.8 border -1
 set boxwidth 0.7
 set grid ytics
@@ -938,7 +1107,8 @@ set yrange [0:*]
 set offsets 0.5, 0.5, graph 0.08, 0
 unset key
 set title 'throughput (records/s, higher is better)'
-plot '{dat}' using 0:2:xtic(1) with boxes lc rgb '#3572a5', '' using 0:2:(sprintf('%.0f',$2)) with labels offset 0,0.7 font ',8'
+plot '{dat}' using 0:2:xtic(1) with boxes lc rgb '#3572a5', '' using 0:2:4:5 with yerrorbars lc rgb '#000000' pt -1, \\
+     '' using 0:2:(sprintf('%.0f',$2)) with labels offset 0,0.7 font ',8'
 set title 'peak RSS of the process tree (MB, lower is better)'
 plot '{dat}' using 0:3:xtic(1) with boxes lc rgb '#c0504d', '' using 0:3:(sprintf('%.0f',$3)) with labels offset 0,0.7 font ',8'
 unset multiplot
@@ -948,6 +1118,28 @@ unset multiplot
 
 
 # --------------------------------------------------------------------------- main
+def run_contenders(runnable, ctx, kafka, data, run_id, args, latency_too=None):
+    """Every contender's throughput run, args.repeat times with the contenders taking turns (so a
+    burst of load on the machine hits all of them alike), then one latency run each; one
+    combined row per contender (medians, see combine())."""
+    runs = {c.name: [] for c in runnable}
+    for i in range(max(1, args.repeat)):
+        for c in runnable:
+            if args.repeat > 1:
+                log(f"{c.name}: run {i + 1} of {args.repeat}")
+            runs[c.name].append(throughput(c, ctx, kafka, data, run_id + (f"r{i + 1}" if args.repeat > 1 else ""),
+                                           args))
+    results = []
+    for c in runnable:
+        r = combine(runs[c.name])
+        r["settings"] = c.settings(ctx)
+        r["variant_of"] = c.variant_of
+        if (not args.no_latency) if latency_too is None else latency_too:
+            r["latency"] = latency(c, ctx, kafka, data["template"], run_id, args)
+        results.append(r)
+    return results
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--records", type=int, default=int(os.environ.get("BENCH_RECORDS", 200000)))
@@ -957,6 +1149,9 @@ def main():
     p.add_argument("--bootstrap", default=os.environ.get("BENCH_BOOTSTRAP", "127.0.0.1:9092"))
     p.add_argument("--build-dir", default=os.environ.get("BENCH_BUILD_DIR", "build"))
     p.add_argument("--commit-ms", type=int, default=1000)
+    p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)),
+                   help="throughput runs per contender (contenders take turns); the report gives the median "
+                   "and the range (make bench FULL=1: 3)")
     p.add_argument("--lat-rate", type=int, default=1000, help="latency run: records/s")
     p.add_argument("--lat-seconds", type=int, default=20, help="latency run: seconds")
     p.add_argument("--no-latency", action="store_true")
@@ -995,7 +1190,9 @@ def main():
             why = c.available(ctx)
             print(f"{c.name:20} {c.label:40} {'ready' if not why else 'unavailable: ' + why}")
         return 0
-    wanted = [c for c in CONTENDERS if args.contenders == "all" or c.name in args.contenders.split(",")]
+    # "all" leaves out the variants (Kafka Streams with 2 threads) in a smoke run: same code, another setting
+    wanted = [c for c in CONTENDERS if c.name in args.contenders.split(",")
+              or (args.contenders == "all" and not (args.smoke and c.variant_of))]
     unknown = set(args.contenders.split(",")) - {c.name for c in CONTENDERS} - {"all"}
     if unknown:
         raise SystemExit(f"bench: unknown contenders {sorted(unknown)}; see --list")
@@ -1016,12 +1213,8 @@ def main():
     mach = machine()
     kafka = Kafka(args.bootstrap)
     data = ensure_data(kafka, args)
-    results = []
-    for c in runnable:
-        r = throughput(c, ctx, kafka, data, run_id, args)
-        if not args.no_latency:
-            r["latency"] = latency(c, ctx, kafka, data["template"], run_id, args)
-        results.append(r)
+    ctx.partitions = len(data["end_offsets"])
+    results = run_contenders(runnable, ctx, kafka, data, run_id, args)
     micro_ns = None if args.smoke or args.no_micro else micro(ctx)
     if args.merge_from:
         with open(args.merge_from) as f:

@@ -31,7 +31,8 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  * partition (a StreamPartitioner reads the input partition carried next to the value).
  *
  * <p>Arguments: --bootstrap= --input= --output= --app-id= --guarantee=exactly_once_v2|at_least_once
- * --commit-ms= --threads=
+ * --commit-ms= --threads= and any number of --config=NAME=VALUE, passed to StreamsConfig as they are
+ * (e.g. --config=producer.batch.size=131072: the benchmark's throughput tuning, listed in its report).
  */
 public final class EnrichApp {
   /** The enriched value and the input partition it must go back to. */
@@ -115,7 +116,13 @@ public final class EnrichApp {
         "bootstrap", "127.0.0.1:9092", "input", "expedia", "output", "expedia_ext",
         "app-id", "bench-kafka-streams", "guarantee", StreamsConfig.EXACTLY_ONCE_V2,
         "commit-ms", "1000", "threads", "1"));
+    Properties extra = new Properties();
     for (String arg : args) {
+      if (arg.startsWith("--config=") && arg.indexOf('=', 9) > 9) {
+        int sep = arg.indexOf('=', 9);
+        extra.put(arg.substring(9, sep), arg.substring(sep + 1));
+        continue;
+      }
       int eq = arg.indexOf('=');
       if (!arg.startsWith("--") || eq < 0 || !a.containsKey(arg.substring(2, eq))) {
         System.err.println("usage: EnrichApp " + a.keySet().stream().map(k -> "--" + k + "=").toList());
@@ -130,6 +137,7 @@ public final class EnrichApp {
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, a.get("commit-ms"));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, a.get("threads"));
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    p.putAll(extra);
 
     Serde<byte[]> bytes = Serdes.ByteArray();
     Serde<Routed> routed = Serdes.serdeFrom((topic, r) -> r == null ? null : r.value(), (topic, data) -> {
