@@ -28,7 +28,7 @@ caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const k
 /// The stream job's producer: idempotent, transactional under exactly_once; it takes records
 /// of up to `max_message_bytes` (librdkafka's message.max.bytes; 0: librdkafka's default).
 caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_settings& settings,
-                                                                    delivery_guarantee guarantee,
+                                                                    const pipeline_settings& pipeline,
                                                                     std::size_t max_message_bytes,
                                                                     RdKafka::DeliveryReportCb* delivery_cb);
 

@@ -70,7 +70,7 @@ caf::expected<job_clients> connect(const job_settings& settings) {
                                    ? topics.output_max_message_bytes - kafka_record_framing
                                    : 0;
   clients.sink = std::make_shared<kafka_record_sink>(topics);
-  auto producer = make_job_producer(settings, settings.guarantee,
+  auto producer = make_job_producer(settings, settings,
                                     std::max(topics.output_max_message_bytes, topics.dlq_max_message_bytes),
                                     clients.sink.get());
   if (!producer)
