@@ -121,8 +121,8 @@ deploy-validate: ## the deploy tests alone (helm, kubeconform, tofu, shellcheck,
 	bash scripts/setup.d/40-deploy-tools.sh
 	bash tests/deploy/run-all.sh
 
-deploy-schemas: ## regenerate tests/deploy/schemas/ from Go modules (CFK_CRDS=dir for CFK's real CRDs)
-	CFK_CRDS="$(CFK_CRDS)" bash scripts/deploy/gen-schemas.sh
+deploy-schemas: ## regenerate tests/deploy/schemas/ from Go modules (CFK's are vendored: schemas/platform.confluent.io/PROVENANCE)
+	bash scripts/deploy/gen-schemas.sh
 
 deploy-ksql-sync: ## copy ksql/*.sql into the chart (charts/kstream-app/files/ksql/)
 	mkdir -p charts/kstream-app/files/ksql
