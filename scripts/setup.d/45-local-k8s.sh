@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A single-node Kubernetes for the k8s tests (scripts/local-k8s.sh): etcd, containerd, runc
 # and the CNI plugins from Debian; kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubelet and kubectl built from k8s.io/kubernetes ($KUBERNETES_VERSION) through the Go
-# module proxy, with the wrapper module scripts/local-k8s/go.mod. The five binaries are
+# kubelet, kube-proxy and kubectl built from k8s.io/kubernetes ($KUBERNETES_VERSION) through the Go
+# module proxy, with the wrapper module scripts/local-k8s/go.mod. The six binaries are
 # built by ONE `go build` so that the packages they share are compiled once; the result is
 # kept in $KSTREAM_TOOLS_BIN/k8s and rebuilt only when the version or the wrapper changes.
 # Also the image tools of the `image` tests: podman, buildah and mmdebstrap (the base image
@@ -23,10 +23,10 @@ command -v go >/dev/null 2>&1 || { echo "45-local-k8s: Go is needed to build Kub
 
 out="$KSTREAM_TOOLS_BIN/k8s"
 wrapper="$repo/scripts/local-k8s"
-stamp="$KUBERNETES_VERSION $(cat "$wrapper/go.mod" "$wrapper/go.sum" | sha256sum | cut -c1-16)"
-bins="kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl"
+stamp="$KUBERNETES_VERSION $(cat "$wrapper/go.mod" "$wrapper/go.sum" "$wrapper/pause/main.go" | sha256sum | cut -c1-16)"
+bins="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl"
 ready=true
-for b in $bins; do [ -x "$out/$b" ] || ready=false; done
+for b in $bins pause; do [ -x "$out/$b" ] || ready=false; done
 if $ready && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
   exit 0
 fi
@@ -36,6 +36,8 @@ start=$SECONDS
 mkdir -p "$out"
 pkgs=()
 for b in $bins; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+# ... and the pod sandbox process of the local cluster (its "pause" image).
+pkgs+=(kstream-app/local-k8s/pause)
 # The version the binaries report (the API server's /version, which helm checks against a
 # chart's kubeVersion): what the Kubernetes release build stamps in with -X.
 minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"

@@ -125,7 +125,8 @@ def common_checks(docs, label, shutdown_ms):
     if tests:
         t = tests[0]["spec"]
         env = {e["name"]: e.get("value") for e in t["containers"][0].get("env", [])}
-        check(env.get("SERVICE", "").startswith(svc[0]["metadata"]["name"] + ".") and env.get("PORT") == str(port)
+        svc_var = svc[0]["metadata"]["name"].upper().replace("-", "_") + "_SERVICE_HOST"
+        check(env.get("SERVICE") == f"$({svc_var})" and env.get("PORT") == str(port)
               and "/readyz" in t["containers"][0]["args"][0], f"{label}: helm test asks the Service for /readyz")
         check(t["containers"][0]["image"] == c["image"], f"{label}: helm test runs the job's image (nothing else to pull)")
         check(t["containers"][0]["securityContext"].get("readOnlyRootFilesystem") is True, f"{label}: helm test read-only root")
