@@ -3,8 +3,8 @@
 # build stage, debian:12-slim for the runtime stage) locally, from Debian's packages: no
 # container registry is reachable here. mmdebstrap builds a minbase bookworm root file
 # system from the mirror apt already uses (with bookworm-updates and bookworm-security, as
-# Debian's own images have), with the documentation left out as in Debian's slim images;
-# podman imports it under both names. Rebuilt only when missing or older than
+# Debian's own images have); the slim one leaves the documentation out, as Debian's slim
+# images do; podman imports both. Rebuilt only when missing or older than
 # KSTREAM_BASE_MAX_AGE_DAYS (default 7, so security updates come in).
 # usage: base-image.sh [--force]
 set -euo pipefail
@@ -29,17 +29,32 @@ start=$SECONDS
 # $1 is the root file system, expanded by the hook's own shell.
 # shellcheck disable=SC2016
 cleanup_hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log'
-# Slim: no manuals, docs or translations (Debian's slim images drop the same paths).
 nice -n 10 mmdebstrap --quiet --variant=minbase --mode=root --format=tar \
-  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
-  --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-  --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-  --dpkgopt='path-exclude=/usr/share/lintian/*' \
   --customize-hook="$cleanup_hook" \
   bookworm "$work/rootfs.tar" \
   "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb $security bookworm-security main"
-for n in "${names[@]}"; do
-  "${podman[@]}" import --quiet --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    "$work/rootfs.tar" "$n" >/dev/null
-done
-echo "base-image: ${names[*]} made from Debian packages in $((SECONDS - start)) s ($(du -m "$work/rootfs.tar" | cut -f1) MB)"
+import_rootfs() { # TAR NAME
+  "${podman[@]}" import --quiet --change 'CMD ["bash"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$1" "$2" >/dev/null
+}
+import_rootfs "$work/rootfs.tar" "${names[0]}"
+# Slim, as Debian's slim images: no manuals, docs (but the copyright files), info pages,
+# translations; dpkg told to leave them out of later installs too. (The full image keeps
+# them: some postinst scripts, e.g. OpenJDK's, need /usr/share/man/man1.)
+mkdir "$work/slim"
+tar -C "$work/slim" -xf "$work/rootfs.tar"
+find "$work/slim/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+find "$work/slim/usr/share/doc" -mindepth 1 -type d -empty -delete
+rm -rf "$work/slim/usr/share/man/"* "$work/slim/usr/share/info/"* "$work/slim/usr/share/locale/"* \
+  "$work/slim/usr/share/lintian/"*
+cat >"$work/slim/etc/dpkg/dpkg.cfg.d/kstream-slim" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+CFG
+tar -C "$work/slim" --numeric-owner -cf "$work/slim.tar" .
+import_rootfs "$work/slim.tar" "${names[1]}"
+echo "base-image: ${names[*]} made from Debian packages in $((SECONDS - start)) s ($(du -m "$work/rootfs.tar" | cut -f1) MB, slim $(du -m "$work/slim.tar" | cut -f1) MB)"
