@@ -104,14 +104,14 @@ if not m:
 pool = m.group(1)
 tmp = re.search(r'(?m)^\s*temporary_name_for_rotation\s*=\s*"([a-z][a-z0-9]{0,11})"', pool)
 if not tmp:
-    sys.exit("default_node_pool: no temporary_name_for_rotation (1-12 lowercase alphanumerics)")
+    sys.exit("error: default_node_pool: no temporary_name_for_rotation (1-12 lowercase alphanumerics)")
 name = re.search(r'(?m)^\s*name\s*=\s*"([^"]+)"', pool).group(1)
 if tmp.group(1) == name:
     sys.exit("temporary_name_for_rotation equals the pool name")
 count = re.search(r"(?m)^\s*node_count\s*=\s*(.+)$", pool)
 lifecycle = re.search(r"(?s)lifecycle\s*\{.*?ignore_changes\s*=\s*\[[^]]*default_node_pool\[0\]\.node_count", text)
 if not lifecycle and not (count and re.fullmatch(r"var\.node_max_count != null \? null : var\.node_count", count.group(1).strip())):
-    sys.exit(f"node_count {count.group(1) if count else None!r}: with autoscaling the autoscaler's count would be reset by every apply")
+    sys.exit(f"error: node_count {count.group(1) if count else None!r}: with autoscaling the autoscaler's count would be reset by every apply")
 PY
 }
 check_pool terraform || fail "terraform/main.tf default_node_pool"
