@@ -127,6 +127,10 @@ state = "$run/containerd-state"
   address = "$sock"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$pause_image"
+  # The kubelet asks for oom_score_adj -998 (sandboxes) and below; lowering it is denied on
+  # these machines ("failed to update /proc/self/oom_score_adj: Permission denied" from
+  # runc), so keep every container at or above containerd's own value.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -190,8 +194,8 @@ import_pause() {
   t="$(mktemp -d)"
   mkdir -p "$t/root" && cp "$bin/pause" "$t/root/pause"
   tar -C "$t/root" -cf "$t/root.tar" pause
-  podman --runtime runc --cgroup-manager cgroupfs import --change 'ENTRYPOINT ["/pause"]' "$t/root.tar" "$pause_image" >/dev/null
-  podman save --format oci-archive -o "$t/pause.tar" "$pause_image" >/dev/null
+  podman --runtime runc --cgroup-manager cgroupfs import --quiet --change 'ENTRYPOINT ["/pause"]' "$t/root.tar" "$pause_image" >/dev/null
+  podman save --quiet --format oci-archive -o "$t/pause.tar" "$pause_image" >/dev/null
   ctr -a "$sock" -n k8s.io images import --base-name "${pause_image%:*}" "$t/pause.tar" >/dev/null
   rm -rf "$t"
   pause_image_present || die "the pause image did not arrive in containerd"
@@ -201,7 +205,7 @@ cmd_import_image() {
   local image="$1" t
   [ -S "$sock" ] || die "containerd is not running (local-k8s.sh start)"
   t="$(mktemp -d)"
-  podman save --format oci-archive -o "$t/image.tar" "$image" >/dev/null
+  podman save --quiet --format oci-archive -o "$t/image.tar" "$image" >/dev/null
   ctr -a "$sock" -n k8s.io images import --base-name "${image%:*}" "$t/image.tar" >/dev/null
   rm -rf "$t"
   ctr -a "$sock" -n k8s.io images ls -q | grep -qx "$image" || die "$image did not arrive in containerd"
