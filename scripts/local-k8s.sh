@@ -185,7 +185,10 @@ maxPods: 30
 EOF
 }
 
-pause_image_present() { ctr -a "$sock" -n k8s.io images ls -q | grep -qx "$pause_image"; }
+# in_containerd IMAGE: the cluster's containerd has IMAGE. (The list is read whole first:
+# with pipefail, `ctr ... | grep -q` fails when grep's early exit breaks ctr's pipe.)
+in_containerd() { local images; images="$(ctr -a "$sock" -n k8s.io images ls -q)" && grep -qx "$1" <<<"$images"; }
+pause_image_present() { in_containerd "$pause_image"; }
 
 # A sandbox image of one static binary (scripts/local-k8s/pause): no registry to pull from.
 import_pause() {
@@ -208,7 +211,7 @@ cmd_import_image() {
   podman save --quiet --format oci-archive -o "$t/image.tar" "$image" >/dev/null
   ctr -a "$sock" -n k8s.io images import --base-name "${image%:*}" "$t/image.tar" >/dev/null
   rm -rf "$t"
-  ctr -a "$sock" -n k8s.io images ls -q | grep -qx "$image" || die "$image did not arrive in containerd"
+  in_containerd "$image" || die "$image did not arrive in containerd"
   log "$image imported into the cluster's containerd"
 }
 
@@ -279,6 +282,8 @@ cmd_stop() {
     if alive "$c"; then kill -9 "$(cat "$dir/$c.pid")"; fi
     rm -f "$dir/$c.pid"
   done
+  # kube-proxy's iptables rules go with it.
+  "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
   # Leftover sandboxes (the pause containers) and their shims.
   if alive containerd; then
     for c in $(ctr -a "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
