@@ -282,6 +282,11 @@ cmd_stop() {
     if alive "$c"; then kill -9 "$(cat "$dir/$c.pid")"; fi
     rm -f "$dir/$c.pid"
   done
+  # The kubelet bind-mounts its root directory (and pod volumes under it): undo, deepest first.
+  local m
+  while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done < <(awk -v d="$dir/kubelet" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r)
   # kube-proxy's iptables rules go with it.
   "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
   # Leftover sandboxes (the pause containers) and their shims.
