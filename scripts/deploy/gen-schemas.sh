@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates tests/deploy/schemas/ (the JSON schemas kubeconform checks the chart and
 # confluent/ against) from Go modules of the Go module proxy: Kubernetes' OpenAPI
-# document in k8s.io/kubernetes, the CRDs in KEDA's and the Prometheus Operator's modules,
-# and CFK's CRDs from CFK_CRDS (a directory of the CFK Helm bundle's crds/) when given,
-# else the hand-written subset in tests/deploy/schema-src/. Run by `make deploy-schemas`;
-# the tests only read the committed result.
+# document in k8s.io/kubernetes, the CRDs in KEDA's and the Prometheus Operator's modules.
+# CFK's schemas are not generated here: they are vendored as published (see
+# tests/deploy/schemas/platform.confluent.io/PROVENANCE) and left alone.
+# Run by `make deploy-schemas`; the tests only read the committed result.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=scripts/deploy/tool-versions.sh
