@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # kstream-app container image.
 #   docker build -t kstream-app .        (or `make deploy-image`, which also pushes to ACR)
+#   make image-local                     (podman/buildah, no engine; scripts/image/build-image.sh
+#                                         makes debian:12 and debian:12-slim from Debian packages)
 # Stage "build" compiles on Debian 12 with exactly the packages of the local build
 # (scripts/setup.d/10-apt-core.sh is run as is); stage "runtime" is Debian 12 slim with
 # only the job's shared libraries, tini, CA certificates (for SASL_SSL brokers), the

@@ -121,8 +121,8 @@ deploy-validate: ## the deploy tests alone (helm, kubeconform, tofu, shellcheck,
 	bash scripts/setup.d/40-deploy-tools.sh
 	bash tests/deploy/run-all.sh
 
-deploy-schemas: ## regenerate tests/deploy/schemas/ from Go modules (CFK_CRDS=dir for CFK's real CRDs)
-	CFK_CRDS="$(CFK_CRDS)" bash scripts/deploy/gen-schemas.sh
+deploy-schemas: ## regenerate tests/deploy/schemas/ from Go modules (CFK's are vendored: schemas/platform.confluent.io/PROVENANCE)
+	bash scripts/deploy/gen-schemas.sh
 
 deploy-ksql-sync: ## copy ksql/*.sql into the chart (charts/kstream-app/files/ksql/)
 	mkdir -p charts/kstream-app/files/ksql
@@ -131,3 +131,25 @@ deploy-ksql-sync: ## copy ksql/*.sql into the chart (charts/kstream-app/files/ks
 
 deploy-tf-schema: ## re-record the azurerm schema for offline tofu validate (builds the provider, ~12 min)
 	AZURERM_PROVIDER_DIR="$(AZURERM_PROVIDER_DIR)" bash scripts/deploy/record-azurerm-schema.sh
+
+# --- the image and the chart for real, on this machine (ctest labels image, k8s) ----------
+
+.PHONY: image-local k8s-start k8s-stop k8s-status test-image test-k8s
+
+image-local: ## build the job's image with podman (base image made from Debian packages): localhost/kstream-app:dev
+	bash scripts/image/build-image.sh localhost/kstream-app:dev
+
+k8s-start: ## start the local single-node Kubernetes (scripts/local-k8s.sh; KUBECONFIG=$$(bash scripts/local-k8s.sh kubeconfig))
+	bash scripts/local-k8s.sh start
+
+k8s-stop: ## stop it (pods deleted gracefully first)
+	bash scripts/local-k8s.sh stop
+
+k8s-status: ## what of it runs
+	bash scripts/local-k8s.sh status
+
+test-image: build ## the image built and run against the local broker (ctest -L image)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -L '^image$$' $(CTEST_ARGS)
+
+test-k8s: build ## helm install/test/uninstall on the local cluster, CFK manifests by the API server (ctest -L k8s)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -L '^k8s$$' $(CTEST_ARGS)

@@ -22,9 +22,17 @@ resource "azurerm_kubernetes_cluster" "main" {
   tags                = var.tags
 
   default_node_pool {
-    name                 = "system"
-    vm_size              = var.node_vm_size
-    node_count           = var.node_count
+    name    = "system"
+    vm_size = var.node_vm_size
+    # Changing vm_size, os_disk_size_gb (or other pool properties Azure cannot change in
+    # place) rotates the pool through a temporary one of this name; without it, the apply fails.
+    temporary_name_for_rotation = "systemtmp"
+    # With the autoscaler on, the node count is the autoscaler's: null leaves it out of
+    # every plan (node_count is optional+computed), so an apply never resets it to the
+    # minimum. This is `ignore_changes` on the count when autoscaling - which a lifecycle
+    # block cannot express, as it cannot depend on a variable - and without autoscaling
+    # the count stays managed here.
+    node_count           = var.node_max_count != null ? null : var.node_count
     auto_scaling_enabled = var.node_max_count != null
     min_count            = var.node_max_count != null ? var.node_count : null
     max_count            = var.node_max_count

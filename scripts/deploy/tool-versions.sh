@@ -19,3 +19,7 @@ PROMETHEUS_OPERATOR_MODULE=github.com/prometheus-operator/prometheus-operator@v0
 # tagged azurerm release (its v4/v5 tags lack a /vN module path) and, here, only this
 # main-branch pseudo-version (5.2.0 + development, 2026-08-24).
 AZURERM_SCHEMA_MODULE=github.com/hashicorp/terraform-provider-azurerm@v1.44.1-0.20260824201233-fae580791926
+# The local single-node Kubernetes of scripts/local-k8s.sh (ctest label k8s): control plane,
+# kubelet and kubectl built from this k8s.io/kubernetes release by scripts/setup.d/45-local-k8s.sh
+# (wrapper module scripts/local-k8s/go.mod pins the staging modules at v0.<minor>.<patch>).
+KUBERNETES_VERSION=v1.34.4

@@ -31,6 +31,22 @@ done
 
 python3 "$repo/tests/deploy/check_chart.py" "$work/default.yaml" "$work/all.yaml" "$repo/app/caf-application.ini"
 ok "rendered manifests: config contract, probes, security, grace period, secrets, optional kinds"
+# The check would catch what review found: a Job pod with the job's selector labels, no
+# default spread of the replicas.
+python3 - "$work/all.yaml" "$work/all-joblabels.yaml" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+dep = [d for d in docs if d["kind"] == "Deployment"][0]
+for d in docs:
+    if d["kind"] == "Job":
+        d["spec"]["template"]["metadata"]["labels"].update(dep["spec"]["selector"]["matchLabels"])
+yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
+PY
+expect_fail "check_chart refuses a Job pod carrying the selector labels" \
+  python3 "$repo/tests/deploy/check_chart.py" "$work/default.yaml" "$work/all-joblabels.yaml" "$repo/app/caf-application.ini"
+helm template kstream-app "$chart" --namespace confluent "${kv[@]}" --set topologySpread.enabled=false >"$work/nospread.yaml"
+expect_fail "check_chart refuses a Deployment without a default spread" \
+  python3 "$repo/tests/deploy/check_chart.py" "$work/nospread.yaml" "$work/all.yaml" "$repo/app/caf-application.ini"
 
 # The job itself reads the rendered configuration (when it is built: `make test` builds it
 # first): CAF must get back every key with its value and type (--dump-config).

@@ -107,6 +107,29 @@ def common_checks(docs, label, shutdown_ms):
     for d in by_kind(docs, "ConfigMap"):
         text = json.dumps(d.get("data", {})).lower()
         check("sasl.password=" not in text and "sasl.username=" not in text, f"{label}: no credentials in ConfigMap {d['metadata']['name']}")
+    # No other pod of the release (ksql Job, helm test) may match the job's selectors: the
+    # Deployment would count it, the Service route to it, the PDB guard it (and block drains).
+    selectors = [("Deployment", dep["spec"]["selector"]["matchLabels"]),
+                 ("Service", svc[0]["spec"]["selector"])] + [("PodDisruptionBudget", pdb[0]["spec"]["selector"]["matchLabels"])]
+    for d in docs:
+        tmpl = d.get("spec", {}).get("template") if d["kind"] in ("Job",) else (d if d["kind"] == "Pod" else None)
+        if tmpl is None:
+            continue
+        labels = tmpl["metadata"].get("labels", {})
+        for kind, sel in selectors:
+            check(not sel.items() <= labels.items(),
+                  f"{label}: {d['kind']}/{d['metadata']['name']}'s pod is not selected by the {kind} ({sel})")
+    # helm test: a test hook that asks the Service for /readyz.
+    tests = [d for d in by_kind(docs, "Pod") if d["metadata"].get("annotations", {}).get("helm.sh/hook") == "test"]
+    check(len(tests) == 1, f"{label}: one `helm test` pod")
+    if tests:
+        t = tests[0]["spec"]
+        env = {e["name"]: e.get("value") for e in t["containers"][0].get("env", [])}
+        svc_var = svc[0]["metadata"]["name"].upper().replace("-", "_") + "_SERVICE_HOST"
+        check(env.get("SERVICE") == f"$({svc_var})" and env.get("PORT") == str(port)
+              and "/readyz" in t["containers"][0]["args"][0], f"{label}: helm test asks the Service for /readyz")
+        check(t["containers"][0]["image"] == c["image"], f"{label}: helm test runs the job's image (nothing else to pull)")
+        check(t["containers"][0]["securityContext"].get("readOnlyRootFilesystem") is True, f"{label}: helm test read-only root")
     return ini, dep, c
 
 
@@ -116,7 +139,7 @@ def main():
 
     # --- default values ------------------------------------------------------------
     kinds = sorted(d["kind"] for d in default_docs)
-    check(kinds == ["ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"],
+    check(kinds == ["ConfigMap", "Deployment", "Pod", "PodDisruptionBudget", "Service", "ServiceAccount"],
           f"default kinds: {kinds}")
     ini, dep, c = common_checks(default_docs, "default", 30000)
     # The chart's config has the app's sections and keys, each of the app's type, with the
@@ -140,14 +163,24 @@ def main():
     check(dep["spec"]["replicas"] == 1, "default: one replica")
     check("env" not in c, "default: no env (no credentials Secret)")
     check(c["image"] == "kstream-app:0.1.0", f"default image: {c['image']}")
+    # Default spread: over nodes and zones, preferred (a one-node cluster still schedules).
+    tsc = dep["spec"]["template"]["spec"].get("topologySpreadConstraints", [])
+    check(sorted(t["topologyKey"] for t in tsc) == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"],
+          f"default: replicas spread over nodes and zones: {tsc}")
+    for t in tsc:
+        check(t["whenUnsatisfiable"] == "ScheduleAnyway" and t["maxSkew"] == 1
+              and t["labelSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"],
+              f"default spread {t['topologyKey']}: maxSkew 1, ScheduleAnyway, over the job's pods")
 
     # --- every optional feature ------------------------------------------------------
     kinds = sorted(d["kind"] for d in all_docs)
-    check(kinds == sorted(["ConfigMap", "ConfigMap", "Deployment", "Job", "PodDisruptionBudget", "ScaledObject",
+    check(kinds == sorted(["ConfigMap", "ConfigMap", "Deployment", "Job", "Pod", "PodDisruptionBudget", "ScaledObject",
                            "Service", "ServiceAccount", "ServiceMonitor"]), f"all-features kinds: {kinds}")
     ini, dep, c = common_checks(all_docs, "all-features", 45000)
     check(dep["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 60, "explicit grace period kept")
     check("replicas" not in dep["spec"], "with KEDA the Deployment leaves replicas to the ScaledObject")
+    tsc = dep["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    check(len(tsc) == 1 and tsc[0]["topologyKey"] == "kubernetes.io/hostname", "explicit topologySpreadConstraints replace the default")
     check(ini["kafka"]["properties"] == '["security.protocol=SASL_PLAINTEXT", "sasl.mechanisms=PLAIN"]',
           f"list rendering: {ini['kafka']['properties']}")
     env = {e["name"]: e for e in c["env"]}

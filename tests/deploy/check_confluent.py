@@ -9,6 +9,8 @@ import sys
 import yaml
 
 failures = []
+# Keys of the Azure Blob Storage Source connector read only in its GENERIC mode.
+GENERIC_ONLY_KEYS = {"topic.regex.list"}
 
 
 def check(cond, what):
@@ -51,6 +53,9 @@ def main():
     check(plugins["locationType"] == "confluentHub"
           and {"name": "kafka-connect-azure-blob-storage-source", "owner": "confluentinc"}.items()
           <= plugins["confluentHub"][0].items(), "Azure Blob Storage Source plugin from Confluent Hub")
+    for p in plugins["confluentHub"]:
+        check(re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", str(p.get("version", ""))) is not None,
+              f"plugin {p.get('name')}: pinned release, not {p.get('version')!r} (reproducible rebuilds)")
     check(not connect["image"]["application"].split("/")[-1].startswith("cp-server-connect-custom")
           and connect["image"]["application"].startswith("confluentinc/cp-server-connect:"), "stock Connect image")
     mounted = [m["secretRef"] for m in connect.get("mountedSecrets", [])]
@@ -64,7 +69,15 @@ def main():
         check(re.fullmatch(r"\$\{file:/mnt/secrets/azure-blob-credentials/[^:}]+:[a-z.]+\}", cfg.get(key, "")) is not None,
               f"{key} comes from the mounted Secret, not the file")
     check(cfg.get("azblob.container.name") == "data", "reads container data")
-    check(cfg.get("topic.regex.list", "").startswith("expedia:"), "writes topic expedia")
+    # The connector's mode decides which keys it reads: RESTORE_BACKUP (its default) takes topic
+    # and partition from the object names and ignores the GENERIC-mode keys.
+    check(cfg.get("mode") in ("RESTORE_BACKUP", "GENERIC"), f"connector mode stated explicitly: {cfg.get('mode')!r}")
+    if cfg.get("mode") == "RESTORE_BACKUP":
+        ignored = sorted(k for k in cfg if k in GENERIC_ONLY_KEYS)
+        check(not ignored, f"RESTORE_BACKUP ignores {ignored}: drop them (or use GENERIC)")
+        check(cfg.get("topics.dir") == "topics", "objects under topics/expedia/partition=N/ (restore layout)")
+    else:
+        check(cfg.get("topic.regex.list", "").startswith("expedia:"), "GENERIC: writes topic expedia")
     for d in docs:
         text = yaml.safe_dump(d)
         check(re.search(r"[A-Za-z0-9+/]{60,}={0,2}", text) is None, f"{d['kind']}/{d['metadata']['name']}: nothing that looks like a key")

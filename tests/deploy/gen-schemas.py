@@ -5,8 +5,8 @@ Offline, from sources obtained through the Go module proxy (or any local copy):
   * Kubernetes' OpenAPI v2 document (api/openapi-spec/swagger.json of the Go module
     k8s.io/kubernetes) for the built-in kinds we render;
   * CustomResourceDefinition YAML files (KEDA's and the Prometheus Operator's Go
-    modules ship theirs; CFK's come from the CFK Helm bundle or, failing that, from the
-    hand-written subset in tests/deploy/schema-src/).
+    modules ship theirs; CFK's schemas are vendored as published, not generated: see
+    tests/deploy/schemas/platform.confluent.io/PROVENANCE).
 
 Output: one "standalone strict" schema per kind and version, named as kubeconform's
 `{{ .ResourceKind }}{{ .KindSuffix }}.json` template expects (deployment-apps-v1.json,

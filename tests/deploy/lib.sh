@@ -32,7 +32,9 @@ expect_fail() {
 }
 done_checks() { echo "$(basename "$0"): $checks checks passed"; }
 KUBECONFORM_SCHEMAS="$repo/tests/deploy/schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+# CFK's kinds: the schemas as vendored (CRDs-catalog layout, <group>/<kind>_<version>.json).
+KUBECONFORM_CFK_SCHEMAS="$repo/tests/deploy/schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 kubeconform_strict() {
   kubeconform -strict -summary -output text -kubernetes-version "$KUBERNETES_SCHEMA_VERSION" \
-    -schema-location "$KUBECONFORM_SCHEMAS" "$@"
+    -schema-location "$KUBECONFORM_SCHEMAS" -schema-location "$KUBECONFORM_CFK_SCHEMAS" "$@"
 }

@@ -91,4 +91,33 @@ PY
 ok "every variable has a description and a type"
 grep -nE '(client_secret|access_key|password|sas_token)\s*=\s*"[^"]+"' terraform/*.tf && fail "a secret literal in terraform/"
 ok "no secret literal in terraform/"
+
+# What review found: the node pool must rotate through a temporary pool (else changing the
+# VM size or disk fails), and must leave the node count to the autoscaler when it is on.
+check_pool() { # DIR
+  python3 - "$1/main.tf" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"(?ms)^  default_node_pool \{\n(.*?)^  \}", text)
+if not m:
+    sys.exit("no default_node_pool block")
+pool = m.group(1)
+tmp = re.search(r'(?m)^\s*temporary_name_for_rotation\s*=\s*"([a-z][a-z0-9]{0,11})"', pool)
+if not tmp:
+    sys.exit("error: default_node_pool: no temporary_name_for_rotation (1-12 lowercase alphanumerics)")
+name = re.search(r'(?m)^\s*name\s*=\s*"([^"]+)"', pool).group(1)
+if tmp.group(1) == name:
+    sys.exit("temporary_name_for_rotation equals the pool name")
+count = re.search(r"(?m)^\s*node_count\s*=\s*(.+)$", pool)
+lifecycle = re.search(r"(?s)lifecycle\s*\{.*?ignore_changes\s*=\s*\[[^]]*default_node_pool\[0\]\.node_count", text)
+if not lifecycle and not (count and re.fullmatch(r"var\.node_max_count != null \? null : var\.node_count", count.group(1).strip())):
+    sys.exit(f"error: node_count {count.group(1) if count else None!r}: with autoscaling the autoscaler's count would be reset by every apply")
+PY
+}
+check_pool terraform || fail "terraform/main.tf default_node_pool"
+ok "node pool: temporary_name_for_rotation, node count left to the autoscaler when it is on"
+copy; sed -i '/temporary_name_for_rotation/d' "$work/tf/main.tf"
+expect_fail "check refuses a pool without temporary_name_for_rotation" check_pool "$work/tf"
+copy; sed -i 's/^    node_count           = .*/    node_count           = var.node_count/' "$work/tf/main.tf"
+expect_fail "check refuses a node_count managed against the autoscaler" check_pool "$work/tf"
 done_checks
