@@ -216,7 +216,7 @@ void consumer_state::poll_once() {
       metrics->partition(partition).lag.store(source->lag(partition), std::memory_order_relaxed);
   }
   metrics->consuming = !partitions.empty();
-  metrics->kafka_reachable = source->reachable();
+  metrics->input_reachable = source->reachable();
 }
 
 void consumer_state::close() {

@@ -39,7 +39,8 @@ public:
   /// topic got their coordinates and the reason with an empty value.
   std::atomic<std::uint64_t> records_unwritable{0};
   std::atomic<bool> consuming{false};   // the consumer is polling with a live assignment
-  std::atomic<bool> kafka_reachable{true}; // false while the producer's broker is down
+  std::atomic<bool> input_reachable{true};  // false while the consumer's brokers are down
+  std::atomic<bool> output_reachable{true}; // false while the producer's brokers are down
 
   struct totals {
     std::uint64_t consumed = 0, produced = 0, dead_lettered = 0;

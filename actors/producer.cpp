@@ -261,6 +261,7 @@ void producer_state::answer_handovers() {
 void producer_state::tick() {
   sink->poll(std::chrono::milliseconds(0));
   complete_batches();
+  sink->probe_connection();
   if (failure) {
     auto lost = *failure;
     abort_and_rewind(lost.reason, lost.partitions);

@@ -69,6 +69,9 @@ public:
   virtual void poll(std::chrono::milliseconds timeout) = 0;
   /// Waits up to `timeout` for every record taken to be reported; false when some are not.
   virtual bool flush(std::chrono::milliseconds timeout) = 0;
+  /// While the output's brokers are known to be down, asks one whether it answers again (at
+  /// most once a second, briefly). The sink keeps its reachability where /readyz reads it.
+  virtual void probe_connection() = 0;
 
   virtual step_result begin_transaction() = 0;
   /// Adds the consumer's offsets (partition, next offset) to the open transaction.

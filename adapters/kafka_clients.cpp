@@ -70,7 +70,8 @@ make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalanc
 caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_settings& settings,
                                                                     const pipeline_settings& pipeline,
                                                                     std::size_t max_message_bytes,
-                                                                    RdKafka::DeliveryReportCb* delivery_cb) {
+                                                                    RdKafka::DeliveryReportCb* delivery_cb,
+                                                                    RdKafka::EventCb* event_cb) {
   property_list defaults = {
     {"bootstrap.servers", settings.bootstrap_servers},
     {"client.id", "kstream-app-producer"},
@@ -101,6 +102,8 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
   std::string err;
   if ((*conf)->set("dr_cb", delivery_cb, err) != RdKafka::Conf::CONF_OK)
     return failure("delivery callback: " + err);
+  if (event_cb != nullptr && (*conf)->set("event_cb", event_cb, err) != RdKafka::Conf::CONF_OK)
+    return failure("event callback: " + err);
   std::unique_ptr<RdKafka::Producer> producer{RdKafka::Producer::create(conf->get(), err)};
   if (!producer)
     return failure("cannot create the Kafka producer: " + err);

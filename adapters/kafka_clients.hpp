@@ -30,7 +30,8 @@ caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const k
 caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_settings& settings,
                                                                     const pipeline_settings& pipeline,
                                                                     std::size_t max_message_bytes,
-                                                                    RdKafka::DeliveryReportCb* delivery_cb);
+                                                                    RdKafka::DeliveryReportCb* delivery_cb,
+                                                                    RdKafka::EventCb* event_cb = nullptr);
 
 /// Partition count of `topic`, or an error naming the topic and the broker.
 caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& topic, int timeout_ms);

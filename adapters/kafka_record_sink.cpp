@@ -4,6 +4,7 @@
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
 
 namespace kstream {
 
@@ -43,7 +44,8 @@ struct kafka_record_sink::header_view {
   const std::string* value; // null: a null value
 };
 
-kafka_record_sink::kafka_record_sink(sink_topics topics) : topics_(std::move(topics)) {
+kafka_record_sink::kafka_record_sink(sink_topics topics, std::atomic<bool>* reachable)
+  : topics_(std::move(topics)), reachable_(reachable) {
 }
 
 kafka_record_sink::~kafka_record_sink() {
@@ -207,7 +209,44 @@ record_sink::step_result kafka_record_sink::abort_transaction(std::chrono::milli
   return classify(producer_->abort_transaction(static_cast<int>(timeout.count())));
 }
 
+void kafka_record_sink::probe_connection() {
+  if (reachable_ == nullptr || reachable_->load())
+    return;
+  // Nothing says "up again" by itself while no record flows: ask for the output topic's
+  // metadata, at most once a second.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_probe_ >= std::chrono::seconds(1)) {
+    last_probe_ = now;
+    RdKafka::Metadata* raw = nullptr;
+    if (producer_->metadata(false, output_.get(), &raw, 200) == RdKafka::ERR_NO_ERROR)
+      reachable_->store(true);
+    delete raw;
+  }
+}
+
+void kafka_record_sink::event_cb(RdKafka::Event& event) {
+  switch (event.type()) {
+    case RdKafka::Event::EVENT_ERROR:
+      if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN && reachable_ != nullptr)
+        reachable_->store(false);
+      spdlog::warn("producer: {} ({})", event.str(), RdKafka::err2str(event.err()));
+      break;
+    case RdKafka::Event::EVENT_LOG:
+      if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR)
+        spdlog::error("producer: librdkafka: {}", event.str());
+      else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING)
+        spdlog::warn("producer: librdkafka: {}", event.str());
+      else
+        spdlog::debug("producer: librdkafka: {}", event.str());
+      break;
+    default:
+      break;
+  }
+}
+
 void kafka_record_sink::dr_cb(RdKafka::Message& message) {
+  if (message.err() == RdKafka::ERR_NO_ERROR && reachable_ != nullptr)
+    reachable_->store(true);
   if (listener_ == nullptr)
     return;
   const auto tag = tag_of(message.msg_opaque());

@@ -33,12 +33,14 @@ struct sink_topics {
 /// record's key, value and headers (batch header, record varints; generous).
 inline constexpr std::size_t kafka_record_framing = 512;
 
-class kafka_record_sink : public record_sink, public RdKafka::DeliveryReportCb {
+class kafka_record_sink : public record_sink, public RdKafka::DeliveryReportCb, public RdKafka::EventCb {
 public:
-  explicit kafka_record_sink(sink_topics topics);
+  /// `reachable` (the /readyz flag) is kept up to date from librdkafka's callbacks, which run
+  /// inside poll(), flush() and the transaction calls: also while a commit waits out an outage.
+  kafka_record_sink(sink_topics topics, std::atomic<bool>* reachable);
   ~kafka_record_sink() override;
 
-  /// Takes the producer (created with this object as its dr_cb) and opens the
+  /// Takes the producer (created with this object as its dr_cb and event_cb) and opens the
   /// topics; under exactly_once, initialises transactions, which fences an earlier instance
   /// with the same transactional.id and aborts its open transaction.
   caf::error start(std::unique_ptr<RdKafka::Producer> producer, bool transactional, int timeout_ms);
@@ -52,6 +54,7 @@ public:
                                     const std::string& refusal, std::uint64_t tag) override;
   void poll(std::chrono::milliseconds timeout) override;
   bool flush(std::chrono::milliseconds timeout) override;
+  void probe_connection() override;
   step_result begin_transaction() override;
   step_result send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
                            const RdKafka::ConsumerGroupMetadata& group, std::chrono::milliseconds timeout) override;
@@ -59,6 +62,8 @@ public:
   step_result abort_transaction(std::chrono::milliseconds timeout) override;
 
   void dr_cb(RdKafka::Message& message) override;
+  /// librdkafka's errors and log lines: "all brokers down" marks the sink unreachable.
+  void event_cb(RdKafka::Event& event) override;
 
 private:
   struct header_view;
@@ -70,6 +75,8 @@ private:
   std::unique_ptr<RdKafka::Topic> output_;
   std::unique_ptr<RdKafka::Topic> dlq_;
   listener* listener_ = nullptr;
+  std::atomic<bool>* reachable_;
+  std::chrono::steady_clock::time_point last_probe_{};
 };
 
 } // namespace kstream

@@ -47,8 +47,8 @@ std::string prometheus_text(const metrics_registry& metrics) {
   single("kstream_records_unwritable_total", "counter",
          "Records neither topic took whole: the dead-letter topic got their coordinates and reason only.",
          metrics.records_unwritable.load());
-  single("kstream_kafka_reachable", "gauge", "1 while the producer reaches the brokers.",
-         metrics.kafka_reachable.load() ? 1 : 0);
+  single("kstream_kafka_reachable", "gauge", "1 while both the consumer and the producer reach their brokers.",
+         metrics.input_reachable.load() && metrics.output_reachable.load() ? 1 : 0);
   return out.str();
 }
 

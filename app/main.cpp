@@ -37,7 +37,7 @@ struct job_clients {
   std::size_t output_payload_limit = 0; // what the classifier lets through to the output topic
 };
 
-caf::expected<job_clients> connect(const job_settings& settings) {
+caf::expected<job_clients> connect(const job_settings& settings, metrics_registry& metrics) {
   job_clients clients;
   // Headroom: the classifier appends the two stay members to each value in place.
   clients.source = std::make_shared<kafka_record_source>(settings.input_topic, domain::enrichment_reserve);
@@ -69,10 +69,10 @@ caf::expected<job_clients> connect(const job_settings& settings) {
   clients.output_payload_limit = topics.output_max_message_bytes > kafka_record_framing
                                    ? topics.output_max_message_bytes - kafka_record_framing
                                    : 0;
-  clients.sink = std::make_shared<kafka_record_sink>(topics);
+  clients.sink = std::make_shared<kafka_record_sink>(topics, &metrics.output_reachable);
   auto producer = make_job_producer(settings, settings,
                                     std::max(topics.output_max_message_bytes, topics.dlq_max_message_bytes),
-                                    clients.sink.get());
+                                    clients.sink.get(), clients.sink.get());
   if (!producer)
     return producer.error();
   if (auto err = clients.sink->start(std::move(*producer), settings.guarantee == delivery_guarantee::exactly_once,
@@ -85,7 +85,7 @@ caf::expected<job_clients> connect(const job_settings& settings) {
 }
 
 int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& metrics) {
-  auto clients = connect(settings);
+  auto clients = connect(settings, metrics);
   if (!clients) {
     spdlog::critical("{}", describe_error(clients.error()));
     return is_job_error(clients.error(), job_error::invalid_option) ? exit_usage : exit_failure;
@@ -93,7 +93,8 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   auto http = start_health_server(
     sys, settings,
     health_routes{[&metrics] {
-                    return metrics.consuming.load() && metrics.kafka_reachable.load() && metrics.sum().assigned > 0;
+                    return metrics.consuming.load() && metrics.input_reachable.load()
+                           && metrics.output_reachable.load() && metrics.sum().assigned > 0;
                   },
                   "not assigned yet, or the brokers are unreachable\n",
                   [&metrics] { return prometheus_text(metrics); },

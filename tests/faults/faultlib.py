@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import kafka_testlib as kt  # noqa: E402  (after KSTREAM_BOOTSTRAP is set)
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
 
 BOOTSTRAP = kt.BOOTSTRAP
 assert BOOTSTRAP.endswith(f":{PORT}") and PORT != 9092, "the fault tests must not use the shared broker"
@@ -88,15 +87,7 @@ def _wait_gone(pid, timeout):
 
 def create_topics(prefix, partitions=3, configs=None):
     """Fresh topics in/out/dlq on the faults broker; `configs` = {name: {config: value}}."""
-    run = f"{prefix}_{random.getrandbits(32):08x}"
-    topics = {name: f"{run}_{name}" for name in ("in", "out", "dlq")}
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-    futures = admin.create_topics([NewTopic(t, num_partitions=partitions, replication_factor=1,
-                                            config=(configs or {}).get(name, {}))
-                                   for name, t in topics.items()], operation_timeout=30)
-    for fut in futures.values():
-        fut.result()
-    return topics
+    return kt.create_topics(prefix, partitions, configs=configs, bootstrap=BOOTSTRAP)
 
 
 # --- the live stream ---------------------------------------------------------------------------

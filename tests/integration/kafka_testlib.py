@@ -34,16 +34,26 @@ def ensure_broker():
         raise RuntimeError(f"the local Kafka broker could not be started:\n{result.stdout}\n{result.stderr}")
 
 
-def create_topics(prefix, partitions=3, names=("in", "out", "dlq")):
-    """Fresh topics for one test: {name: topic}."""
+def create_topics(prefix, partitions=3, names=("in", "out", "dlq"), configs=None, bootstrap=BOOTSTRAP):
+    """Fresh topics for one test: {name: topic}; `configs` = {name: {config: value}}."""
     run = f"{prefix}_{uuid.uuid4().hex[:8]}"
     topics = {name: f"{run}_{name}" for name in names}
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-    futures = admin.create_topics([NewTopic(t, num_partitions=partitions, replication_factor=1)
-                                   for t in topics.values()], operation_timeout=30)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(t, num_partitions=partitions, replication_factor=1,
+                                            config=(configs or {}).get(name, {}))
+                                   for name, t in topics.items()], operation_timeout=30)
     for fut in futures.values():
         fut.result()
-    return topics
+    # A created topic reaches every listener's metadata a moment later; a job started before
+    # that would (rightly) refuse the "missing" topic.
+    deadline = time.monotonic() + 30
+    while True:
+        metadata = admin.list_topics(timeout=10).topics
+        if all(t in metadata and len(metadata[t].partitions) == partitions for t in topics.values()):
+            return topics
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topics {sorted(topics.values())} not in the broker's metadata 30 s after creation")
+        time.sleep(0.1)
 
 
 # --- records with a known answer ------------------------------------------------------------

@@ -91,6 +91,9 @@ public:
     return true;
   }
 
+  void probe_connection() override {
+  }
+
   step_result begin_transaction() override {
     ++begun;
     return {};
