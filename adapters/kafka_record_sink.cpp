@@ -227,7 +227,11 @@ void kafka_record_sink::probe_connection() {
 void kafka_record_sink::event_cb(RdKafka::Event& event) {
   switch (event.type()) {
     case RdKafka::Event::EVENT_ERROR:
-      if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN && reachable_ != nullptr)
+      // A lost connection counts too (with one broker, the graceful restart of it says no
+      // more than that); the probe marks the sink reachable again within a second of a broker
+      // answering.
+      if ((event.err() == RdKafka::ERR__ALL_BROKERS_DOWN || event.err() == RdKafka::ERR__TRANSPORT)
+          && reachable_ != nullptr)
         reachable_->store(false);
       spdlog::warn("producer: {} ({})", event.str(), RdKafka::err2str(event.err()));
       break;
