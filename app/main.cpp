@@ -11,6 +11,7 @@
 #include "actors/parser.hpp"
 #include "actors/producer.hpp"
 #include "actors/progress_reporter.hpp"
+#include "adapters/kafka_broker_watch.hpp"
 #include "adapters/kafka_clients.hpp"
 #include "adapters/kafka_record_sink.hpp"
 #include "adapters/kafka_record_source.hpp"
@@ -34,6 +35,7 @@ constexpr int startup_timeout_ms = 15000;
 struct job_clients {
   std::shared_ptr<kafka_record_source> source;
   std::shared_ptr<kafka_record_sink> sink;
+  std::shared_ptr<kafka_broker_watch> watch; // for /readyz
   std::size_t output_payload_limit = 0; // what the classifier lets through to the output topic
 };
 
@@ -81,6 +83,10 @@ caf::expected<job_clients> connect(const job_settings& settings, metrics_registr
                                                 + settings.transactional_id + ")");
   if (auto err = clients.source->start(std::move(*consumer)))
     return err;
+  auto watch = kafka_broker_watch::create(settings);
+  if (!watch)
+    return watch.error();
+  clients.watch = std::move(*watch);
   return clients;
 }
 
@@ -92,9 +98,9 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   }
   auto http = start_health_server(
     sys, settings,
-    health_routes{[&metrics] {
+    health_routes{[&metrics, watch = clients->watch] {
                     return metrics.consuming.load() && metrics.input_reachable.load()
-                           && metrics.output_reachable.load() && metrics.sum().assigned > 0;
+                           && metrics.output_reachable.load() && metrics.sum().assigned > 0 && watch->reachable();
                   },
                   "not assigned yet, or the brokers are unreachable\n",
                   [&metrics] { return prometheus_text(metrics); },
