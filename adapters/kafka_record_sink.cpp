@@ -78,10 +78,11 @@ void kafka_record_sink::set_listener(listener* target) {
 }
 
 record_sink::produce_result kafka_record_sink::produce(bool dead_letter, std::int32_t partition,
-                                                       const kafka_record& source, const std::string* value,
-                                                       const std::vector<header_view>& headers, std::uint64_t tag) {
+                                                       const std::string* key, const std::string* value,
+                                                       std::int64_t timestamp, const std::vector<header_view>& headers,
+                                                       std::uint64_t tag) {
   const auto limit = dead_letter ? topics_.dlq_max_message_bytes : topics_.output_max_message_bytes;
-  std::size_t bytes = (source.has_key ? source.key.size() : 0) + (value ? value->size() : 0) + kafka_record_framing;
+  std::size_t bytes = (key ? key->size() : 0) + (value ? value->size() : 0) + kafka_record_framing;
   for (const auto& header : headers)
     bytes += header.name->size() + (header.value ? header.value->size() : 0);
   const auto& topic = dead_letter ? topics_.dlq : topics_.output;
@@ -103,8 +104,8 @@ record_sink::produce_result kafka_record_sink::produce(bool dead_letter, std::in
   auto code = rd_kafka_producev(
     producer_->c_ptr(), RD_KAFKA_V_RKT(handle), RD_KAFKA_V_PARTITION(target), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
     RD_KAFKA_V_VALUE(value ? const_cast<char*>(value->data()) : nullptr, value ? value->size() : 0),
-    RD_KAFKA_V_KEY(source.has_key ? source.key.data() : nullptr, source.has_key ? source.key.size() : 0),
-    RD_KAFKA_V_TIMESTAMP(source.timestamp > 0 ? source.timestamp : 0), RD_KAFKA_V_HEADERS(out_headers),
+    RD_KAFKA_V_KEY(key ? key->data() : nullptr, key ? key->size() : 0),
+    RD_KAFKA_V_TIMESTAMP(timestamp > 0 ? timestamp : 0), RD_KAFKA_V_HEADERS(out_headers),
     RD_KAFKA_V_OPAQUE(as_opaque(tag, dead_letter)), RD_KAFKA_V_END);
   if (code == RD_KAFKA_RESP_ERR_NO_ERROR)
     return {}; // the headers belong to librdkafka now
@@ -127,11 +128,8 @@ record_sink::produce_result kafka_record_sink::produce_output(std::int32_t sourc
   headers.reserve(record.headers.size());
   for (const auto& header : record.headers)
     headers.push_back({&header.name, header.has_value ? &header.value : nullptr});
-  kafka_record framing;
-  framing.timestamp = record.timestamp;
-  framing.has_key = record.has_key;
-  framing.key = record.key; // small; the value is not copied
-  return produce(false, source_partition, framing, &record.value, headers, tag);
+  return produce(false, source_partition, record.has_key ? &record.key : nullptr, &record.value, record.timestamp,
+                 headers, tag);
 }
 
 namespace {
@@ -156,7 +154,9 @@ record_sink::produce_result kafka_record_sink::produce_dead_letter(std::int32_t 
   headers.push_back({&topic_header, &topics_.input});
   headers.push_back({&partition_header, &partition_text});
   headers.push_back({&offset_header, &offset_text});
-  return produce(true, source_partition, letter.source, letter.source.has_value ? &letter.source.value : nullptr,
+  const auto& source = letter.source;
+  return produce(true, source_partition, source.has_key ? &source.key : nullptr,
+                 source.has_value ? &source.value : nullptr, source.timestamp,
                  headers, tag);
 }
 
@@ -171,10 +171,8 @@ record_sink::produce_result kafka_record_sink::produce_unwritable(std::int32_t s
                                             {&topic_header, &topics_.input},
                                             {&partition_header, &partition_text},
                                             {&offset_header, &offset_text}};
-  kafka_record coordinates;
-  coordinates.timestamp = letter.source.timestamp;
   const std::string empty;
-  return produce(true, source_partition, coordinates, &empty, headers, tag);
+  return produce(true, source_partition, nullptr, &empty, letter.source.timestamp, headers, tag);
 }
 
 void kafka_record_sink::poll(std::chrono::milliseconds timeout) {

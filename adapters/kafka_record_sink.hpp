@@ -67,8 +67,9 @@ public:
 
 private:
   struct header_view;
-  produce_result produce(bool dead_letter, std::int32_t partition, const kafka_record& source,
-                         const std::string* value, const std::vector<header_view>& headers, std::uint64_t tag);
+  /// `key` and `value` null: a null key or value. Nothing is copied before librdkafka does.
+  produce_result produce(bool dead_letter, std::int32_t partition, const std::string* key, const std::string* value,
+                         std::int64_t timestamp, const std::vector<header_view>& headers, std::uint64_t tag);
 
   sink_topics topics_;
   std::unique_ptr<RdKafka::Producer> producer_;
