@@ -94,15 +94,28 @@ def produce_records(topic, count, seed=7, partitions=3, extra=()):
     rng = random.Random(seed)
     producer = Producer({"bootstrap.servers": BOOTSTRAP, "linger.ms": 20, "enable.idempotence": True})
     sent = []
+    deadline = time.monotonic() + 120
+
+    def produce(**kwargs):
+        # A slow broker fills the client's queue: wait for deliveries to make room (bounded).
+        while True:
+            try:
+                producer.produce(topic, **kwargs)
+                return
+            except BufferError:
+                if time.monotonic() > deadline:
+                    raise
+                producer.poll(0.1)
+
     for i in range(count):
         value, ci, co = make_record(i, rng)
         partition = i % partitions
-        producer.produce(topic, value=value.encode(), partition=partition, key=None if i % 2 else str(i).encode())
+        produce(value=value.encode(), partition=partition, key=None if i % 2 else str(i).encode())
         sent.append((partition, value, ci, co))
         if i % 10000 == 0:
             producer.poll(0)
     for j, raw in enumerate(extra):
-        producer.produce(topic, value=raw, partition=j % partitions)
+        produce(value=raw, partition=j % partitions)
     remaining = producer.flush(60)
     assert remaining == 0, f"{remaining} test records were not delivered to {topic}"
     return sent
