@@ -1118,6 +1118,21 @@ unset multiplot
 
 
 # --------------------------------------------------------------------------- main
+def start_run(tool, ctx, contenders, args):
+    """What every benchmark script does first: refuses contenders that cannot run here, names
+    the run and makes its folders. Returns (stamp, run_id, machine facts, Kafka)."""
+    for c in contenders:
+        why = c.available(ctx)
+        if why:
+            raise SystemExit(f"{tool}: {c.name}: {why}")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = stamp.lower().replace("t", "").replace("z", "")
+    ctx.runtmp = os.path.join(BENCH, "results", "tmp", "runs", stamp)
+    os.makedirs(ctx.runtmp, exist_ok=True)
+    os.makedirs(args.out, exist_ok=True)
+    return stamp, run_id, machine(), Kafka(args.bootstrap)
+
+
 def run_contenders(runnable, ctx, kafka, data, run_id, args, latency_too=None):
     """Every contender's throughput run, args.repeat times with the contenders taking turns (so a
     burst of load on the machine hits all of them alike), then one latency run each; one

@@ -20,7 +20,6 @@ records/s and p99 <= 250 ms.
 """
 import argparse
 import copy
-import datetime
 import json
 import os
 import shutil
@@ -72,17 +71,7 @@ def main():
     by_name = {c.name: c for c in bench.CONTENDERS}
     wanted = [by_name[n] for n in args.contenders.split(",") if n] + [variant(v) for v in args.variant]
     limits = [by_name[n] for n in args.limits.split(",") if n]
-    for c in wanted + limits:
-        why = c.available(ctx)
-        if why:
-            raise SystemExit(f"latency_sweep: {c.name}: {why}")
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_id = stamp.lower().replace("t", "").replace("z", "")
-    ctx.runtmp = os.path.join(bench.BENCH, "results", "tmp", "runs", stamp)
-    os.makedirs(ctx.runtmp, exist_ok=True)
-    os.makedirs(args.out, exist_ok=True)
-    mach = bench.machine()
-    kafka = bench.Kafka(args.bootstrap)
+    stamp, run_id, mach, kafka = bench.start_run("latency_sweep", ctx, wanted + limits, args)
     data = bench.ensure_data(kafka, args)
     ctx.partitions = len(data["end_offsets"])
 

@@ -16,7 +16,6 @@ for the next run (bench_in_<records> / bench_in_<records>_p<P>).
 Writes bench/results/<stamp>-scale.{md,json,png} and latest-scale.{md,png}.
 """
 import argparse
-import datetime
 import json
 import os
 import re
@@ -145,17 +144,7 @@ def main():
     ctx = bench.Ctx(args)
     by_name = {c.name: c for c in bench.CONTENDERS}
     wanted = [by_name[n] for n in args.contenders.split(",") if n]
-    for c in wanted:
-        why = c.available(ctx)
-        if why:
-            raise SystemExit(f"scale: {c.name}: {why}")
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_id = stamp.lower().replace("t", "").replace("z", "")
-    ctx.runtmp = os.path.join(bench.BENCH, "results", "tmp", "runs", stamp)
-    os.makedirs(ctx.runtmp, exist_ok=True)
-    os.makedirs(args.out, exist_ok=True)
-    mach = bench.machine()
-    kafka = bench.Kafka(args.bootstrap)
+    stamp, run_id, mach, kafka = bench.start_run("scale", ctx, wanted, args)
     points = [(int(n), 3) for n in args.sizes.split(",") if n]
     points += [(args.partitions_records, int(q)) for q in args.partitions.split(",") if q
                and (args.partitions_records, int(q)) not in points]
