@@ -102,7 +102,14 @@ void consumer_state::on_end_of_partition(std::int32_t partition) {
     it->second.at_end = true;
 }
 
+std::int64_t consumer_state::partition_credit() const {
+  // At least one batch, or a partition of a widely spread assignment could never be read.
+  const auto share = settings.max_in_flight / std::max<std::int64_t>(1, static_cast<std::int64_t>(partitions.size()));
+  return std::max(share, static_cast<std::int64_t>(settings.batch_size));
+}
+
 void consumer_state::dispatch_pending() {
+  const auto credit = partition_credit();
   for (auto& [partition, flow] : partitions) {
     if (!flow.pending.empty()) {
       consumed_batch batch{partition, flow.epoch, std::move(flow.pending)};
@@ -113,7 +120,7 @@ void consumer_state::dispatch_pending() {
     }
     auto& m = metrics->partition(partition);
     m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
-    if (!flow.paused && flow.in_flight >= settings.max_in_flight) {
+    if (!flow.paused && flow.in_flight >= credit) {
       // Out of credit: stop fetching this partition until acks come back.
       source->pause(partition);
       flow.paused = true;
@@ -133,7 +140,7 @@ void consumer_state::on_delivered(const batch_delivered& ack) {
   auto& m = metrics->partition(ack.partition);
   m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
   // Resume at half the bound, not at the bound: fewer pause/resume round trips.
-  if (flow.paused && flow.in_flight <= settings.max_in_flight / 2) {
+  if (flow.paused && flow.in_flight <= partition_credit() / 2) {
     source->resume(ack.partition);
     flow.paused = false;
     m.paused = false;

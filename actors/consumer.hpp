@@ -76,6 +76,8 @@ public:
 
   void poll_once();
   void dispatch_pending();
+  /// The records a partition may have in flight: its share of the instance's bound.
+  std::int64_t partition_credit() const;
   void on_delivered(const batch_delivered& ack);
   /// Seeks the requested partitions back to their committed offsets under new epochs; an
   /// error when a partition could not be repositioned (records would be skipped).
@@ -86,8 +88,9 @@ public:
 };
 
 /// Owns the record source (the Kafka consumer). Dispatches each partition's records in
-/// batches to that partition's pipeline, keeps at most `max_in_flight` records in flight per
-/// partition (pausing it at the bound, resuming when acks give credit back), and hands
+/// batches to that partition's pipeline, keeps at most `max_in_flight` records in flight in
+/// all, shared evenly by the assigned partitions (pausing a partition at its share, resuming
+/// when acks give credit back), and hands
 /// partitions over before they are revoked. Spawn it detached: the source blocks. It starts
 /// polling on the first poll_atom, once the caller has wired everything; stop_atom closes it.
 consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,

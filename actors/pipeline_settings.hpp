@@ -16,8 +16,11 @@ const char* to_string(delivery_guarantee guarantee) noexcept;
 /// How records flow through the actors of one instance.
 struct pipeline_settings {
   delivery_guarantee guarantee = delivery_guarantee::exactly_once;
-  /// Records in flight per partition before the consumer pauses it (backpressure).
-  std::uint64_t max_in_flight = 10000;
+  /// Records in flight per instance (consumed, not yet acknowledged). Its assigned partitions
+  /// share the bound evenly, each paused when its share is used up (backpressure), so memory
+  /// stays the same however many partitions the instance is given. A share is never below
+  /// one batch.
+  std::uint64_t max_in_flight = 90000;
   /// Records per batch between actors.
   std::uint64_t batch_size = 1000;
   /// Transaction commit interval (exactly_once), offset commit interval (at_least_once).

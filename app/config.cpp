@@ -16,7 +16,7 @@ const std::vector<option_spec> job_options = {
    "join as <group-id>-<hostname> (group.instance.id): a restart gets its partitions back at once"},
   {"kafka", "properties", option_kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
   {"job", "guarantee", option_kind::string, "exactly_once or at_least_once"},
-  {"job", "max-in-flight", option_kind::integer, "records in flight per partition before it is paused"},
+  {"job", "max-in-flight", option_kind::integer, "records in flight per instance, shared evenly by its partitions; a partition is paused at its share"},
   {"job", "batch-size", option_kind::integer, "records per batch between actors"},
   {"job", "commit-interval-ms", option_kind::integer, "transaction / offset commit interval"},
   {"job", "drain", option_kind::boolean, "exit once all partitions are at their end and committed"},

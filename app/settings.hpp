@@ -33,7 +33,7 @@ struct stats_settings : http_settings {
   property_list extra_properties;
   // [job]
   std::uint64_t batch_size = pipeline_settings{}.batch_size;
-  std::uint64_t max_in_flight = 20000; // the aggregator acks at once: a larger window costs nothing
+  std::uint64_t max_in_flight = 60000; // per instance; the aggregator acks at once: a larger window costs nothing
   bool drain = false;
   std::uint64_t shutdown_timeout_ms = pipeline_settings{}.shutdown_timeout_ms;
   std::uint64_t publish_interval_ms = 1000;

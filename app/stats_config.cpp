@@ -17,7 +17,7 @@ const std::vector<option_spec> stats_options = {
   {"kafka", "stats-topic", option_kind::string, "compacted changelog topic for the table (\"\" = off)"},
   {"kafka", "properties", option_kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
   {"job", "batch-size", option_kind::integer, "records per batch from the consumer to the aggregator"},
-  {"job", "max-in-flight", option_kind::integer, "records in flight per partition"},
+  {"job", "max-in-flight", option_kind::integer, "records in flight per instance, shared evenly by its partitions"},
   {"job", "drain", option_kind::boolean, "print the final table and exit once every partition is at its end"},
   {"job", "shutdown-timeout-ms", option_kind::integer, "bound on a graceful stop"},
   {"job", "publish-interval-ms", option_kind::integer, "changelog publication interval"},

@@ -88,6 +88,46 @@ TEST_CASE_METHOD(actor_fixture, "consumer: exhausted credit stops demand, acks r
   run_steps(100);
 }
 
+TEST_CASE_METHOD(actor_fixture, "consumer: the in-flight bound is the instance's, shared by its partitions",
+                 "[actors][consumer]") {
+  auto source = std::make_shared<memory_record_source>();
+  for (int p = 0; p < 4; ++p)
+    source->partitions[p] = values(100, p);
+  auto seen = std::make_shared<collected<consumed_batch>>();
+  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
+  consumer_hooks hooks;
+  hooks.spawn_stage = [&](std::int32_t) { return stage; };
+  consumer_settings settings;
+  settings.batch_size = 5;
+  std::size_t share = 0;
+  SECTION("each partition gets the bound / partitions") {
+    settings.max_in_flight = 40; // 10 each: two batches
+    share = 10;
+  }
+  SECTION("but never less than one batch") {
+    settings.max_in_flight = 8; // 2 each would never fill a batch
+    share = 5;
+  }
+  metrics_registry metrics;
+  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
+  self->send(subject, poll_atom::value);
+  run_steps(200);
+  std::map<std::int32_t, std::size_t> per_partition;
+  for (auto& batch : seen->batches)
+    per_partition[batch.partition] += batch.records.size();
+  // A poll reads round-robin and its records are dispatched at its end, so a partition is
+  // paused once it has reached its share, and is then past it by less than one batch.
+  for (int p = 0; p < 4; ++p) {
+    INFO("partition " << p);
+    CHECK(per_partition[p] >= share);
+    CHECK(per_partition[p] < share + settings.batch_size);
+    CHECK(source->paused.count(p) == 1);
+    CHECK(metrics.partition(p).in_flight == static_cast<std::int64_t>(per_partition[p]));
+  }
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(100);
+}
+
 TEST_CASE_METHOD(actor_fixture, "pipeline: every record arrives enriched, in order within each partition",
                  "[actors][consumer][order]") {
   auto source = std::make_shared<memory_record_source>();
@@ -194,7 +234,7 @@ TEST_CASE_METHOD(actor_fixture, "consumer: a rewind gives only its partitions a 
   hooks.spawn_stage = [&](std::int32_t) { return stage; };
   consumer_settings settings;
   settings.batch_size = 5;
-  settings.max_in_flight = 10;
+  settings.max_in_flight = 20; // 10 per partition
   metrics_registry metrics;
   auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
   self->send(subject, poll_atom::value);
