@@ -20,7 +20,7 @@ struct pipeline_settings {
   /// share the bound evenly, each paused when its share is used up (backpressure), so memory
   /// stays the same however many partitions the instance is given. A share is never below
   /// one batch.
-  std::uint64_t max_in_flight = 90000;
+  std::uint64_t max_in_flight = 60000;
   /// Records per batch between actors.
   std::uint64_t batch_size = 1000;
   /// Transaction commit interval (exactly_once), offset commit interval (at_least_once).

@@ -47,7 +47,7 @@ TEST_CASE("the sample config file is valid and complete", "[config]") {
   text << file.rdbuf();
   auto settings = settings_from(text.str());
   REQUIRE(settings);
-  CHECK(settings->max_in_flight == 90000);
+  CHECK(settings->max_in_flight == 60000);
   CHECK(settings->batch_size == 1000);
 }
 
