@@ -239,9 +239,12 @@ std::optional<int> parse_command_line(checked_config& cfg, int argc, char** argv
   return std::nullopt;
 }
 
-const std::atomic<bool>& install_stop_signals() {
+void install_stop_signals() {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+}
+
+const std::atomic<bool>& stop_requested() {
   return stop_flag;
 }
 

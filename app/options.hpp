@@ -98,8 +98,11 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1; // a runtime failure
 inline constexpr int exit_usage = 2;   // a configuration error, before anything connected
 
-/// SIGINT and SIGTERM set the returned flag (once installed); the actors poll it.
-const std::atomic<bool>& install_stop_signals();
+/// From here on SIGINT and SIGTERM set the stop flag (a graceful stop) instead of killing.
+void install_stop_signals();
+
+/// The stop flag: set by a stop signal or by request_stop().
+const std::atomic<bool>& stop_requested();
 
 /// Sets the stop flag as a signal would (fatal errors use it to stop gracefully).
 void request_stop();

@@ -66,7 +66,6 @@ void service_runner::on_idle(std::function<void()> action) {
 }
 
 bool service_runner::run() {
-  const auto& stop_requested = install_stop_signals();
   bool failed = false;
   bool stop_sent = false;
   std::optional<std::chrono::steady_clock::time_point> deadline;
@@ -84,7 +83,7 @@ bool service_runner::run() {
         if (idle_)
           idle_();
       });
-    if (!stop_requested.load())
+    if (!stop_requested().load())
       continue;
     auto now = std::chrono::steady_clock::now();
     if (!stop_sent) {
