@@ -105,7 +105,19 @@ producer.compression.type=lz4
 PROPS
 }
 
+# A worker keeps its configuration in topics of the broker: if the broker was reset since the
+# worker started (its data folder removed), the worker only retries forever. Such a worker is
+# stopped and started afresh.
+broker_has_worker_topics() {
+  /usr/bin/python3 "$here/kafka-admin.py" --bootstrap "$bootstrap" list 2>/dev/null \
+    | grep -q "^_kstream-connect-${port}-configs[[:space:]]"
+}
+
 start() {
+  if pid="$(running_pid)" && ! broker_has_worker_topics; then
+    log "the worker (pid $pid) lost its topics on $bootstrap (was the broker reset?): restarting it"
+    service_stop "$pid_file" 20
+  fi
   if pid="$(running_pid)"; then
     log "already running (pid $pid) on $rest"
   else
