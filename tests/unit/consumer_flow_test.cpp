@@ -45,21 +45,36 @@ std::size_t record_count(const collected<consumed_batch>& c) {
   return n;
 }
 
+/// A consumer over an in-memory source. Every partition's batches go to `stage`: a collector
+/// that never acknowledges unless a test puts another stage there. Tests fill the source and
+/// adjust hooks and settings, then start().
+struct consumer_fixture : actor_fixture {
+  std::shared_ptr<memory_record_source> source = std::make_shared<memory_record_source>();
+  std::shared_ptr<collected<consumed_batch>> seen = std::make_shared<collected<consumed_batch>>();
+  batch_stage_actor stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
+  consumer_hooks hooks;
+  consumer_settings settings;
+  metrics_registry metrics;
+
+  consumer_fixture() {
+    hooks.spawn_stage = [this](std::int32_t) { return stage; };
+  }
+
+  /// Spawns the consumer and sends it its first poll (it runs on the next run_steps).
+  consumer_actor start() {
+    auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
+    self->send(subject, poll_atom::value);
+    return subject;
+  }
+};
+
 } // namespace
 
-TEST_CASE_METHOD(actor_fixture, "consumer: exhausted credit stops demand, acks resume it", "[actors][consumer]") {
-  auto source = std::make_shared<memory_record_source>();
+TEST_CASE_METHOD(consumer_fixture, "consumer: exhausted credit stops demand, acks resume it", "[actors][consumer]") {
   source->partitions[0] = values(100, 0);
-  auto seen = std::make_shared<collected<consumed_batch>>();
-  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
-  consumer_hooks hooks;
-  hooks.spawn_stage = [&](std::int32_t) { return stage; };
-  consumer_settings settings;
   settings.batch_size = 5;
   settings.max_in_flight = 10;
-  metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
-  self->send(subject, poll_atom::value);
+  auto subject = start();
   run_steps(100);
   // Two batches of five fill the credit; then the partition is paused and nothing more is read.
   CHECK(record_count(*seen) == 10);
@@ -88,16 +103,10 @@ TEST_CASE_METHOD(actor_fixture, "consumer: exhausted credit stops demand, acks r
   run_steps(100);
 }
 
-TEST_CASE_METHOD(actor_fixture, "consumer: the in-flight bound is the instance's, shared by its partitions",
+TEST_CASE_METHOD(consumer_fixture, "consumer: the in-flight bound is the instance's, shared by its partitions",
                  "[actors][consumer]") {
-  auto source = std::make_shared<memory_record_source>();
   for (int p = 0; p < 4; ++p)
     source->partitions[p] = values(100, p);
-  auto seen = std::make_shared<collected<consumed_batch>>();
-  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
-  consumer_hooks hooks;
-  hooks.spawn_stage = [&](std::int32_t) { return stage; };
-  consumer_settings settings;
   settings.batch_size = 5;
   std::size_t share = 0;
   SECTION("each partition gets the bound / partitions") {
@@ -108,9 +117,7 @@ TEST_CASE_METHOD(actor_fixture, "consumer: the in-flight bound is the instance's
     settings.max_in_flight = 8; // 2 each would never fill a batch
     share = 5;
   }
-  metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
-  self->send(subject, poll_atom::value);
+  auto subject = start();
   run_steps(200);
   std::map<std::int32_t, std::size_t> per_partition;
   for (auto& batch : seen->batches)
@@ -128,23 +135,18 @@ TEST_CASE_METHOD(actor_fixture, "consumer: the in-flight bound is the instance's
   run_steps(100);
 }
 
-TEST_CASE_METHOD(actor_fixture, "pipeline: every record arrives enriched, in order within each partition",
+TEST_CASE_METHOD(consumer_fixture, "pipeline: every record arrives enriched, in order within each partition",
                  "[actors][consumer][order]") {
-  auto source = std::make_shared<memory_record_source>();
   for (int p = 0; p < 3; ++p)
     source->partitions[p] = values(50, p);
   auto out = std::make_shared<collected<enriched_batch>>();
   auto sink = sys.spawn(collector<batch_sink_actor, enriched_batch>, out);
-  consumer_hooks hooks;
   hooks.spawn_stage = [&](std::int32_t) -> batch_stage_actor {
     return sys.spawn(parser, sys.spawn(classifier, sink, unlimited_output));
   };
-  consumer_settings settings;
   settings.batch_size = 7;
   settings.max_in_flight = 1000;
-  metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
-  self->send(subject, poll_atom::value);
+  auto subject = start();
   run_steps(3000);
   std::map<std::int32_t, std::vector<std::int64_t>> offsets;
   for (auto& batch : out->batches) {
@@ -166,31 +168,24 @@ TEST_CASE_METHOD(actor_fixture, "pipeline: every record arrives enriched, in ord
   run_steps(100);
 }
 
-TEST_CASE_METHOD(actor_fixture, "consumer: drain mode finishes once everything is at its end and acknowledged",
+TEST_CASE_METHOD(consumer_fixture, "consumer: drain mode finishes once everything is at its end and acknowledged",
                  "[actors][consumer][drain]") {
-  auto source = std::make_shared<memory_record_source>();
   source->partitions[0] = values(23, 0);
   source->partitions[1] = values(0, 1);
-  auto seen = std::make_shared<collected<consumed_batch>>();
-  auto stage = sys.spawn(acking_stage, seen);
+  stage = sys.spawn(acking_stage, seen);
   bool closed = false;
   std::vector<std::int32_t> drained;
-  consumer_hooks hooks;
-  hooks.spawn_stage = [&](std::int32_t) { return stage; };
   hooks.hand_over = [&](handover_request request) {
     drained = request.partitions;
     CHECK(request.next_offsets == std::vector<std::int64_t>{23, -1});
     return handover_result{true, "", request.partitions, request.next_offsets};
   };
   hooks.on_closed = [&] { closed = true; };
-  consumer_settings settings;
   settings.batch_size = 10;
   settings.max_in_flight = 10;
   settings.drain = true;
   settings.commit_acked_offsets = true;
-  metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
-  self->send(subject, poll_atom::value);
+  start();
   run_steps(500);
   CHECK(record_count(*seen) == 23);
   CHECK(closed);
@@ -222,22 +217,14 @@ std::uint64_t last_epoch_of(const collected<consumed_batch>& seen, std::int32_t 
 
 } // namespace
 
-TEST_CASE_METHOD(actor_fixture, "consumer: a rewind gives only its partitions a new epoch, credit and the committed offset",
+TEST_CASE_METHOD(consumer_fixture, "consumer: a rewind gives only its partitions a new epoch, credit and the committed offset",
                  "[actors][consumer][rewind]") {
-  auto source = std::make_shared<memory_record_source>();
   source->partitions[0] = values(100, 0);
   source->partitions[1] = values(100, 1);
   source->commits = {{0, 5}}; // what the last transaction committed for partition 0
-  auto seen = std::make_shared<collected<consumed_batch>>();
-  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
-  consumer_hooks hooks;
-  hooks.spawn_stage = [&](std::int32_t) { return stage; };
-  consumer_settings settings;
   settings.batch_size = 5;
   settings.max_in_flight = 20; // 10 per partition
-  metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
-  self->send(subject, poll_atom::value);
+  auto subject = start();
   run_steps(100);
   REQUIRE(source->paused == std::set<std::int32_t>{0, 1}); // both out of credit
   const auto old_epoch_0 = last_epoch_of(*seen, 0);
@@ -276,19 +263,12 @@ TEST_CASE_METHOD(actor_fixture, "consumer: a rewind gives only its partitions a 
   run_steps(10);
 }
 
-TEST_CASE_METHOD(actor_fixture, "consumer: a rewind that cannot reposition stops it with the error",
+TEST_CASE_METHOD(consumer_fixture, "consumer: a rewind that cannot reposition stops it with the error",
                  "[actors][consumer][rewind]") {
-  auto source = std::make_shared<memory_record_source>();
   source->partitions[0] = values(10, 0);
   source->fail_rewind = true;
-  auto seen = std::make_shared<collected<consumed_batch>>();
-  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen);
-  consumer_hooks hooks;
-  hooks.spawn_stage = [&](std::int32_t) { return stage; };
-  metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, consumer_settings{}, &metrics);
+  auto subject = start();
   self->monitor(subject);
-  self->send(subject, poll_atom::value);
   run_steps(10);
   CHECK_FALSE(rewind(*this, subject, {0}));
   caf::error reason;
@@ -297,28 +277,20 @@ TEST_CASE_METHOD(actor_fixture, "consumer: a rewind that cannot reposition stops
   CHECK(describe_error(reason).find("committed offsets") != std::string::npos);
 }
 
-TEST_CASE_METHOD(actor_fixture, "consumer: a revocation hands records in flight over with their epoch and offsets",
+TEST_CASE_METHOD(consumer_fixture, "consumer: a revocation hands records in flight over with their epoch and offsets",
                  "[actors][consumer][handover]") {
-  auto source = std::make_shared<memory_record_source>();
   source->partitions[0] = values(23, 0);
   source->partitions[1] = values(4, 1);
-  auto seen = std::make_shared<collected<consumed_batch>>();
-  auto stage = sys.spawn(collector<batch_stage_actor, consumed_batch>, seen); // never acks
   std::optional<handover_request> handed_over;
   bool closed = false;
-  consumer_hooks hooks;
-  hooks.spawn_stage = [&](std::int32_t) { return stage; };
   hooks.hand_over = [&](handover_request request) {
     handed_over = request;
     return handover_result{true, "", request.partitions, request.next_offsets};
   };
   hooks.on_closed = [&] { closed = true; };
-  consumer_settings settings;
   settings.batch_size = 10;
   settings.max_in_flight = 100;
-  metrics_registry metrics;
-  auto subject = sys.spawn(consumer, source, hooks, settings, &metrics);
-  self->send(subject, poll_atom::value);
+  auto subject = start();
   run_steps(20);
   REQUIRE(metrics.partition(0).in_flight == 23);
   self->send(subject, stop_atom::value);
