@@ -720,6 +720,9 @@ def latency(contender, ctx, kafka, template, run_id, args):
         if seen[0] < total:
             res["error"] = f"only {seen[0]} of {total} records came out within 60 s"
     finally:
+        # the last unmeasured push record may still be queued: deliver it rather than have
+        # librdkafka warn about a message dropped at exit
+        prod.flush(5)
         stop_reading.set()
         th.join()
         stop(proc)
