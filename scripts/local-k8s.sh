@@ -23,6 +23,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 # shellcheck source=scripts/deploy/tool-versions.sh
 source "$repo/scripts/deploy/tool-versions.sh"
+# shellcheck source=scripts/lib/service.sh
+source "$repo/scripts/lib/service.sh"
 bin="$KSTREAM_TOOLS_BIN/k8s"
 dir="${KSTREAM_K8S_DIR:-/var/tmp/kstream-k8s}"
 run="/run/kstream-k8s"
@@ -40,7 +42,9 @@ die() { echo "local-k8s: $*" >&2; exit 1; }
 log() { echo "local-k8s: $*"; }
 node_ip() { ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p' | head -n 1; }
 node_name() { hostname | tr '[:upper:]' '[:lower:]'; }
-alive() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
+# A component is alive when the process its pid file names runs and is the one that was
+# recorded (lib/service.sh: not a later process that got the same pid after a crash or reboot).
+alive() { service_pid "$dir/$1.pid" >/dev/null; }
 
 # wait_until SECONDS WHAT CMD...: poll CMD every second.
 wait_until() {

@@ -3,12 +3,26 @@
 # pid file, started detached, waited for, stopped. Each service script keeps its own
 # start-up details and readiness check.
 
+# process_started_at PID: when the process started, in seconds since the epoch.
+process_started_at() {
+  local ticks boot
+  ticks="$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)"
+  [ -n "$ticks" ] || return 1
+  boot="$(awk '/^btime/ { print $2 }' /proc/stat)"
+  echo $((boot + ticks / $(getconf CLK_TCK)))
+}
+
 # service_pid PID_FILE: prints the pid when the recorded process is alive; fails otherwise.
+# A pid file outlives its process after a crash or a reboot, and its pid may then belong to
+# another process: one that started after the file was written (2 s for rounding), which is
+# not the service and must neither be waited for nor stopped.
 service_pid() {
   [ -f "$1" ] || return 1
-  local pid
+  local pid started
   pid="$(cat "$1")"
   kill -0 "$pid" 2>/dev/null || return 1
+  started="$(process_started_at "$pid")" || return 1
+  [ "$started" -le $(($(stat -c %Y "$1") + 2)) ] || return 1
   echo "$pid"
 }
 
