@@ -90,9 +90,9 @@ public:
 /// Owns the record source (the Kafka consumer). Dispatches each partition's records in
 /// batches to that partition's pipeline, keeps at most `max_in_flight` records in flight in
 /// all, shared evenly by the assigned partitions (pausing a partition at its share, resuming
-/// when acks give credit back), and hands
-/// partitions over before they are revoked. Spawn it detached: the source blocks. It starts
-/// polling on the first poll_atom, once the caller has wired everything; stop_atom closes it.
+/// when acks give credit back), and hands partitions over before they are revoked. Spawn it
+/// detached: the source blocks. It starts polling on the first poll_atom, once the caller has
+/// wired everything; stop_atom closes it.
 consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,
                                        std::shared_ptr<record_source> source, consumer_hooks hooks,
                                        consumer_settings settings, metrics_registry* metrics);
