@@ -1136,10 +1136,10 @@ def start_run(tool, ctx, contenders, args):
     return stamp, run_id, machine(), Kafka(args.bootstrap)
 
 
-def run_contenders(runnable, ctx, kafka, data, run_id, args, latency_too=None):
+def run_contenders(runnable, ctx, kafka, data, run_id, args, latency_too=None, no_latency_for=()):
     """Every contender's throughput run, args.repeat times with the contenders taking turns (so a
-    burst of load on the machine hits all of them alike), then one latency run each; one
-    combined row per contender (medians, see combine())."""
+    burst of load on the machine hits all of them alike), then one latency run each (except the
+    contenders named in no_latency_for); one combined row per contender (medians, see combine())."""
     runs = {c.name: [] for c in runnable}
     for i in range(max(1, args.repeat)):
         for c in runnable:
@@ -1152,7 +1152,7 @@ def run_contenders(runnable, ctx, kafka, data, run_id, args, latency_too=None):
         r = combine(runs[c.name])
         r["settings"] = c.settings(ctx)
         r["variant_of"] = c.variant_of
-        if (not args.no_latency) if latency_too is None else latency_too:
+        if ((not args.no_latency) if latency_too is None else latency_too) and c.name not in no_latency_for:
             r["latency"] = latency(c, ctx, kafka, data["template"], run_id, args)
         results.append(r)
     return results
