@@ -149,15 +149,22 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
     problems = []
     duplicates = 0
     dlq_without_value = 0
+
+    def land(source, topic):
+        """Counts `source` as read from `topic` (a second time: a duplicate); its kind and raw value."""
+        nonlocal duplicates
+        if source in landed:
+            duplicates += 1
+        landed[source] = topic
+        kind, raw, _where, _key = inputs[source]
+        return kind, raw
+
     for partition, _offset, key, value, _headers in out:
         source = by_key.get((partition, key))
         if source is None:
             problems.append(f"ext record with unknown key {key!r} in partition {partition}")
             continue
-        if source in landed:
-            duplicates += 1
-        landed[source] = "ext"
-        kind, raw, _where, _key = inputs[source]
+        kind, raw = land(source, "ext")
         got = strict_json(value)
         want = strict_json(raw)
         if not isinstance(got, dict) or not isinstance(want, dict):
@@ -176,10 +183,7 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
         if source not in inputs:
             problems.append(f"dlq record from unknown source {source}")
             continue
-        if source in landed:
-            duplicates += 1
-        landed[source] = "dlq"
-        kind, raw, _where, _key = inputs[source]
+        kind, raw = land(source, "dlq")
         reason = header(headers, "kstream.error.reason")
         if value != raw and kind == "too_large_enriched" and not value:
             # Issue 10, item 1: when even the dead-letter topic cannot take a record (the
