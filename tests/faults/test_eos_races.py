@@ -1,0 +1,171 @@
+"""The exactly-once races of issue 24, on the faults broker, each with read_committed readers:
+
+- a hand-over that cannot finish (its output stalled by a client quota while a second instance
+  joins): the instance stops with exit 1 instead of letting the partitions go with their work
+  in its open transaction; restarted, everything is in the output exactly once;
+- cooperative-sticky scale-out (instances joining and leaving): no transaction is aborted;
+- a graceful stop whose last transaction aborts (its output stalled, its records timing out):
+  exit code non-zero, and the next run writes what it had consumed, exactly once;
+- a fenced static member (a second instance with the same group.instance.id): the fenced one
+  exits 1 with the reason, the other goes on, exactly once."""
+import time
+
+import faultlib as fl
+
+PARTITIONS = 6
+STALL_RATE = 1024  # bytes/s: a few records a second, minutes for what an instance holds
+
+
+def exited(job, timeout):
+    """The job's exit code once it has exited within `timeout` s; None when it is still running."""
+    try:
+        return job.proc.wait(timeout=timeout)
+    except fl.subprocess.TimeoutExpired:
+        return None
+
+
+def test_stalled_hand_over_stops_the_instance(logs):
+    started = time.monotonic()
+    topics = fl.create_topics("handover", partitions=PARTITIONS)
+    group = f"g-{topics['in']}"
+    stalled_client = f"stalled-{topics['in']}"
+    feeder = fl.Feeder(topics["in"], PARTITIONS, rate=500, seed=51).start()
+    first = fl.Job(topics, group, logs, "first", transactional_id=f"tx-{topics['in']}-1",
+                   extra=[fl.rdkafka_properties(client_id=stalled_client), "--job.shutdown-timeout-ms=5000"])
+    second = fl.Job(topics, group, logs, "second", transactional_id=f"tx-{topics['in']}-2")
+    figures = {}
+
+    def steps():
+        first.start()
+        fl.wait_for(lambda: first.ready() and first.consumed() > 500, 90, "the first instance to consume", first)
+        fl.set_producer_quota(stalled_client, STALL_RATE)
+        consumed = first.consumed()
+        # Records consumed after the quota: its open transaction holds work it cannot deliver.
+        fl.wait_for(lambda: first.consumed() > consumed + 500, 60, "the stalled instance to consume more", first)
+        second.start()  # a rebalance: the first must hand its partitions over and cannot
+        code = exited(first, 90)
+        figures["first_exit"] = code
+        assert code == 1, (f"the stalled instance {'is still running' if code is None else f'exited {code}'} "
+                           f"90 s after the second joined; its log ends:\n{first.log_tail()}")
+        log = first.log_path.read_text(errors="replace")
+        assert "got no answer in time" in log, f"no reason in the stalled instance's log:\n{first.log_tail()}"
+        fl.set_producer_quota(stalled_client, None)
+        first.start()  # as Kubernetes would: the same transactional id fences the open transaction
+        fl.wait_for(lambda: first.ready(), 90, "the restarted instance to be ready", first)
+        fed = feeder.stop()
+        fl.wait_caught_up(topics, fed, 180, jobs=[first, second])
+        for job in (first, second):
+            code = job.terminate()
+            assert code == 0, f"{job.name} stopped with SIGTERM: exit {code}\n{job.log_tail()}"
+        figures["aborted"] = sum(fl.transactions(job)[1] for job in (first, second))
+
+    failure = fl.scenario(steps)
+    fl.set_producer_quota(stalled_client, None)
+    feeder.stop()
+    fl.check_exactly_once(topics, feeder.sent, "eos_stalled_hand_over", started, restarts=first.runs - 1,
+                          extra_figures=figures, failure=failure)
+
+
+def test_cooperative_scale_out_aborts_nothing(logs):
+    started = time.monotonic()
+    topics = fl.create_topics("coop", partitions=PARTITIONS)
+    group = f"g-{topics['in']}"
+    feeder = fl.Feeder(topics["in"], PARTITIONS, rate=1000, seed=61).start()
+    cooperative = fl.rdkafka_properties(partition_assignment_strategy="cooperative-sticky")
+    jobs = [fl.Job(topics, group, logs, f"instance-{n}", transactional_id=f"tx-{topics['in']}-{n}",
+                   extra=[cooperative]) for n in "abc"]
+    a, b, c = jobs
+    aborted = {}
+
+    def steps():
+        for job in jobs:  # scale out one by one, each consuming before the next joins
+            job.start()
+            fl.wait_for(lambda: job.ready() and job.consumed() > 300, 90, f"{job.name} to consume", job)
+        for job in (b, c):  # and in again: each hands its partitions over as it leaves
+            aborted[job.name] = fl.kt.total(job.metrics(), "kstream_transactions_aborted_total")
+            code = job.terminate()
+            assert code == 0, f"{job.name} stopped with SIGTERM: exit {code}\n{job.log_tail()}"
+            aborted[job.name] = max(aborted[job.name], fl.transactions(job)[1])
+            before = a.consumed()
+            fl.wait_for(lambda: a.consumed() > before + 300, 60, f"{a.name} to consume after {job.name} left", a)
+        fed = feeder.stop()
+        fl.wait_caught_up(topics, fed, 180, jobs=[a])
+        aborted[a.name] = fl.kt.total(a.metrics(), "kstream_transactions_aborted_total")
+        code = a.terminate()
+        assert code == 0, f"{a.name} stopped with SIGTERM: exit {code}\n{a.log_tail()}"
+        aborted[a.name] = max(aborted[a.name], fl.transactions(a)[1])
+        assert sum(aborted.values()) == 0, f"transactions aborted by incremental rebalances: {aborted}"
+
+    failure = fl.scenario(steps)
+    feeder.stop()
+    fl.check_exactly_once(topics, feeder.sent, "eos_cooperative_scale_out", started,
+                          extra_figures={"instances": 3, "aborted": int(sum(aborted.values()))}, failure=failure)
+
+
+def test_stop_whose_last_transaction_aborts_exits_non_zero(logs):
+    started = time.monotonic()
+    topics = fl.create_topics("lastabort", partitions=3)
+    group = f"g-{topics['in']}"
+    stalled_client = f"stalled-{topics['in']}"
+    feeder = fl.Feeder(topics["in"], 3, rate=500, seed=71).start()
+    # Records not delivered within 3 s fail: under the quota the last transaction cannot commit.
+    job = fl.Job(topics, group, logs, "job", transactional_id=f"tx-{topics['in']}",
+                 extra=[fl.rdkafka_properties(client_id=stalled_client, message_timeout_ms=3000),
+                        "--job.shutdown-timeout-ms=20000"])
+    figures = {}
+
+    def steps():
+        job.start()
+        fl.wait_for(lambda: job.ready() and job.consumed() > 500, 90, "the job to consume", job)
+        fl.set_producer_quota(stalled_client, STALL_RATE)
+        consumed = job.consumed()
+        fl.wait_for(lambda: job.consumed() > consumed + 300, 60, "the stalled job to consume more", job)
+        code = job.terminate(timeout=90)
+        figures["stop_exit"] = code
+        assert code != 0, f"a stop whose last transaction aborted exited 0; its log ends:\n{job.log_tail()}"
+        fl.set_producer_quota(stalled_client, None)
+        feeder.stop()
+        # The next run (drain) writes what the aborted transaction held, once.
+        job.args.append("--job.drain")
+        code = fl.run_bounded(job, 180)
+        figures["drain_exit"] = code
+        assert code == 0, f"the drain after the aborted stop {'did not finish' if code is None else f'exited {code}'}"
+
+    failure = fl.scenario(steps)
+    fl.set_producer_quota(stalled_client, None)
+    feeder.stop()
+    fl.check_exactly_once(topics, feeder.sent, "eos_last_transaction_aborted", started, restarts=job.runs - 1,
+                          extra_figures=figures, failure=failure)
+
+
+def test_fenced_static_member_exits(logs):
+    started = time.monotonic()
+    topics = fl.create_topics("fenced", partitions=3)
+    group = f"g-{topics['in']}"
+    same_member = fl.rdkafka_properties(group_instance_id=f"member-{topics['in']}")
+    feeder = fl.Feeder(topics["in"], 3, rate=500, seed=81).start()
+    fenced = fl.Job(topics, group, logs, "fenced", transactional_id=f"tx-{topics['in']}-1", extra=[same_member])
+    other = fl.Job(topics, group, logs, "other", transactional_id=f"tx-{topics['in']}-2", extra=[same_member])
+    figures = {}
+
+    def steps():
+        fenced.start()
+        fl.wait_for(lambda: fenced.ready() and fenced.consumed() > 500, 90, "the first instance to consume", fenced)
+        other.start()  # the same group.instance.id: the broker fences the first
+        fl.wait_for(lambda: other.ready() and other.consumed() > 200, 90, "the second instance to consume", other)
+        code = exited(fenced, 60)
+        figures["fenced_exit"] = code
+        assert code == 1, (f"the fenced instance {'is still running' if code is None else f'exited {code}'}; "
+                           f"its log ends:\n{fenced.log_tail()}")
+        log = fenced.log_path.read_text(errors="replace")
+        assert "FENCED_INSTANCE_ID" in log and "group.instance.id" in log, \
+            f"the fenced instance did not say why:\n{fenced.log_tail()}"
+        fed = feeder.stop()
+        fl.wait_caught_up(topics, fed, 180, jobs=[other])
+        code = other.terminate()
+        assert code == 0, f"{other.name} stopped with SIGTERM: exit {code}\n{other.log_tail()}"
+
+    failure = fl.scenario(steps)
+    feeder.stop()
+    fl.check_exactly_once(topics, feeder.sent, "eos_fenced_static_member", started, extra_figures=figures,
+                          failure=failure)
