@@ -77,6 +77,20 @@ enriched_batch batch(std::int32_t partition, std::uint64_t epoch, std::vector<st
   return out;
 }
 
+/// A hand-over request as the consumer sends it.
+handover_request hand_over_of(std::vector<std::int32_t> partitions, std::vector<std::uint64_t> epochs,
+                              std::vector<std::int64_t> next_offsets, std::int32_t generation,
+                              std::vector<std::int32_t> retained = {}, bool lost = false) {
+  handover_request request;
+  request.partitions = std::move(partitions);
+  request.epochs = std::move(epochs);
+  request.next_offsets = std::move(next_offsets);
+  request.generation = generation;
+  request.retained = std::move(retained);
+  request.lost = lost;
+  return request;
+}
+
 struct producer_fixture : actor_fixture {
   std::shared_ptr<scripted_record_sink> sink = std::make_shared<scripted_record_sink>();
   std::shared_ptr<consumer_log> log = std::make_shared<consumer_log>();
@@ -321,7 +335,7 @@ TEST_CASE_METHOD(producer_fixture, "producer: a hand-over is answered once deliv
   sink->deliver_on_poll = false; // deliveries come with the commit's flush
   self->send(subject, batch(0, 3, {0, 1, 2}));
   run();
-  auto answer = hand_over(handover_request{{0}, {3}, {3}, 1});
+  auto answer = hand_over(hand_over_of({0}, {3}, {3}, 1));
   REQUIRE(answer);
   CHECK(answer->ok);
   CHECK(answer->next_offsets == std::vector<std::int64_t>{3});
@@ -341,7 +355,7 @@ TEST_CASE_METHOD(producer_fixture, "producer: a hand-over of rewound work fails 
   run();
   tick(); // abort + rewind of partition 0; the rewind answer is still on its way
   REQUIRE(sink->aborts == 1);
-  auto answer = hand_over(handover_request{{0}, {1}, {2}, 1});
+  auto answer = hand_over(hand_over_of({0}, {1}, {2}, 1));
   REQUIRE(answer);
   CHECK_FALSE(answer->ok);
   CHECK(answer->error.find("rewound") != std::string::npos);
@@ -383,16 +397,6 @@ std::optional<handover_result> ask_hand_over(producer_fixture& fx, handover_requ
   std::optional<handover_result> answer;
   pending.receive([&](handover_result& result) { answer = std::move(result); }, [&](caf::error&) {});
   return answer;
-}
-
-handover_request hand_over_of(std::vector<std::int32_t> partitions, std::vector<std::uint64_t> epochs,
-                              std::vector<std::int64_t> next_offsets, std::int32_t generation,
-                              std::vector<std::int32_t> retained = {}, bool lost = false) {
-  handover_request request{std::move(partitions), std::move(epochs), std::move(next_offsets)};
-  request.generation = generation;
-  request.retained = std::move(retained);
-  request.lost = lost;
-  return request;
 }
 
 } // namespace
