@@ -27,6 +27,16 @@ def exited(job, timeout):
         return None
 
 
+def consume_then_stall(job, client_id, more):
+    """Starts `job`, lets it consume, then stalls its output and waits until it has consumed
+    `more` records it cannot deliver: its open transaction holds them."""
+    job.start()
+    fl.wait_for(lambda: job.ready() and job.consumed() > 500, 90, f"{job.name} to consume", job)
+    fl.set_producer_quota(client_id, STALL_RATE)
+    consumed = job.consumed()
+    fl.wait_for(lambda: job.consumed() > consumed + more, 60, f"{job.name} to consume with its output stalled", job)
+
+
 def test_stalled_hand_over_stops_the_instance(logs):
     started = time.monotonic()
     topics = fl.create_topics("handover", partitions=PARTITIONS)
@@ -39,12 +49,7 @@ def test_stalled_hand_over_stops_the_instance(logs):
     figures = {}
 
     def steps():
-        first.start()
-        fl.wait_for(lambda: first.ready() and first.consumed() > 500, 90, "the first instance to consume", first)
-        fl.set_producer_quota(stalled_client, STALL_RATE)
-        consumed = first.consumed()
-        # Records consumed after the quota: its open transaction holds work it cannot deliver.
-        fl.wait_for(lambda: first.consumed() > consumed + 500, 60, "the stalled instance to consume more", first)
+        consume_then_stall(first, stalled_client, 500)
         second.start()  # a rebalance: the first must hand its partitions over and cannot
         code = exited(first, 90)
         figures["first_exit"] = code
@@ -131,11 +136,7 @@ def test_stop_whose_last_transaction_aborts_exits_non_zero(logs):
     figures = {}
 
     def steps():
-        job.start()
-        fl.wait_for(lambda: job.ready() and job.consumed() > 500, 90, "the job to consume", job)
-        fl.set_producer_quota(stalled_client, STALL_RATE)
-        consumed = job.consumed()
-        fl.wait_for(lambda: job.consumed() > consumed + 300, 60, "the stalled job to consume more", job)
+        consume_then_stall(job, stalled_client, 300)
         code = job.terminate(timeout=90)
         figures["stop_exit"] = code
         assert code != 0, f"a stop whose last transaction aborted exited 0; its log ends:\n{job.log_tail()}"
