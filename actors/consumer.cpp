@@ -53,6 +53,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked, bool l
   // A lost assignment is not finished but aborted (librdkafka's examples/transactions.c).
   handover_request request;
   request.lost = lost;
+  request.closing = closing;
   for (auto partition : revoked) {
     auto it = partitions.find(partition);
     if (it == partitions.end())

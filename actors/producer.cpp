@@ -192,9 +192,10 @@ bool producer_state::commit_transaction(bool may_wait) {
     return false;
   }
   transaction_open = false;
+  for (const auto& [partition, next] : ledger.transaction_offsets())
+    aborted_work.erase(partition);
   ledger.transaction_committed();
   failures_in_a_row = 0;
-  aborted_since_commit = false;
   metrics->transactions_committed.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -202,8 +203,6 @@ bool producer_state::commit_transaction(bool may_wait) {
 void producer_state::abort_and_rewind(const std::string& reason, std::set<std::int32_t> partitions) {
   failure.reset();
   generation_wait_since.reset();
-  if (config.pipeline.guarantee == delivery_guarantee::exactly_once)
-    aborted_since_commit = true;
   if (++failures_in_a_row > config.max_failures_in_a_row) {
     fail(job_error::repeated_failure, "giving up after " + std::to_string(failures_in_a_row)
                                         + " failures in a row without a successful commit; the last one: " + reason);
@@ -222,6 +221,8 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
     metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
   }
   spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason, partition_list(partitions));
+  if (config.pipeline.guarantee == delivery_guarantee::exactly_once)
+    aborted_work.insert(partitions.begin(), partitions.end());
   ledger.begin_rewind(partitions);
   for (auto p : partitions)
     metrics->partition(p).rewinds.fetch_add(1, std::memory_order_relaxed);
@@ -287,6 +288,8 @@ void producer_state::answer_handovers() {
       result.partitions.push_back(p);
       result.next_offsets.push_back(committed && stale.count(p) == 0 ? ledger.delivered_next(p) : -1);
       ledger.hand_over(p, done.epochs[i]);
+      if (!done.closing)
+        aborted_work.erase(p); // its next owner reads the aborted records again
     }
     handover.promise.deliver(std::move(result));
     // A commit may have rewound or failed, which changes the others: start over.
@@ -361,7 +364,7 @@ void producer_state::stop() {
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once) {
     // Not only the last commit: work aborted since the last successful one is consumed and
     // not committed either.
-    ok = commit_transaction() && !aborted_since_commit;
+    ok = commit_transaction() && aborted_work.empty();
   } else {
     ok = sink->flush(std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
     complete_batches();

@@ -65,8 +65,9 @@ public:
   std::int32_t owned_generation = -1;
   /// Since when a due commit waits for the consumer to confirm a new generation.
   std::optional<std::chrono::steady_clock::time_point> generation_wait_since;
-  /// Work was aborted and nothing was committed since: a stop now is not a clean one.
-  bool aborted_since_commit = false;
+  /// Partitions whose consumed work was aborted and has not been committed since, nor handed
+  /// over in a rebalance (its new owner reads it again): a stop with any is not a clean one.
+  std::set<std::int32_t> aborted_work;
   std::vector<pending_handover> handovers;
   int failures_in_a_row = 0;
   bool stopping = false;

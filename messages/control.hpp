@@ -35,6 +35,8 @@ struct handover_request {
   /// The assignment was lost (session expired, fenced): others may own the partitions
   /// already, so nothing of the open transaction may be committed.
   bool lost = false;
+  /// The consumer is closing: the job ends after this hand-over.
+  bool closing = false;
 };
 
 struct handover_result {
@@ -71,7 +73,7 @@ struct group_assignment {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, handover_request& x) {
   return f(caf::meta::type_name("handover_request"), x.partitions, x.epochs, x.next_offsets, x.generation, x.retained,
-           x.lost);
+           x.lost, x.closing);
 }
 
 template <class Inspector>

@@ -351,6 +351,7 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a hand-over carries the generation
   CHECK(cooperative.retained == std::vector<std::int32_t>{0, 1});
   CHECK(cooperative.generation == 2);
   CHECK_FALSE(cooperative.lost);
+  CHECK_FALSE(cooperative.closing);
   CHECK(script->requests[1].partitions == std::vector<std::int32_t>{0, 1});
   CHECK(script->requests[1].lost);
   // Every assignment tells the producer what this member owns in which generation.
@@ -403,6 +404,7 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a stop whose last hand-over was no
     committed = false;
   }
   hooks.hand_over = [&](handover_request request) {
+    CHECK(request.closing); // the producer knows that the job ends after this one
     return std::optional<handover_result>{
       handover_result{committed, committed ? "" : "scripted: the transaction could not be committed",
                       request.partitions, request.next_offsets}};

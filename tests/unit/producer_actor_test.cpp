@@ -80,7 +80,7 @@ enriched_batch batch(std::int32_t partition, std::uint64_t epoch, std::vector<st
 /// A hand-over request as the consumer sends it.
 handover_request hand_over_of(std::vector<std::int32_t> partitions, std::vector<std::uint64_t> epochs,
                               std::vector<std::int64_t> next_offsets, std::int32_t generation,
-                              std::vector<std::int32_t> retained = {}, bool lost = false) {
+                              std::vector<std::int32_t> retained = {}, bool lost = false, bool closing = false) {
   handover_request request;
   request.partitions = std::move(partitions);
   request.epochs = std::move(epochs);
@@ -88,6 +88,7 @@ handover_request hand_over_of(std::vector<std::int32_t> partitions, std::vector<
   request.generation = generation;
   request.retained = std::move(retained);
   request.lost = lost;
+  request.closing = closing;
   return request;
 }
 
@@ -541,10 +542,28 @@ TEST_CASE_METHOD(producer_fixture, "producer: a stop after an aborted last trans
   self->send(subject, batch(0, 1, {0, 1}));
   run();
   sink->commit_script = {record_sink::step::abortable};
-  auto answer = ask_hand_over(*this, hand_over_of({0}, {1}, {2}, 1)); // the closing consumer's last
-  REQUIRE(answer);
-  CHECK_FALSE(answer->ok);
-  stop_with_error_exit();
+  SECTION("the closing consumer's last hand-over aborted") {
+    auto answer = ask_hand_over(*this, hand_over_of({0}, {1}, {2}, 1, {}, false, true));
+    REQUIRE(answer);
+    CHECK_FALSE(answer->ok);
+    stop_with_error_exit();
+  }
+  SECTION("aborted, rewound, and not read again before the stop") {
+    tick();
+    REQUIRE(sink->aborts == 1);
+    stop_with_error_exit();
+  }
+  SECTION("aborted, then handed over in a rebalance: its new owner reads it again") {
+    tick();
+    REQUIRE(sink->aborts == 1);
+    auto answer = ask_hand_over(*this, hand_over_of({0}, {1}, {2}, 1, {1, 2}));
+    REQUIRE(answer);
+    self->send(subject, stop_atom::value);
+    run();
+    check_down();
+    REQUIRE(down);
+    CHECK_FALSE(exit_reason);
+  }
 }
 
 TEST_CASE_METHOD(producer_fixture, "producer: a consumer that fails has the open transaction aborted",
