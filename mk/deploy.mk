@@ -4,7 +4,8 @@
 #   deploy-credentials  kube credentials into ~/.kube/config, storage key into a local 0600 file
 #   deploy-data         upload DEPLOY_DATA_DIR to the container `data`
 #   deploy-cfk          install the CFK operator (Helm) in namespace confluent
-#   deploy-platform     KRaft controllers, brokers, Connect, ksqlDB, Control Center, topics
+#   deploy-cfk-secrets  the platform's CA, passwords and logins as Secrets (from files outside the repository)
+#   deploy-platform     KRaft controllers, brokers, Connect, ksqlDB, Control Center, ACLs, topics
 #   deploy-connector    Secret with the storage account key + the expedia source Connector
 #   deploy-image        build and push the job's image
 #   deploy-app          helm upgrade --install charts/kstream-app
@@ -23,10 +24,12 @@ DEPLOY_TFO = $(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) output -raw
 # Where deploy-credentials keeps the storage account key: outside the repository, 0600.
 DEPLOY_STATE_DIR ?= $(HOME)/.local/state/kstream-app/$(DEPLOY_PREFIX)
 DEPLOY_STORAGE_KEY_FILE := $(DEPLOY_STATE_DIR)/storage-account-key
+# The platform's CA and passwords (scripts/deploy/cfk-secrets.py; 0700, outside the repository).
+DEPLOY_CFK_CREDENTIALS_DIR ?= $(DEPLOY_STATE_DIR)/cfk
 DEPLOY_KSQL_FILES := $(sort $(wildcard ksql/*.sql))
 
 .PHONY: deploy-check-conf deploy-infra deploy-credentials deploy-data deploy-cfk deploy-platform \
-        deploy-connector deploy-image deploy-app deploy-ksql deploy-status deploy-port-forward \
+        deploy-cfk-secrets deploy-connector deploy-image deploy-app deploy-ksql deploy-status deploy-port-forward \
         deploy-destroy deploy-validate deploy-schemas deploy-ksql-sync deploy-tf-schema
 
 deploy-check-conf:
@@ -65,9 +68,16 @@ deploy-cfk: deploy-check-conf ## 4a. install Confluent for Kubernetes (Helm) in 
 	helm upgrade --install confluent-operator confluentinc/confluent-for-kubernetes \
 	  --namespace $(DEPLOY_NAMESPACE) $(if $(DEPLOY_CFK_CHART_VERSION),--version $(DEPLOY_CFK_CHART_VERSION)) --wait --timeout 10m
 
-deploy-platform: deploy-check-conf ## 4b. Confluent Platform (KRaft) and the topics
+deploy-cfk-secrets: deploy-check-conf ## 4b. CA, passwords and logins of the platform and the job, as Secrets (made once, kept outside the repository)
+	python3 scripts/deploy/cfk-secrets.py init "$(DEPLOY_CFK_CREDENTIALS_DIR)"
+	python3 scripts/deploy/cfk-secrets.py render "$(DEPLOY_CFK_CREDENTIALS_DIR)" | kubectl apply -f -
+
+deploy-platform: deploy-check-conf ## 4c. Confluent Platform (KRaft, TLS, SASL, ACLs), the ACLs of confluent/acls.yaml, the topics
 	kubectl apply -f confluent/platform.yaml
 	kubectl -n $(DEPLOY_NAMESPACE) wait kafka/kafka --for=jsonpath='{.status.phase}'=RUNNING --timeout=30m
+	kubectl -n $(DEPLOY_NAMESPACE) delete job kafka-acls --ignore-not-found
+	kubectl apply -f confluent/acls.yaml
+	kubectl -n $(DEPLOY_NAMESPACE) wait job/kafka-acls --for=condition=complete --timeout=15m
 	kubectl apply -f confluent/topics.yaml
 	kubectl -n $(DEPLOY_NAMESPACE) get kraftcontroller,kafka,connect,ksqldb,controlcenter,kafkatopic
 
@@ -93,17 +103,15 @@ deploy-app: deploy-check-conf ## 7. deploy the job (helm upgrade --install)
 	  --set image.repository=$(DEPLOY_IMAGE_REPOSITORY) --set image.tag=$(DEPLOY_IMAGE_TAG) --wait --timeout 10m
 	kubectl -n $(DEPLOY_NAMESPACE) get pods -l app.kubernetes.io/instance=$(DEPLOY_HELM_RELEASE)
 
-deploy-ksql: deploy-check-conf ## 8. submit ksql/*.sql to ksqlDB (REST /ksql, from a throw-away curl pod)
+deploy-ksql: deploy-check-conf ## 8. submit ksql/*.sql to ksqlDB (REST /ksql over TLS with a login, from a throw-away curl pod)
 	bash scripts/deploy/ksql-request.sh $(DEPLOY_KSQL_FILES) | kubectl -n $(DEPLOY_NAMESPACE) run ksql-submit-$$$$ \
-	  --rm -i --restart=Never --quiet --image=curlimages/curl:8.11.1 -- \
-	  curl --silent --show-error --fail-with-body --retry 30 --retry-delay 10 --retry-all-errors \
-	  --header 'Content-Type: application/vnd.ksql.v1+json; charset=utf-8' --data-binary @- \
-	  http://ksqldb.$(DEPLOY_NAMESPACE).svc.cluster.local:8088/ksql
+	  --rm -i --restart=Never --quiet --image=curlimages/curl:8.11.1 \
+	  --overrides="$$(python3 scripts/deploy/ksql-submit-overrides.py ksql-submit-$$$$ https://ksqldb.$(DEPLOY_NAMESPACE).svc.cluster.local:8088/ksql)"
 
 deploy-status: ## what runs where
 	kubectl -n $(DEPLOY_NAMESPACE) get kraftcontroller,kafka,connect,connector,ksqldb,controlcenter,kafkatopic,pods
 
-deploy-port-forward: ## Control Center on localhost:9021, Connect REST on localhost:8083 (Ctrl-C stops)
+deploy-port-forward: ## Control Center on https://localhost:9021, Connect REST on https://localhost:8083 (logins: $(DEPLOY_CFK_CREDENTIALS_DIR)/passwords; Ctrl-C stops)
 	kubectl -n $(DEPLOY_NAMESPACE) port-forward svc/controlcenter 9021:9021 & \
 	kubectl -n $(DEPLOY_NAMESPACE) port-forward svc/connect 8083:8083 & \
 	wait
@@ -114,6 +122,7 @@ deploy-destroy: deploy-check-conf ## 9. tear down: the job, then all Azure resou
 	$(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) destroy -input=false \
 	  -var 'prefix=$(DEPLOY_PREFIX)' -var 'location=$(DEPLOY_LOCATION)' -var 'storage_account_name=$(DEPLOY_STORAGE_ACCOUNT)'
 	rm -f "$(DEPLOY_STORAGE_KEY_FILE)"
+	rm -rf "$(DEPLOY_CFK_CREDENTIALS_DIR)"
 
 # --- offline validation and maintenance -------------------------------------------------
 

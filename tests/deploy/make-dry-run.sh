@@ -23,12 +23,16 @@ step deploy-credentials "az aks get-credentials" "output -raw aks_name" "az stor
 step deploy-data "az storage blob upload-batch" "--source \"data\"" "output -raw storage_container_name"
 step deploy-cfk "kubectl apply -f confluent/namespace.yaml" "helm repo add confluentinc https://packages.confluent.io/helm" \
   "helm upgrade --install confluent-operator confluentinc/confluent-for-kubernetes" "--namespace confluent"
-step deploy-platform "kubectl apply -f confluent/platform.yaml" "kubectl apply -f confluent/topics.yaml" "wait kafka/kafka"
+step deploy-cfk-secrets "scripts/deploy/cfk-secrets.py init" "scripts/deploy/cfk-secrets.py render" "| kubectl apply -f -" \
+  ".local/state/kstream-app/kstreamdemo/cfk"
+step deploy-platform "kubectl apply -f confluent/platform.yaml" "kubectl apply -f confluent/topics.yaml" "wait kafka/kafka" \
+  "kubectl apply -f confluent/acls.yaml" "wait job/kafka-acls --for=condition=complete"
 step deploy-connector "scripts/deploy/blob-secret.sh | kubectl apply -f -" "kubectl apply -f confluent/connector.yaml"
 step deploy-image "docker build --tag docker.io/CHANGEME/kstream-app:0.1.0 ." "docker push"
 step deploy-app "helm upgrade --install kstream-app charts/kstream-app --namespace confluent" \
   "--set image.repository=docker.io/CHANGEME/kstream-app"
-step deploy-ksql "scripts/deploy/ksql-request.sh" "curlimages/curl" "http://ksqldb.confluent.svc.cluster.local:8088/ksql"
+step deploy-ksql "scripts/deploy/ksql-request.sh" "curlimages/curl" "scripts/deploy/ksql-submit-overrides.py" \
+  "https://ksqldb.confluent.svc.cluster.local:8088/ksql"
 step deploy-destroy "helm uninstall kstream-app" "terraform -chdir=terraform destroy"
 
 # ACR variant of the image step, and settings from a deploy.conf.
@@ -47,7 +51,7 @@ grep -q "deploy.conf missing" "$work/noconf.out" || { cat "$work/noconf.out"; fa
 ok "without deploy.conf the steps refuse to run"
 # Every step is documented in the README's "Deploy to AKS" section.
 readme_block="$(sed -n '/<!-- BEGIN deploy -->/,/<!-- END deploy -->/p' README.md)"
-for target in deploy-infra deploy-credentials deploy-data deploy-cfk deploy-platform deploy-connector \
+for target in deploy-infra deploy-credentials deploy-data deploy-cfk deploy-cfk-secrets deploy-platform deploy-connector \
               deploy-image deploy-app deploy-ksql deploy-destroy; do
   grep -qF "\`$target\`" <<<"$readme_block" || fail "README's deploy section does not document $target"
 done
