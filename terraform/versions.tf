@@ -1,6 +1,7 @@
 # Provider and backend requirements for the kstream-app Azure infrastructure.
 terraform {
-  required_version = ">= 1.6.0"
+  # 1.9: a variable's validation may refer to other variables (api_server_authorized_ip_ranges).
+  required_version = ">= 1.9.0"
 
   required_providers {
     azurerm = {
@@ -25,6 +26,8 @@ provider "azurerm" {
       prevent_deletion_if_contains_resources = false
     }
   }
+  # The storage data plane (the container) with Entra ID, not the account key.
+  storage_use_azuread = true
   # null: taken from ARM_SUBSCRIPTION_ID, which scripts/deploy/infra.sh exports from
   # `az account show` (or from deploy.conf's AZURE_SUBSCRIPTION_ID when set).
   subscription_id = var.subscription_id
