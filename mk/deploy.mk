@@ -27,10 +27,18 @@ DEPLOY_STORAGE_KEY_FILE := $(DEPLOY_STATE_DIR)/storage-account-key
 # The platform's CA and passwords (scripts/deploy/cfk-secrets.py; 0700, outside the repository).
 DEPLOY_CFK_CREDENTIALS_DIR ?= $(DEPLOY_STATE_DIR)/cfk
 DEPLOY_KSQL_FILES := $(sort $(wildcard ksql/*.sql))
+# deploy.conf's comma-separated lists as Terraform list literals: a,b -> ["a","b"].
+deploy_comma := ,
+deploy_tf_list = [$(if $(strip $(1)),"$(subst $(deploy_comma),"$(deploy_comma)",$(strip $(1)))")]
+DEPLOY_TF_VARS = -var 'prefix=$(DEPLOY_PREFIX)' -var 'location=$(DEPLOY_LOCATION)' -var 'storage_account_name=$(DEPLOY_STORAGE_ACCOUNT)' \
+  -var 'api_server_authorized_ip_ranges=$(call deploy_tf_list,$(DEPLOY_API_AUTHORIZED_IP_RANGES))' \
+  -var 'storage_allowed_ip_ranges=$(call deploy_tf_list,$(DEPLOY_STORAGE_ALLOWED_IPS))' \
+  -var 'admin_group_object_ids=$(call deploy_tf_list,$(DEPLOY_ADMIN_GROUP_OBJECT_IDS))' \
+  -var 'private_cluster_enabled=$(DEPLOY_PRIVATE_CLUSTER)'
 
 .PHONY: deploy-check-conf deploy-infra deploy-credentials deploy-data deploy-cfk deploy-platform \
         deploy-cfk-secrets deploy-connector deploy-image deploy-app deploy-ksql deploy-status deploy-port-forward \
-        deploy-destroy deploy-validate deploy-schemas deploy-ksql-sync deploy-tf-schema
+        deploy-destroy deploy-validate deploy-schemas deploy-ksql-sync deploy-tf-schema deploy-tf-lock
 
 deploy-check-conf:
 	@test -f $(DEPLOY_CONF) || { echo "$(DEPLOY_CONF) missing: cp deploy.conf.template $(DEPLOY_CONF) and edit it" >&2; exit 1; }
@@ -40,12 +48,12 @@ deploy-infra: deploy-check-conf ## 1. create resource group, AKS and storage (Te
 	@test -f $(DEPLOY_TF_DIR)/backend.conf || { echo "$(DEPLOY_TF_DIR)/backend.conf missing: cp $(DEPLOY_TF_DIR)/backend.conf.template $(DEPLOY_TF_DIR)/backend.conf and edit it" >&2; exit 1; }
 	export ARM_SUBSCRIPTION_ID="$${ARM_SUBSCRIPTION_ID:-$(or $(DEPLOY_SUBSCRIPTION_ID),$$(az account show --query id -o tsv))}"; \
 	$(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) init -input=false -backend-config=backend.conf && \
-	$(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) apply -input=false \
-	  -var 'prefix=$(DEPLOY_PREFIX)' -var 'location=$(DEPLOY_LOCATION)' -var 'storage_account_name=$(DEPLOY_STORAGE_ACCOUNT)'
+	$(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) apply -input=false $(DEPLOY_TF_VARS)
 
-deploy-credentials: deploy-check-conf ## 2. fetch kube credentials (az aks get-credentials) and the storage account key
+deploy-credentials: deploy-check-conf ## 2. kube credentials through Entra ID (az aks get-credentials + kubelogin) and the storage account key for the connector
 	az aks get-credentials --overwrite-existing \
 	  --resource-group "$$($(DEPLOY_TFO) resource_group_name)" --name "$$($(DEPLOY_TFO) aks_name)"
+	kubelogin convert-kubeconfig -l azurecli
 	kubectl cluster-info
 	install -d -m 0700 "$(DEPLOY_STATE_DIR)"
 	umask 077; az storage account keys list \
@@ -53,12 +61,11 @@ deploy-credentials: deploy-check-conf ## 2. fetch kube credentials (az aks get-c
 	  --query '[0].value' -o tsv > "$(DEPLOY_STORAGE_KEY_FILE)"
 	@echo "storage account key saved to $(DEPLOY_STORAGE_KEY_FILE) (mode 0600)"
 
-deploy-data: deploy-check-conf ## 3. upload DEPLOY_DATA_DIR to the blob container `data`
-	@test -s "$(DEPLOY_STORAGE_KEY_FILE)" || { echo "no storage key: run make deploy-credentials" >&2; exit 1; }
-	AZURE_STORAGE_KEY="$$(cat "$(DEPLOY_STORAGE_KEY_FILE)")" az storage blob upload-batch \
+deploy-data: deploy-check-conf ## 3. upload DEPLOY_DATA_DIR to the blob container `data` (your Entra ID sign-in, from an address of DEPLOY_STORAGE_ALLOWED_IPS)
+	az storage blob upload-batch --auth-mode login \
 	  --account-name "$$($(DEPLOY_TFO) storage_account_name)" --destination "$$($(DEPLOY_TFO) storage_container_name)" \
 	  --source "$(DEPLOY_DATA_DIR)" --pattern 'topics/*' --overwrite --max-connections 4
-	AZURE_STORAGE_KEY="$$(cat "$(DEPLOY_STORAGE_KEY_FILE)")" az storage blob list \
+	az storage blob list --auth-mode login \
 	  --account-name "$$($(DEPLOY_TFO) storage_account_name)" --container-name "$$($(DEPLOY_TFO) storage_container_name)" \
 	  --prefix topics/expedia/ --query '[].name' -o tsv
 
@@ -119,8 +126,7 @@ deploy-port-forward: ## Control Center on https://localhost:9021, Connect REST o
 deploy-destroy: deploy-check-conf ## 9. tear down: the job, then all Azure resources (terraform destroy)
 	-helm uninstall $(DEPLOY_HELM_RELEASE) --namespace $(DEPLOY_NAMESPACE)
 	export ARM_SUBSCRIPTION_ID="$${ARM_SUBSCRIPTION_ID:-$(or $(DEPLOY_SUBSCRIPTION_ID),$$(az account show --query id -o tsv))}"; \
-	$(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) destroy -input=false \
-	  -var 'prefix=$(DEPLOY_PREFIX)' -var 'location=$(DEPLOY_LOCATION)' -var 'storage_account_name=$(DEPLOY_STORAGE_ACCOUNT)'
+	$(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) destroy -input=false $(DEPLOY_TF_VARS)
 	rm -f "$(DEPLOY_STORAGE_KEY_FILE)"
 	rm -rf "$(DEPLOY_CFK_CREDENTIALS_DIR)"
 
@@ -137,6 +143,10 @@ deploy-ksql-sync: ## copy ksql/*.sql into the chart (charts/kstream-app/files/ks
 	mkdir -p charts/kstream-app/files/ksql
 	find charts/kstream-app/files/ksql -name '*.sql' -delete
 	$(if $(DEPLOY_KSQL_FILES),cp $(DEPLOY_KSQL_FILES) charts/kstream-app/files/ksql/,@echo "ksql/ has no .sql file yet")
+
+deploy-tf-lock: ## add the azurerm provider's hashes for every platform to terraform/.terraform.lock.hcl (needs the provider registry: run with DEPLOY_TF=terraform and with DEPLOY_TF=tofu, then commit)
+	$(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) providers lock \
+	  -platform=linux_amd64 -platform=linux_arm64 -platform=darwin_amd64 -platform=darwin_arm64 -platform=windows_amd64
 
 deploy-tf-schema: ## re-record the azurerm schema for offline tofu validate (builds the provider, ~12 min)
 	AZURERM_PROVIDER_DIR="$(AZURERM_PROVIDER_DIR)" bash scripts/deploy/record-azurerm-schema.sh

@@ -45,6 +45,20 @@ resource "azurerm_subnet" "nodes" {
   service_endpoints    = ["Microsoft.Storage"]
 }
 
+# Azure's default rules only (in from the virtual network and the load balancer, out
+# anywhere); AKS adds what its load balancers need. The brokers get no public listener.
+resource "azurerm_network_security_group" "nodes" {
+  name                = "nsg-aks-nodes-${var.prefix}"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags                = var.tags
+}
+
+resource "azurerm_subnet_network_security_group_association" "nodes" {
+  subnet_id                 = azurerm_subnet.nodes.id
+  network_security_group_id = azurerm_network_security_group.nodes.id
+}
+
 # The cluster's own identity, made before the cluster so that it can be given the subnet
 # (a system-assigned identity exists only once the cluster does).
 resource "azurerm_user_assigned_identity" "aks" {
@@ -191,7 +205,7 @@ resource "azurerm_kubernetes_cluster" "main" {
     }
   }
 
-  depends_on = [azurerm_role_assignment.aks_subnet]
+  depends_on = [azurerm_role_assignment.aks_subnet, azurerm_subnet_network_security_group_association.nodes]
 }
 
 # Whoever applies this (`make deploy-infra`) administers the cluster through Entra ID (there

@@ -18,9 +18,13 @@ step() {
 }
 
 step deploy-infra "terraform -chdir=terraform init -input=false -backend-config=backend.conf" \
-  "terraform -chdir=terraform apply" "-var 'prefix=kstreamdemo'" "-var 'storage_account_name=stkstreamdemo0001'"
-step deploy-credentials "az aks get-credentials" "output -raw aks_name" "az storage account keys list" "umask 077"
-step deploy-data "az storage blob upload-batch" "--source \"data\"" "output -raw storage_container_name"
+  "terraform -chdir=terraform apply" "-var 'prefix=kstreamdemo'" "-var 'storage_account_name=stkstreamdemo0001'" \
+  "-var 'api_server_authorized_ip_ranges=[\"CHANGEME\"]'" "-var 'storage_allowed_ip_ranges=[]'" "-var 'private_cluster_enabled=false'"
+step deploy-credentials "az aks get-credentials" "output -raw aks_name" "kubelogin convert-kubeconfig -l azurecli" \
+  "az storage account keys list" "umask 077"
+step deploy-data "az storage blob upload-batch --auth-mode login" "--source \"data\"" "output -raw storage_container_name"
+grep -q "AZURE_STORAGE_KEY\|--admin" "$work/deploy-data.out" "$work/deploy-credentials.out" && fail "deploy-data/-credentials use a key or the admin kubeconfig"
+ok "deploy-data signs in with Entra ID, deploy-credentials asks for no admin kubeconfig"
 step deploy-cfk "kubectl apply -f confluent/namespace.yaml" "helm repo add confluentinc https://packages.confluent.io/helm" \
   "helm upgrade --install confluent-operator confluentinc/confluent-for-kubernetes" "--namespace confluent"
 step deploy-cfk-secrets "scripts/deploy/cfk-secrets.py init" "scripts/deploy/cfk-secrets.py render" "| kubectl apply -f -" \
@@ -36,8 +40,10 @@ step deploy-ksql "scripts/deploy/ksql-request.sh" "curlimages/curl" "scripts/dep
 step deploy-destroy "helm uninstall kstream-app" "terraform -chdir=terraform destroy"
 
 # ACR variant of the image step, and settings from a deploy.conf.
-printf 'DEPLOY_ACR_NAME=myacr\nDEPLOY_IMAGE_TAG=9.9.9\nDEPLOY_TF=tofu\n' >"$work/deploy.conf"
+printf 'DEPLOY_ACR_NAME=myacr\nDEPLOY_IMAGE_TAG=9.9.9\nDEPLOY_TF=tofu\nDEPLOY_API_AUTHORIZED_IP_RANGES=203.0.113.7/32,198.51.100.0/24\nDEPLOY_STORAGE_ALLOWED_IPS=203.0.113.7\n' >"$work/deploy.conf"
 make --no-print-directory -n deploy-image deploy-infra DEPLOY_CONF="$work/deploy.conf" >"$work/acr.out"
+grep -qF -- "-var 'api_server_authorized_ip_ranges=[\"203.0.113.7/32\",\"198.51.100.0/24\"]' -var 'storage_allowed_ip_ranges=[\"203.0.113.7\"]'" "$work/acr.out" \
+  || { cat "$work/acr.out"; fail "deploy.conf's address lists as Terraform lists"; }
 grep -qF "az acr build --registry myacr --image kstream-app:9.9.9" "$work/acr.out" || { cat "$work/acr.out"; fail "ACR build"; }
 grep -qF "tofu -chdir=terraform apply" "$work/acr.out" || { cat "$work/acr.out"; fail "DEPLOY_TF from deploy.conf"; }
 ok "deploy.conf values override the template (ACR build, OpenTofu)"
