@@ -133,7 +133,7 @@ expect_fail "check refuses a node_count managed against the autoscaler" check_po
 # once with registry access (then init verifies every download against them). What can be
 # checked offline: the pin, and that OpenTofu reads and enforces the file.
 lock=terraform/.terraform.lock.hcl
-[ -f "$lock" ] && git ls-files --error-unmatch "$lock" >/dev/null 2>&1 || fail "$lock is not committed"
+git ls-files --error-unmatch "$lock" >/dev/null 2>&1 || fail "$lock is not committed"
 pinned="$(python3 - "$lock" terraform/versions.tf <<'PY'
 import re, sys
 lock, versions = open(sys.argv[1]).read(), open(sys.argv[2]).read()
