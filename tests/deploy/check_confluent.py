@@ -110,10 +110,10 @@ def main():
         check(re.search(rf'^{key}="{topic}"$', cm, re.M) is not None and topic in topics, f"chart {key} is a KafkaTopic")
     ksql = kinds["KsqlDB"][0]["metadata"]["name"]
     values = yaml.safe_load(open("charts/kstream-app/values.yaml"))
-    check(values["ksqlJob"]["url"] == f"http://{ksql}.confluent.svc.cluster.local:8088", "chart's ksqlDB URL is the KsqlDB of confluent/")
+    check(values["ksqlJob"]["url"] == f"https://{ksql}.confluent.svc.cluster.local:8088", "chart's ksqlDB URL is the KsqlDB of confluent/")
     check(values["inputPartitions"] == topics["expedia"]["partitionCount"], "chart's inputPartitions == partitions of expedia")
 
-    check_security(kinds, docs, secrets)
+    check_security(kinds, docs, secrets, chart, values)
 
     if failures:
         for f in failures:
@@ -195,7 +195,7 @@ def parse_acls(docs):
     return acls
 
 
-def check_security(kinds, docs, secrets):
+def check_security(kinds, docs, secrets, chart, values):
     refs = {}  # Secret name -> what uses it (to check against the rendered Secrets)
 
     def use(ref, role, where):
@@ -316,6 +316,38 @@ def check_security(kinds, docs, secrets):
               and c["securityContext"].get("allowPrivilegeEscalation") is False and c["securityContext"]["capabilities"]["drop"] == ["ALL"],
               "Job kafka-acls: Pod Security restricted")
 
+    # The chart's defaults are a client of this platform: SASL_SSL with PLAIN as the job's
+    # principal, the CA mounted from its Secret, the ksqlDB Job over https with a login.
+    cm = [d for d in chart if d["kind"] == "ConfigMap" and "caf-application.ini" in d["data"]][0]["data"]["caf-application.ini"]
+    props = re.search(r'^properties=\[(.*)\]$', cm, re.M)
+    props = dict(p.split("=", 1) for p in re.findall(r'"([^"]*)"', props.group(1))) if props else {}
+    check(props.get("security.protocol") == "SASL_SSL" and props.get("sasl.mechanisms") == "PLAIN",
+          f"chart: SASL_SSL with PLAIN, as the platform's listener wants: {props}")
+    check(props.get("ssl.endpoint.identification.algorithm", "https") == "https", "chart: broker host names verified")
+    group = re.search(r'^group-id="([^"]+)"$', cm, re.M).group(1)
+    check(("group", "literal", group) in acls.get("User:kstream-app", {}), f"chart's group {group} is the one the job's ACLs allow")
+    workloads = [d for d in chart if d["kind"] in ("Deployment", "StatefulSet")]
+    check(len(workloads) == 1, "chart: one workload")
+    for w in workloads:
+        pod = w["spec"]["template"]["spec"]
+        mounts = {m["mountPath"].rstrip("/"): m["name"] for c in pod["containers"] for m in c.get("volumeMounts", [])}
+        volumes = {v["name"]: v.get("secret", {}).get("secretName") for v in pod["volumes"]}
+        ca = props.get("ssl.ca.location", "")
+        ca_secret = next((volumes.get(name) for path, name in mounts.items() if ca.startswith(path + "/")), None)
+        check(ca_secret is not None, f"chart: ssl.ca.location {ca!r} is a file of a mounted Secret")
+        use(ca_secret, "ca", "chart ssl.ca.location")
+        env = {e["name"]: e["valueFrom"]["secretKeyRef"] for c in pod["containers"] for e in c.get("env", [])
+               if "secretKeyRef" in e.get("valueFrom", {})}
+        for var in ("KSTREAM_RDKAFKA_SASL_USERNAME", "KSTREAM_RDKAFKA_SASL_PASSWORD"):
+            check(var in env, f"chart: {var} from a Secret")
+        logins = {e["name"] for e in env.values()}
+        check(len(logins) == 1, f"chart: the job's login from one Secret: {logins}")
+        for name in logins:
+            refs.setdefault(name, set()).add("job-login")
+    ksql_job = values["ksqlJob"]
+    use(ksql_job.get("loginSecret"), "netrc", "chart ksqlJob.loginSecret")
+    use(ksql_job.get("caSecret"), "ca", "chart ksqlJob.caSecret")
+
     if secrets is not None:
         check_secrets(refs, secrets, acls)
 
@@ -328,6 +360,8 @@ SECRET_KEYS = {
     "basic-client": {"basic.txt"},
     "ca": {"ca.crt"},
     "acl-admin": {"admin.properties", "ca.crt"},
+    "netrc": {"netrc"},
+    "job-login": {"username", "password"},
 }
 
 
@@ -357,6 +391,11 @@ def check_secrets(refs, secrets, acls):
                 check(f"User:{user}" in SUPER_USERS if who == "kafka" else f"User:{user}" in acls,
                       f"{who} logs in as User:{user}, which has ACLs (or is a broker)")
     users = json.loads(decoded(secrets["kafka-sasl-server"], "plain-users.json"))
+    for ref, roles in refs.items():
+        if "job-login" in roles and ref in secrets and "username" in secrets[ref]["data"]:
+            user, password = decoded(secrets[ref], "username"), decoded(secrets[ref], "password")
+            check(user == "kstream-app", f"the chart's login {ref} is User:kstream-app, whose ACLs are the job's: {user}")
+            check(users.get(user) == password, f"the chart's login {ref}: same password as kafka-sasl-server")
     for principal in list(acls) + sorted(SUPER_USERS):
         check(principal.split(":", 1)[1] in users, f"{principal} can log in (kafka-sasl-server plain-users.json)")
     # The server side knows every login the clients use, with the same password.

@@ -63,6 +63,9 @@ python3 scripts/deploy/cfk-secrets.py render "$work/creds" >"$work/secrets.json"
 for f in "$work"/creds/passwords/*; do
   ! grep -rqF -- "$(cat "$f")" confluent charts || fail "a password of cfk-secrets.py is in confluent/ or charts/"
 done
+python3 -c 'import json, sys, yaml; yaml.safe_dump_all(json.load(open(sys.argv[1]))["items"], open(sys.argv[2], "w"))' \
+  "$work/secrets.json" "$work/secrets.yaml"
+kubeconform_strict "$work/secrets.yaml" >"$work/kc.out" 2>&1 || { cat "$work/kc.out"; fail "kubeconform of cfk-secrets.py's Secrets"; }
 python3 "$repo/tests/deploy/check_confluent.py" --secrets "$work/secrets.json" "$work/chart.yaml" confluent/*.yaml
 ok "platform: KRaft, on-demand plugin, secret-free connector, topics, matches the chart"
 ok "secure: TLS on every listener and REST endpoint, SASL/PLAIN per component, ACL authorization with the job's exact ACLs, basic auth on every REST API; every Secret referred to is made by cfk-secrets.py with the keys its user reads ($(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$work/secrets.json") Secrets)"
