@@ -89,4 +89,26 @@ breaks CKV2_KSTREAM_4 "node images without a maintenance window" '/^  maintenanc
 breaks CKV2_KSTREAM_3 "one zone" 's/  default     = \["1", "2", "3"\]/  default     = ["1"]/' variables.tf
 breaks CKV_AZURE_35 "storage open to all networks" 's/default_action             = "Deny"/default_action             = "Allow"/' main.tf
 breaks CKV2_KSTREAM_5 "storage sign-in with keys by default" 's/default_to_oauth_authentication = true/default_to_oauth_authentication = false/' main.tf
+# The chart, as rendered with its defaults and with every option on (framework kubernetes).
+chart=charts/kstream-app
+render_chart() { # DIR [helm args...]: both renderings into DIR
+  local dir="$1"; shift
+  rm -rf "$dir" && mkdir -p "$dir"
+  helm template kstream-app "$chart" --namespace confluent --kube-version "$KUBERNETES_SCHEMA_VERSION" "$@" >"$dir/default.yaml"
+  helm template kstream-app "$chart" --namespace confluent --kube-version "$KUBERNETES_SCHEMA_VERSION" \
+    -f "$chart/ci/all-features-values.yaml" "$@" >"$dir/all.yaml"
+}
+render_chart "$work/chart"
+same_as_listed kubernetes "the chart's renderings (defaults, every option)" "$work/chart"
+chart_breaks() { # CHECK_ID WHAT HELM-SET...
+  local id="$1" what="$2"; shift 2
+  render_chart "$work/chart-bad" "$@"
+  failed kubernetes "$work/chart-bad" >"$work/failed.txt"
+  grep -qx "$id" "$work/failed.txt" || fail "checkov does not catch in the chart: $what ($id)"
+  ok "checkov catches in the chart: $what ($id)"
+}
+chart_breaks CKV2_K8S_6 "no NetworkPolicy" --set networkPolicy.enabled=false
+chart_breaks CKV_K8S_20 "privilege escalation allowed" --set securityContext.allowPrivilegeEscalation=true
+chart_breaks CKV_K8S_22 "writable root file system" --set securityContext.readOnlyRootFilesystem=false
+chart_breaks CKV_K8S_19 "host network" --set hostNetwork=true
 done_checks
