@@ -107,7 +107,8 @@ endif
 
 deploy-app: deploy-check-conf ## 7. deploy the job (helm upgrade --install)
 	helm upgrade --install $(DEPLOY_HELM_RELEASE) charts/kstream-app --namespace $(DEPLOY_NAMESPACE) \
-	  --set image.repository=$(DEPLOY_IMAGE_REPOSITORY) --set image.tag=$(DEPLOY_IMAGE_TAG) --wait --timeout 10m
+	  --set image.repository=$(DEPLOY_IMAGE_REPOSITORY) --set image.tag=$(DEPLOY_IMAGE_TAG) \
+	  $(if $(DEPLOY_IMAGE_DIGEST),--set image.digest=$(DEPLOY_IMAGE_DIGEST)) --wait --timeout 10m
 	kubectl -n $(DEPLOY_NAMESPACE) get pods -l app.kubernetes.io/instance=$(DEPLOY_HELM_RELEASE)
 
 deploy-ksql: deploy-check-conf ## 8. submit ksql/*.sql to ksqlDB (REST /ksql over TLS with a login, from a throw-away curl pod)

@@ -151,3 +151,20 @@ not mount: the job would fail at start-up with a missing file.
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* A NetworkPolicy egress rule to the cluster's DNS resolver (networkPolicy.dns). */}}
+{{- define "kstream-app.dnsEgress" -}}
+# DNS: the cluster's resolver.
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ .Values.networkPolicy.dns.namespace | quote }}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+  ports:
+    - protocol: UDP
+      port: 53
+    - protocol: TCP
+      port: 53
+{{- end }}
