@@ -2,11 +2,11 @@
 # Manual edits may be lost in future updates.
 
 provider "registry.opentofu.org/hashicorp/azurerm" {
-  version     = "4.57.0"
-  constraints = "~> 4.57"
+  version     = "5.2.0"
+  constraints = "~> 5.2"
 }
 
 provider "registry.terraform.io/hashicorp/azurerm" {
-  version     = "4.57.0"
-  constraints = "~> 4.57"
+  version     = "5.2.0"
+  constraints = "~> 5.2"
 }

@@ -5,8 +5,11 @@ terraform {
 
   required_providers {
     azurerm = {
-      source  = "hashicorp/azurerm"
-      version = "~> 4.57" # node_provisioning_profile needs 4.57
+      source = "hashicorp/azurerm"
+      # 5.x: the schema tests/deploy/terraform.sh validates against (5.2.0 and later); 4.x
+      # spells the subnet's service endpoints differently (service_endpoints), so one
+      # configuration cannot suit both.
+      version = "~> 5.2"
     }
   }
 

@@ -28,6 +28,11 @@ ok "tofu fmt -check ($(tofu version | head -n 1))"
 copy() {
   rm -rf "$work/tf" && mkdir "$work/tf" && cp terraform/*.tf "$work/tf/"
 }
+# edit SED-EXPRESSION FILE: edit the scratch copy; an edit that changes nothing is an error.
+edit() {
+  sed -i "$1" "$work/tf/$2"
+  ! cmp -s "$work/tf/$2" "terraform/$2" || fail "the edit $1 changed nothing in $2"
+}
 
 # validate DIR: tofu validate -json; print the diagnostics; fail on errors or warnings
 # other than the one about the development override itself.
@@ -51,13 +56,13 @@ ok "tofu validate: valid against the recorded azurerm schema, no warnings ($(pyt
 
 # The stand-in must really check the schema: a misspelt argument, a wrong type and a
 # missing required argument are errors.
-copy; sed -i 's/is_hns_enabled /is_hns_enable /' "$work/tf/main.tf"
+copy; edit 's/is_hns_enabled /is_hns_enable /' main.tf
 expect_fail "validate refuses an unknown argument" validate "$work/tf"
-copy; sed -i 's/min_tls_version                 = "TLS1_2"/min_tls_version                 = ["TLS1_2"]/' "$work/tf/main.tf"
+copy; edit 's/min_tls_version *= "TLS1_2"/min_tls_version = ["TLS1_2"]/' main.tf
 expect_fail "validate refuses a wrong type" validate "$work/tf"
-copy; sed -i '/account_tier /d' "$work/tf/main.tf"
+copy; edit '/account_tier /d' main.tf
 expect_fail "validate refuses a missing required argument" validate "$work/tf"
-copy; sed -i 's/    type = "SystemAssigned"/    type = "SystemAssigned"\n    identity_ids = 3/' "$work/tf/main.tf"
+copy; edit 's/bypass *= \["AzureServices"\]/bypass = 3/' main.tf
 expect_fail "validate refuses a wrong type inside a nested block" validate "$work/tf"
 
 # Variable validations: `tofu plan` evaluates them before it needs the provider (which
@@ -123,9 +128,9 @@ PY
 }
 check_pool terraform || fail "terraform/main.tf default_node_pool"
 ok "node pool: temporary_name_for_rotation, node count left to the autoscaler when it is on"
-copy; sed -i '/temporary_name_for_rotation/d' "$work/tf/main.tf"
+copy; edit '/temporary_name_for_rotation/d' main.tf
 expect_fail "check refuses a pool without temporary_name_for_rotation" check_pool "$work/tf"
-copy; sed -i 's/^    node_count           = .*/    node_count           = var.node_count/' "$work/tf/main.tf"
+copy; edit 's/^    node_count           = .*/    node_count           = var.node_count/' main.tf
 expect_fail "check refuses a node_count managed against the autoscaler" check_pool "$work/tf"
 # The provider lock file: committed, pinning exactly one azurerm release within versions.tf's
 # constraint for both registries (Terraform's and OpenTofu's). No registry is reachable here,
@@ -162,10 +167,12 @@ print(versions_seen.pop())
 PY
 )" || fail "$lock"
 ok "lock file pins azurerm $pinned for registry.terraform.io and registry.opentofu.org, within versions.tf's constraint"
-# OpenTofu honours it: from a mirror offering the stand-in as $pinned and as a newer 4.x,
-# init installs $pinned (and records its hash); with a hash that does not match, init refuses.
+# OpenTofu honours it: from a mirror offering the stand-in as $pinned and as a newer release
+# within the constraint, init installs $pinned (and records its hash); with a hash that does
+# not match, init refuses.
 mirror="$work/mirror/registry.opentofu.org/hashicorp/azurerm"
-for v in "$pinned" 4.999.0; do
+newer="${pinned%%.*}.999.0"
+for v in "$pinned" "$newer"; do
   mkdir -p "$mirror/$v/linux_amd64" && cp "$provider_dir/terraform-provider-azurerm" "$mirror/$v/linux_amd64/terraform-provider-azurerm_v$v"
 done
 printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$work/mirror" >"$work/mirror.tfrc"
@@ -175,7 +182,7 @@ copy; sed -i '/^  backend "azurerm" {}$/d' "$work/tf/versions.tf"
 sed '/"[hz][1h]:/d' "$lock" >"$work/tf/.terraform.lock.hcl"  # the stand-in's hash is not azurerm's
 lock_init || { cat "$work/init.out"; fail "tofu init with the lock file"; }
 grep -q "Installed hashicorp/azurerm v$pinned" "$work/init.out" || { cat "$work/init.out"; fail "init did not install the locked $pinned"; }
-ok "tofu init installs the locked azurerm $pinned although a newer 4.x is offered"
+ok "tofu init installs the locked azurerm $pinned although $newer is offered"
 copy; sed -i '/^  backend "azurerm" {}$/d' "$work/tf/versions.tf"
 constraint="$(sed -n 's/^  constraints = "\(.*\)"$/\1/p' "$lock" | head -n 1)"
 printf 'provider "registry.opentofu.org/hashicorp/azurerm" {\n  version     = "%s"\n  constraints = "%s"\n  hashes      = ["h1:%s"]\n}\n' \
