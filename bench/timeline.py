@@ -9,8 +9,9 @@ after the last input (the last transaction).
   KSTREAM_RDKAFKA_FETCH_WAIT_MAX_MS=500 bench/timeline.py --input bench_in_2189130 --summary
 
 Each run gets output and dead-letter topics of its own (deleted afterwards) and a new consumer
-group, so it reads the whole input. The job's command line is the benchmark's own (kbench.contenders);
-extra arguments after `--` go to the job, and its log goes to a file named on failure.
+group, so it reads the whole input. The job's command line is the benchmark's own
+(kbench.contenders); extra arguments after `--` go to the job, and its log goes to a file named
+on failure.
 """
 import argparse
 import os
