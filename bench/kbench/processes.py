@@ -92,6 +92,8 @@ def stop(proc, grace=60):
 
 
 def reap(proc, timeout, kill=False):
+    if proc.returncode is not None:
+        return proc.returncode, None  # already waited for (Popen.poll() reaps): no rusage left
     deadline = time.monotonic() + timeout
     while True:
         pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
