@@ -11,9 +11,11 @@ const std::vector<option_spec> job_options = {
   {"kafka", "input-topic", option_kind::string, "topic to read"},
   {"kafka", "output-topic", option_kind::string, "topic for enriched records"},
   {"kafka", "dlq-topic", option_kind::string, "dead-letter topic for values that are not JSON objects"},
-  {"kafka", "transactional-id", option_kind::string, "transactional.id (default <group-id>-<hostname>)"},
+  {"kafka", "instance-name", option_kind::string,
+   "this instance's name in the default transactional id and group.instance.id (default: the host name)"},
+  {"kafka", "transactional-id", option_kind::string, "transactional.id (default <group-id>-<instance-name>)"},
   {"kafka", "static-membership", option_kind::boolean,
-   "join as <group-id>-<hostname> (group.instance.id): a restart gets its partitions back at once"},
+   "join as <group-id>-<instance-name> (group.instance.id): a restart gets its partitions back at once"},
   {"kafka", "properties", option_kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
   {"job", "guarantee", option_kind::string, "exactly_once or at_least_once"},
   {"job", "max-in-flight", option_kind::integer, "records in flight per instance, shared evenly by its partitions; a partition is paused at its share"},
@@ -86,7 +88,9 @@ caf::expected<job_settings> app_config::validate() const {
   if (!properties)
     return properties.error();
   out.extra_properties = std::move(*properties);
-  const auto instance_name = out.group_id + "-" + host_name();
+  // A pod's name where the host name is not the instance's (a hostNetwork pod has the node's).
+  auto instance = string_option("kafka.instance-name", "");
+  const auto instance_name = out.group_id + "-" + (instance.empty() ? host_name() : instance);
   if (out.guarantee == delivery_guarantee::exactly_once && out.transactional_id.empty())
     out.transactional_id = instance_name;
   if (caf::get_or(*this, "kafka.static-membership", !defaults.group_instance_id.empty()))

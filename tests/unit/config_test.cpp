@@ -65,6 +65,17 @@ TEST_CASE("file values and command-line flags", "[config]") {
   CHECK(settings->extra_properties.front() == std::pair<std::string, std::string>{"linger.ms", "20"});
 }
 
+TEST_CASE("the instance name gives the transactional id and the static member's id", "[config]") {
+  auto named = settings_from("[kafka]\ngroup-id=\"g\"\ninstance-name=\"kstream-app-2\"\nstatic-membership=true\n");
+  REQUIRE(named);
+  CHECK(named->transactional_id == "g-kstream-app-2");
+  CHECK(named->group_instance_id == "g-kstream-app-2");
+  auto unnamed = settings_from("[kafka]\ngroup-id=\"g\"\ninstance-name=\"\"\n");
+  REQUIRE(unnamed);
+  CHECK(unnamed->transactional_id == "g-" + host_name());
+  CHECK(unnamed->group_instance_id.empty());
+}
+
 TEST_CASE("bad values are refused with the option's name", "[config]") {
   CHECK(error_of("[job]\nguarantee=\"twice\"\n") == R"(job.guarantee = "twice" is not one of "exactly_once", "at_least_once")");
   CHECK(error_of("[job]\nmax-in-flight=0\n") == "option job.max-in-flight = 0 is out of range [1, 10000000]");
