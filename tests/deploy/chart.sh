@@ -97,6 +97,8 @@ expect_fail "one transactional id for several pods" render --set replicaCount=2 
 expect_fail "one transactional id for pods KEDA may add" render --set workload.kind=StatefulSet --set keda.enabled=true \
   --set config.kafka.transactional-id=tx
 expect_fail "a fixed instance name in the shared configuration" render --set config.kafka.instance-name=pod
+expect_fail "a transaction timeout under twice the commit interval" render --set config.job.commit-interval-ms=6000
+expect_fail "a shutdown timeout under the transaction timeout" render --set config.job.shutdown-timeout-ms=5000
 expect_fail "grace period shorter than the job's shutdown timeout" render --set terminationGracePeriodSeconds=10
 expect_fail "KEDA maxReplicaCount above the partition count" render --set keda.enabled=true --set keda.maxReplicaCount=5
 expect_fail "HTTP endpoint switched off (probes need it)" render --set config.http.port=0

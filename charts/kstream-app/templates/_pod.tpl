@@ -151,6 +151,16 @@ spec:
 {{- if and (index .Values.config "kafka" "transactional-id") (or .Values.keda.enabled (gt (int .Values.replicaCount) 1)) }}
 {{- fail "config.kafka.transactional-id is set while more than one pod may run: pods sharing a transactional id fence each other; leave it empty (each pod then uses <group-id>-<pod name>)" }}
 {{- end }}
+{{- $job := index .Values.config "job" }}
+{{- if eq (index $job "guarantee") "exactly_once" }}
+{{- $tt := int64 (index $job "transaction-timeout-ms") }}
+{{- if lt $tt (mul 2 (int64 (index $job "commit-interval-ms"))) }}
+{{- fail (printf "config.job.transaction-timeout-ms (%d) must be at least twice config.job.commit-interval-ms (%d): the broker would abort transactions before they commit" $tt (int64 (index $job "commit-interval-ms"))) }}
+{{- end }}
+{{- if lt (int64 (index $job "shutdown-timeout-ms")) $tt }}
+{{- fail (printf "config.job.shutdown-timeout-ms (%d) must be at least config.job.transaction-timeout-ms (%d): a graceful stop ends with a commit retried that long" (int64 (index $job "shutdown-timeout-ms")) $tt) }}
+{{- end }}
+{{- end }}
 {{- if index .Values.config "kafka" "instance-name" }}
 {{- fail "config.kafka.instance-name must stay empty: the chart gives each pod its own name (--kafka.instance-name=$(KSTREAM_POD_NAME))" }}
 {{- end }}
