@@ -210,6 +210,8 @@ TEST_CASE("kstream-stats' sample file writes every option with the settings stru
     CHECK(s->drain == defaults.drain);
     CHECK(s->shutdown_timeout_ms == defaults.shutdown_timeout_ms);
     CHECK(s->publish_interval_ms == defaults.publish_interval_ms);
+    CHECK(s->state_topic == defaults.state_topic);
+    CHECK(s->checkpoint_interval_ms == defaults.checkpoint_interval_ms);
     CHECK(s->http_port == defaults.http_port);
     CHECK(s->http_bind_address == defaults.http_bind_address);
     CHECK(s->terminal == defaults.terminal);
