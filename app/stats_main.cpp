@@ -100,28 +100,17 @@ struct view_status {
   std::atomic<bool> done{false};
   std::atomic<bool> drained{false}; // --job.drain ended with every partition at its end
 
-  /// Every partition assigned and at its high watermark.
+  /// Every partition read to an end it had after the start (read_committed: its last stable
+  /// offset, so also while a producer keeps a transaction open) and every record before it
+  /// counted (none in flight to the aggregator): the table covers the input up to that end.
   bool caught_up(kstream::metrics_registry& registry) const {
     if (!registry.consuming.load() || partitions == 0)
       return false;
     for (int p = 0; p < partitions; ++p) {
       auto& m = registry.partition(p);
-      if (!m.assigned.load() || m.lag.load() != 0)
+      if (!m.assigned.load() || !m.at_end.load(std::memory_order_acquire) || m.in_flight.load() != 0)
         return false;
     }
-    return true;
-  }
-
-  /// caught_up(), and every record read so far counted (none in flight to the aggregator):
-  /// the table covers the input up to an end it had after the start. The lag (position
-  /// against the end) is read before the records in flight, which the consumer counts before
-  /// its position moves on.
-  bool table_caught_up(kstream::metrics_registry& registry) const {
-    if (!caught_up(registry))
-      return false;
-    for (int p = 0; p < partitions; ++p)
-      if (registry.partition(p).in_flight.load() != 0)
-        return false;
     return true;
   }
 };
@@ -374,7 +363,7 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   if (changelog || state) {
     stats_publisher_settings publishing;
     publishing.interval = std::chrono::milliseconds(settings.publish_interval_ms);
-    publishing.caught_up = [&status, &metrics] { return status.drained.load() || status.table_caught_up(metrics); };
+    publishing.caught_up = [&status, &metrics] { return status.drained.load() || status.caught_up(metrics); };
     publishing.state_sink = state;
     publishing.state_key = settings.input_topic;
     publisher = sys.spawn<caf::detached>(stats_publisher, &board, changelog, std::move(publishing));
