@@ -172,12 +172,13 @@ std::optional<stay_checkpoint> checkpoint_from_json(std::string_view text, std::
     }
     stay_checkpoint out;
     out.input_topic = std::string{object.at("input_topic").as_string()};
-    for (const auto& [partition, next] : object.at("positions").as_object()) {
+    for (const auto& position : object.at("positions").as_object()) {
+      const std::string partition{position.key()};
       std::size_t used = 0;
-      auto id = std::stoi(std::string{partition}, &used);
-      auto offset = next.to_number<std::int64_t>();
+      auto id = std::stoi(partition, &used);
+      auto offset = position.value().to_number<std::int64_t>();
       if (used != partition.size() || id < 0 || offset < 0) {
-        error = "a bad position \"" + std::string{partition} + "\": " + std::to_string(offset);
+        error = "a bad position \"" + partition + "\": " + std::to_string(offset);
         return std::nullopt;
       }
       out.positions[id] = offset;
