@@ -47,8 +47,13 @@ app.kubernetes.io/part-of: kstream-app
 {{- end }}
 {{- end }}
 
+{{/* The job's image: by digest when image.digest is set (the tag is then left out). */}}
 {{- define "kstream-app.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
 {{- end }}
 
 {{/* The HTTP port of the job (probes, metrics); the chart needs it switched on. */}}
@@ -147,4 +152,37 @@ StatefulSet mode (stable pod names are what it needs).
 {{- end }}
 {{- join "\n" $parts }}
 {{- end }}
+{{- end }}
+
+{{/*
+Refuses a librdkafka file property under /etc/kafka-tls/<Secret>/ whose Secret kafkaTls does
+not mount: the job would fail at start-up with a missing file.
+*/}}
+{{- define "kstream-app.checkKafkaTls" -}}
+{{- range (index .Values.config "kafka" "properties") }}
+{{- $kv := splitn "=" 2 . }}
+{{- if hasPrefix "/etc/kafka-tls/" $kv._1 }}
+{{- $secret := index (splitList "/" $kv._1) 3 }}
+{{- if not (has $secret $.Values.kafkaTls.secrets) }}
+{{- fail (printf "config.kafka.properties: %s=%s is in Secret %s, which kafkaTls.secrets does not mount" $kv._0 $kv._1 $secret) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* A NetworkPolicy egress rule to the cluster's DNS resolver (networkPolicy.dns). */}}
+{{- define "kstream-app.dnsEgress" -}}
+# DNS: the cluster's resolver.
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ .Values.networkPolicy.dns.namespace | quote }}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+  ports:
+    - protocol: UDP
+      port: 53
+    - protocol: TCP
+      port: 53
 {{- end }}
