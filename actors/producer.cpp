@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iterator>
 #include <thread>
 
 namespace kstream {
@@ -222,7 +223,9 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
   }
   spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason, partition_list(partitions));
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once)
-    aborted_work.insert(partitions.begin(), partitions.end());
+    for (auto p : partitions)
+      if (owned_partitions.count(p) != 0)
+        aborted_work.insert(p);
   ledger.begin_rewind(partitions);
   for (auto p : partitions)
     metrics->partition(p).rewinds.fetch_add(1, std::memory_order_relaxed);
@@ -299,6 +302,10 @@ void producer_state::answer_handovers() {
 
 void producer_state::on_assignment(std::int32_t generation, const std::set<std::int32_t>& partitions) {
   owned_generation = generation;
+  owned_partitions = partitions;
+  // Aborted work of partitions that moved on is their new owners' to read again.
+  for (auto it = aborted_work.begin(); it != aborted_work.end();)
+    it = partitions.count(*it) == 0 ? aborted_work.erase(it) : std::next(it);
   if (failed || !transaction_open || config.pipeline.guarantee != delivery_guarantee::exactly_once)
     return;
   std::set<std::int32_t> gone;

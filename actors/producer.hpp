@@ -61,8 +61,9 @@ public:
   /// The group generation the open transaction's work is valid in: the one it began in, moved
   /// on only when the consumer confirms that this member kept all of its partitions.
   std::int32_t transaction_generation = -1;
-  /// The last generation the consumer confirmed this member's partitions in.
+  /// The last generation the consumer confirmed this member's partitions in, and those.
   std::int32_t owned_generation = -1;
+  std::set<std::int32_t> owned_partitions;
   /// Since when a due commit waits for the consumer to confirm a new generation.
   std::optional<std::chrono::steady_clock::time_point> generation_wait_since;
   /// Partitions whose consumed work was aborted and has not been committed since, nor handed
