@@ -11,7 +11,9 @@ read_committed readers:
 
 Each prints its figures (also appended to <build>/faults-figures.txt)."""
 import hashlib
+import os
 import re
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -23,6 +25,26 @@ ROOT = Path(__file__).resolve().parents[2]
 VALUES = ROOT / "charts" / "kstream-app" / "values.yaml"
 MIB = 1 << 20
 OLD_TIMESTAMP_MS = 1483228800000  # 2017-01-01: far older than the output topic accepts below
+
+
+def kafka_libs():
+    """The broker's jars, where scripts/local-kafka.sh put them."""
+    version = re.search(r"<kafka.version>(.*)</kafka.version>", (ROOT / "scripts" / "kafka" / "pom.xml").read_text()).group(1)
+    cache = Path(os.environ.get("KSTREAM_CACHE", Path.home() / ".cache" / "kstream-app"))
+    libs = cache / f"kafka-{version}" / "libs"
+    assert libs.is_dir(), f"{libs} missing: run scripts/local-kafka.sh start once"
+    return libs
+
+
+def producer_quota(client_id, bytes_per_second):
+    """Sets (or with None removes) the broker's producer_byte_rate quota for `client_id`:
+    the broker then delays that producer's responses, so the output is slower than the input."""
+    action = (["--add-config", f"producer_byte_rate={bytes_per_second}"] if bytes_per_second
+              else ["--delete-config", "producer_byte_rate"])
+    result = subprocess.run(["java", "-cp", f"{kafka_libs()}/*", "kafka.admin.ConfigCommand", "--bootstrap-server",
+                             fl.BOOTSTRAP, "--alter", "--entity-type", "clients", "--entity-name", client_id] + action,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"setting the quota of {client_id} failed:\n{result.stdout}\n{result.stderr}"
 
 
 def memory_sizing():
@@ -168,6 +190,17 @@ def run_with_peak(job, timeout):
         return started
 
     job.start = start
+    job.pauses = 0
+
+    def watch_pauses():
+        while job.proc is None or job.proc.poll() is None:
+            try:
+                job.pauses = kt.total(job.metrics(), "kstream_partition_pauses_total")
+            except (OSError, AttributeError):
+                pass
+            time.sleep(0.5)
+
+    threading.Thread(target=watch_pauses, daemon=True).start()
     code = fl.run_bounded(job, timeout)
     return code, result["rss"].join()
 
@@ -186,25 +219,34 @@ def test_output_limit_smaller_than_dlq_and_batch_size(logs):
 
 
 def test_near_limit_backlog_peak_rss(logs):
-    """A backlog of 1,000 valid 900 KB records (900 MB, seven times the bound of a job with
-    max-in-flight-bytes = 64 MiB; each record within the topics' 1 MB limit once enriched):
-    all out exactly once, peak RSS under the chart's sizing rule for that bound. 1,000 rather
-    than the issue's 3,000: the bound holds from the first few hundred records on (the whole
-    backlog would otherwise be in flight: 60,000 records allowed), and three times the records
-    would triple the test's two-minute run on the shared 2-core machine for nothing more."""
+    """A backlog of 500 valid 900 KB records (450 MB; each within the topics' 1 MB limit once
+    enriched) read by a job with max-in-flight-bytes = 64 MiB whose output is throttled to
+    16 MB/s (a producer quota on its client.id): the input is read several times faster than
+    the output takes it, so what is in flight is what the bound allows, not what the output
+    happens to keep up with (without the quota the output keeps up here and nothing piles up).
+    All out exactly once, and peak RSS under the chart's sizing rule for that bound; with no
+    byte bound (before issue 24: 60,000 records allowed) most of the backlog was in memory.
+    500 rather than the issue's 3,000: seven times the bound is enough to show it holds, and
+    the throttled output sets the test's duration (about 30 s for 450 MB)."""
     started = time.monotonic()
     in_flight_bytes = 64 * MIB
     overhead_mib, factor = memory_sizing()
     bound = overhead_mib * MIB + factor * in_flight_bytes
     topics = fl.create_topics("limit_rss")
-    expected, _ = feed(topics["in"], 1000, pad=900 * 1000)
+    expected, _ = feed(topics["in"], 500, pad=900 * 1000)
     job = fl.Job(topics, f"limit-rss-{time.monotonic_ns()}", logs, "near-limit", drain=True,
                  extra=[f"--job.max-in-flight-bytes={in_flight_bytes}"])
-    code, peak = run_with_peak(job, 420)
+    producer_quota("kstream-app-producer", 16 * MIB)
+    try:
+        code, peak = run_with_peak(job, 420)
+    finally:
+        producer_quota("kstream-app-producer", None)
     check_output(topics, expected, "limits.near_limit_backlog", started, code, job,
-                 extra={"peak_rss_mib": round(peak / MIB, 1), "bound_mib": round(bound / MIB, 1)})
+                 extra={"peak_rss_mib": round(peak / MIB, 1), "bound_mib": round(bound / MIB, 1),
+                        "pauses": job.pauses})
     assert 0 < peak <= bound, (f"peak RSS {peak / MIB:.1f} MiB above the bound {bound / MIB:.1f} MiB "
                                f"({overhead_mib} MiB + {factor} x {in_flight_bytes // MIB} MiB in flight)")
+    assert job.pauses > 0, "the byte bound never paused a partition: the test did not reach it"
 
 
 def test_broker_refused_records_go_to_the_dlq(logs):
