@@ -161,7 +161,7 @@ booleans and numbers bare (whole numbers without a decimal point).
 {{- if $limits.memory }}
 {{- $given := include "kstream-app.quantityMiB" $limits.memory | int64 }}
 {{- if lt $given $needed }}
-{{- fail (printf "resources.limits.memory (%v = %d MiB) is below what config.job.max-in-flight-bytes (%v) needs: %d MiB (memorySizing: %v MiB + %v x max-in-flight-bytes = %d MiB, plus %v%%). Raise the limit, lower max-in-flight-bytes, or leave the memory out to have it computed (README, Sizing memory)" $limits.memory $given (index .Values.config "job" "max-in-flight-bytes") $needed .Values.memorySizing.fixedOverheadMiB .Values.memorySizing.perInFlightByte $bound .Values.memorySizing.marginPercent) }}
+{{- fail (printf "resources.limits.memory (%v = %d MiB) is below what config.job.max-in-flight-bytes (%d) needs: %d MiB (memorySizing: %v MiB + %v x max-in-flight-bytes = %d MiB, plus %v%%). Raise the limit, lower max-in-flight-bytes, or leave the memory out to have it computed (README, Sizing memory)" $limits.memory $given (int64 (index .Values.config "job" "max-in-flight-bytes")) $needed .Values.memorySizing.fixedOverheadMiB .Values.memorySizing.perInFlightByte $bound .Values.memorySizing.marginPercent) }}
 {{- end }}
 {{- else }}
 {{- $_ := set $limits "memory" (printf "%dMi" $needed) }}
