@@ -181,12 +181,6 @@ int main(int argc, char** argv) {
   // default of 8 arenas per core each thread keeps its own half-empty arena. Two arenas took
   // peak RSS on the full 2.19M-record set from 92-108 MB to 69 MB at the same speed.
   mallopt(M_ARENA_MAX, 2);
-  // Large records (up to the topics' limit, 1 MB by default) are allocated and freed all the
-  // time. glibc raises its mmap threshold to the largest block freed, after which such records
-  // come from the heap, whose freed memory the process keeps: peak RSS then follows the
-  // fragmentation, not the in-flight bound. A fixed threshold (which also stops the raising)
-  // gives blocks of 256 KiB and more back to the system when they are freed.
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   kstream::app_config cfg;
   kstream::job_settings settings;
   if (auto code = kstream::prepare_service(cfg, argc, argv, "kstream-app", "caf-application.ini", settings))
