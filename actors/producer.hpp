@@ -80,6 +80,7 @@ public:
   /// A refusal taught something since the last abort (new suspects, a record confirmed): the
   /// abort it causes is progress, not the same failure again.
   bool learnt_from_refusal = false;
+  bool excuse_next_failure = false; // the failure after such an abort (see abort_and_rewind)
 
   void on_delivered(std::uint64_t tag, bool dead_letter) override;
   void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason, bool refused) override;

@@ -260,7 +260,8 @@ def test_near_limit_backlog_peak_rss(logs):
 def test_broker_refused_records_go_to_the_dlq(logs):
     """Three records with a 2017 timestamp, which the output topic refuses (message.timestamp.
     before.max.ms of one hour): each in the dead-letter topic with the broker's reason, byte
-    for byte, the other records exactly once, exit 0, and no abort loop."""
+    for byte, the other records exactly once, exit 0, and no abort loop (a bounded number of
+    aborts per refused record)."""
     started = time.monotonic()
     topics = fl.create_topics("limit_refused", configs={"out": {"message.timestamp.type": "CreateTime",
                                                                 "message.timestamp.before.max.ms": "3600000"}})
@@ -280,4 +281,7 @@ def test_broker_refused_records_go_to_the_dlq(logs):
         assert "broker refused the record" in reason and "timestamp" in reason.lower(), \
             f"dead letter {record_id}: reason {reason!r} does not carry the broker's"
     aborted = aborted_in_log(job)
-    assert aborted is not None and aborted <= 2 * len(old) + 2, f"{aborted} aborted transactions for {len(old)} refused records"
+    # Two aborts per refused record (its batch refused, then itself alone), and with librdkafka
+    # 2.0.2 one more after each of those that some (seen: 8 for 3 records) bring: the first
+    # records of the next transaction come back "Purged in queue".
+    assert aborted is not None and aborted <= 4 * len(old) + 1, f"{aborted} aborted transactions for {len(old)} refused records"

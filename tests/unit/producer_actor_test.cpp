@@ -472,3 +472,27 @@ TEST_CASE_METHOD(producer_fixture, "producer: a broker refusing record after rec
   REQUIRE(down);
   CHECK(to_string(exit_reason).find("refused more than 1 records") != std::string::npos);
 }
+
+TEST_CASE_METHOD(producer_fixture, "producer: the failure right after finding out a refusal is excused once, not twice",
+                 "[actors][producer][refused]") {
+  auto refused = std::make_shared<refused_records>();
+  start(delivery_guarantee::exactly_once, 0, refused); // any counted failure is fatal
+  sink->refuse_at_broker = {2};
+  self->send(subject, batch(0, 1, {0, 1, 2}));
+  run();
+  tick(); // refused batch: suspects, abort (learnt: not counted)
+  sink->refuse_at_broker.clear();
+  sink->fail_delivery = {7}; // then a failure of another kind, as "Purged in queue" after the abort
+  self->send(subject, batch(1, 1, {7}));
+  run();
+  tick();
+  check_down();
+  CHECK_FALSE(down); // excused: it followed the refusal's abort
+  CHECK(sink->aborts == 2);
+  self->send(subject, batch(1, log->next_epoch, {7}));
+  run();
+  tick();
+  check_down();
+  REQUIRE(down); // the same failure again counts
+  CHECK(to_string(exit_reason).find("failures in a row") != std::string::npos);
+}
