@@ -28,6 +28,7 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     m.assigned = true;
     m.in_flight = 0;
     m.in_flight_bytes = 0;
+    m.at_end = false;
     m.paused = false;
   }
   spdlog::info("consumer: assigned partitions [{}]", partition_list(assigned));
@@ -73,6 +74,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
     m.assigned = false;
     m.in_flight = 0;
     m.in_flight_bytes = 0;
+    m.at_end = false;
     m.paused = false;
   }
   // Acks still on their way for the revoked partitions must not count for a later assignment.
@@ -149,6 +151,7 @@ void consumer_state::dispatch_pending() {
   for (auto& [partition, flow] : partitions) {
     send_pending(partition, flow);
     pause_when_out_of_credit(partition, flow);
+    metrics->partition(partition).at_end.store(flow.at_end, std::memory_order_release);
   }
 }
 
@@ -197,6 +200,7 @@ caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& reque
     auto& m = metrics->partition(partition);
     m.in_flight = 0;
     m.in_flight_bytes = 0;
+    m.at_end = false;
     m.paused = false;
     done.epochs.push_back(flow.epoch);
     ids.push_back(partition);
