@@ -115,8 +115,8 @@ std::int64_t batch_ledger::delivered_next(std::int32_t partition) const {
 }
 
 void batch_ledger::hand_over(std::int32_t partition, std::uint64_t epoch) {
-  // Batches still being written stay tracked: under exactly_once they are in the open
-  // transaction, whose offsets for a partition this member no longer owns the broker fences.
+  // Nothing of the partition is left in the open transaction: the producer committed it, or
+  // aborted the transaction (begin_rewind) before handing it over.
   auto& book = partitions_[partition];
   book.delivered_next = -1;
   book.first_valid_epoch = std::max(book.first_valid_epoch, epoch + 1);

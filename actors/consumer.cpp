@@ -8,6 +8,8 @@
 
 #include <caf/event_based_actor.hpp>
 
+#include <algorithm>
+
 namespace kstream {
 
 namespace {
@@ -17,6 +19,8 @@ constexpr auto lag_update_interval = std::chrono::seconds(1);
 } // namespace
 
 void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
+  if (closed)
+    return; // failed: nothing is read any more
   ever_assigned = true;
   metrics->rebalances.fetch_add(1, std::memory_order_relaxed);
   for (auto partition : assigned) {
@@ -32,16 +36,26 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     m.paused = false;
   }
   spdlog::info("consumer: assigned partitions [{}]", partition_list(assigned));
-  if (hooks.on_assignment)
-    hooks.on_assignment(source->group_metadata());
+  if (hooks.on_assignment) {
+    // Sent before any batch of the new partitions, so the producer knows them first. Under
+    // cooperative rebalancing the partitions kept from before are in the list: their work
+    // stays valid in the new generation.
+    group_assignment owned{source->membership().generation, {}};
+    for (const auto& [partition, flow] : partitions)
+      owned.partitions.push_back(partition);
+    hooks.on_assignment(std::move(owned));
+  }
 }
 
-void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
+void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked, bool lost) {
   metrics->rebalances.fetch_add(1, std::memory_order_relaxed);
   dispatch_pending();
   // Finish what is in flight for these partitions before another instance takes them over:
   // under exactly_once their output and offsets are committed together in one transaction.
+  // A lost assignment is not finished but aborted (librdkafka's examples/transactions.c).
   handover_request request;
+  request.lost = lost;
+  request.closing = closing;
   for (auto partition : revoked) {
     auto it = partitions.find(partition);
     if (it == partitions.end())
@@ -51,15 +65,32 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
     request.next_offsets.push_back(it->second.dispatched_next);
   }
   if (hooks.hand_over && !request.partitions.empty()) {
+    request.generation = source->membership().generation;
+    for (const auto& [partition, flow] : partitions)
+      if (std::find(revoked.begin(), revoked.end(), partition) == revoked.end())
+        request.retained.push_back(partition);
     auto result = hooks.hand_over(request);
-    if (!result.ok) {
+    if (!result) {
+      // Letting the partitions go now would leave their work in a transaction that may still
+      // commit after their new owner has read the same records again.
+      auto reason = "handing partitions [" + partition_list(request.partitions)
+                    + "] over got no answer in time (job.shutdown-timeout-ms): stopping without letting them go, "
+                      "so that their open transaction cannot commit after another instance took them over";
+      if (hooks.abandon)
+        hooks.abandon(reason);
+      fail(make_error(job_error::transaction_failed, reason));
+      return;
+    }
+    if (!result->ok) {
       spdlog::warn("consumer: handing partitions [{}] over failed ({}); their uncommitted records will be read again",
-                   partition_list(request.partitions), result.error);
+                   partition_list(request.partitions), result->error);
+      if (closing)
+        unfinished = result->error;
     } else if (settings.commit_acked_offsets) {
       std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
-      for (std::size_t i = 0; i < result.partitions.size(); ++i)
-        if (result.next_offsets[i] >= 0)
-          offsets.emplace_back(result.partitions[i], result.next_offsets[i]);
+      for (std::size_t i = 0; i < result->partitions.size(); ++i)
+        if (result->next_offsets[i] >= 0)
+          offsets.emplace_back(result->partitions[i], result->next_offsets[i]);
       if (!offsets.empty())
         source->commit(offsets, true);
     }
@@ -134,6 +165,11 @@ void consumer_state::on_end_of_partition(std::int32_t partition) {
   auto it = partitions.find(partition);
   if (it != partitions.end())
     it->second.at_end = true;
+}
+
+void consumer_state::on_fatal_error(const std::string& reason) {
+  if (!fatal)
+    fatal = reason;
 }
 
 std::int64_t consumer_state::partition_credit() const {
@@ -260,18 +296,42 @@ void consumer_state::poll_once() {
 void consumer_state::close() {
   if (closed)
     return;
-  closed = true;
+  closing = true;
   metrics->consuming = false;
   if (settings.commit_acked_offsets)
     commit_acked(true);
   // Leaving the group revokes every partition: on_revoked() drains and commits them.
   source->close();
+  if (closed)
+    return; // the hand-over failed the consumer
+  closed = true;
   for (auto& [partition, flow] : partitions)
     self->send_exit(flow.stage, caf::exit_reason::user_shutdown);
   partitions.clear();
   if (hooks.on_closed)
     hooks.on_closed();
+  if (unfinished) {
+    // Exit code 0 says that everything consumed is committed: it is not.
+    self->quit(make_error(job_error::transaction_failed,
+                          "the last records consumed were not committed (" + *unfinished
+                            + "); they will be read again on the next start"));
+    return;
+  }
   self->quit();
+}
+
+void consumer_state::fail(caf::error error) {
+  if (closed)
+    return;
+  closed = true;
+  metrics->consuming = false;
+  for (auto& [partition, flow] : partitions) {
+    self->send_exit(flow.stage, caf::exit_reason::user_shutdown);
+    metrics->partition(partition).assigned = false;
+  }
+  partitions.clear();
+  spdlog::critical("consumer: {}", describe_error(error));
+  self->quit(std::move(error));
 }
 
 consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,
@@ -291,6 +351,12 @@ consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer
       if (st.closed)
         return;
       st.poll_once();
+      if (st.fatal) {
+        st.fail(make_error(job_error::fatal_kafka_error, *st.fatal));
+        return;
+      }
+      if (st.closed)
+        return; // a hand-over failed the consumer
       if (st.settings.drain && st.drained()) {
         spdlog::info("consumer: every assigned partition is at its end and fully acknowledged");
         st.close();

@@ -12,6 +12,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace kstream {
 
@@ -20,10 +22,15 @@ struct consumer_hooks {
   /// The first stage of a new partition's pipeline (spawned on assignment).
   std::function<batch_stage_actor(std::int32_t partition)> spawn_stage;
   /// Blocks until everything dispatched for the partitions is delivered (and, under
-  /// exactly_once, committed). Empty: nothing to wait for.
-  std::function<handover_result(handover_request)> hand_over;
-  /// After each assignment, with the group generation (exactly_once commits need it).
-  std::function<void(std::shared_ptr<RdKafka::ConsumerGroupMetadata>)> on_assignment;
+  /// exactly_once, committed); nullopt when no answer came within its bound. Empty: nothing
+  /// to wait for.
+  std::function<std::optional<handover_result>(handover_request)> hand_over;
+  /// A hand-over got no answer in time: the partitions' work may still be in an open
+  /// transaction, so they must not be let go. Stops the process at once (exit code 1) with
+  /// `reason`; the consumer quits with an error should it return (as in tests).
+  std::function<void(const std::string& reason)> abandon;
+  /// After each assignment: the partitions this member owns in which group generation.
+  std::function<void(group_assignment)> on_assignment;
   /// After the consumer has closed: stop whatever is downstream.
   std::function<void()> on_closed;
 };
@@ -70,13 +77,20 @@ public:
   std::uint64_t epoch = 1;
   bool ever_assigned = false;
   bool closed = false;
+  bool closing = false;
+  /// Why the last hand-over of a closing consumer was not committed; set: the consumer quits
+  /// with an error, so that the job does not exit 0 with consumed work uncommitted.
+  std::optional<std::string> unfinished;
+  /// Set by the source when the consumer cannot go on; acted on after the poll.
+  std::optional<std::string> fatal;
   std::chrono::steady_clock::time_point last_commit = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_lag_update;
 
   void on_assigned(const std::vector<std::int32_t>& partitions) override;
-  void on_revoked(const std::vector<std::int32_t>& partitions) override;
+  void on_revoked(const std::vector<std::int32_t>& partitions, bool lost) override;
   void on_record(std::int32_t partition, kafka_record&& record) override;
   void on_end_of_partition(std::int32_t partition) override;
+  void on_fatal_error(const std::string& reason) override;
 
   void poll_once();
   void dispatch_pending();
@@ -96,6 +110,9 @@ public:
   void commit_acked(bool synchronous);
   bool drained() const;
   void close();
+  /// Stops at once, without handing anything over or committing: the pipeline stages are
+  /// stopped and the actor quits with `error` (the producer aborts its open transaction).
+  void fail(caf::error error);
 };
 
 /// Owns the record source (the Kafka consumer). Dispatches each partition's records in

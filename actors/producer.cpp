@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iterator>
 #include <thread>
 
 namespace kstream {
@@ -53,6 +54,7 @@ void producer_state::produce(enriched_batch& batch) {
     }
     transaction_open = true;
     transaction_started = std::chrono::steady_clock::now();
+    transaction_generation = owned_generation;
   }
   std::int64_t first_offset = batch.last_offset;
   for (const auto& record : batch.records)
@@ -204,7 +206,7 @@ record_sink::step_result producer_state::retry_step(Step&& step) {
   }
 }
 
-bool producer_state::commit_transaction() {
+bool producer_state::commit_transaction(bool may_wait) {
   if (!transaction_open || failed)
     return !failed;
   // Everything produced in this transaction must be acknowledged before its offsets go in.
@@ -221,12 +223,30 @@ bool producer_state::commit_transaction() {
   }
   const auto& offsets_map = ledger.transaction_offsets();
   if (!offsets_map.empty()) {
-    if (!group) {
-      fail(job_error::internal, "no consumer group metadata for the transaction");
+    // The membership now, not as it was at the assignment: the broker fences the offsets with
+    // it, and a generation other than the transaction's means partitions may have moved.
+    auto group = read_membership ? read_membership() : group_membership{};
+    if (group.generation < 0 || group.generation != transaction_generation) {
+      const auto now = std::chrono::steady_clock::now();
+      if (may_wait && transaction_generation >= 0 && group.generation > transaction_generation) {
+        // A rebalance under way: the consumer confirms (or hands over) in a moment.
+        if (!generation_wait_since)
+          generation_wait_since = now;
+        if (now - *generation_wait_since < std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms))
+          return false;
+      }
+      abort_and_rewind(group.generation < 0
+                         ? "this instance is no longer a member of the consumer group's generation "
+                             + std::to_string(transaction_generation) + ", which the transaction began in"
+                         : "the consumer group moved from generation " + std::to_string(transaction_generation)
+                             + ", which the transaction began in, to " + std::to_string(group.generation)
+                             + " without the consumer confirming that this instance kept the transaction's partitions",
+                       {});
       return false;
     }
+    generation_wait_since.reset();
     std::vector<std::pair<std::int32_t, std::int64_t>> offsets{offsets_map.begin(), offsets_map.end()};
-    auto sent = retry_step([&](std::chrono::milliseconds timeout) { return sink->send_offsets(offsets, *group, timeout); });
+    auto sent = retry_step([&](std::chrono::milliseconds timeout) { return sink->send_offsets(offsets, group, timeout); });
     if (!sent.ok()) {
       if (sent.outcome == record_sink::step::abortable) {
         abort_and_rewind("sending the offsets to the transaction failed: " + sent.message,
@@ -246,6 +266,8 @@ bool producer_state::commit_transaction() {
     return false;
   }
   transaction_open = false;
+  for (const auto& [partition, next] : ledger.transaction_offsets())
+    aborted_work.erase(partition);
   ledger.transaction_committed();
   failures_in_a_row = 0;
   metrics->transactions_committed.fetch_add(1, std::memory_order_relaxed);
@@ -254,6 +276,7 @@ bool producer_state::commit_transaction() {
 
 void producer_state::abort_and_rewind(const std::string& reason, std::set<std::int32_t> partitions) {
   failure.reset();
+  generation_wait_since.reset();
   // A failure that found out refused records is progress (each suspect is written alone
   // once): only the same failure again counts towards giving up. So is the one right after it:
   // with librdkafka 2.0.2 the first records of the transaction after an abort for a refused
@@ -281,6 +304,10 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
     metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
   }
   spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason, partition_list(partitions));
+  if (config.pipeline.guarantee == delivery_guarantee::exactly_once)
+    for (auto p : partitions)
+      if (owned_partitions.count(p) != 0)
+        aborted_work.insert(p);
   ledger.begin_rewind(partitions);
   // abort_transaction() serves the delivery reports of what it purged ("Purged in queue"):
   // that work is given up with this rewind, not a new failure to abort and rewind for again.
@@ -306,41 +333,99 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
 }
 
 void producer_state::answer_handovers() {
+  const bool transactional = config.pipeline.guarantee == delivery_guarantee::exactly_once;
   for (auto it = handovers.begin(); it != handovers.end();) {
     const auto& request = it->request;
-    bool stale = false;
+    std::set<std::int32_t> stale; // rewound since: nothing of their work is left to commit
     bool reached = true;
     for (std::size_t i = 0; i < request.partitions.size(); ++i) {
       auto p = request.partitions[i];
       if (!ledger.accepts(p, request.epochs[i]))
-        stale = true;
+        stale.insert(p);
       else if (!ledger.delivered_up_to(p, request.epochs[i], request.next_offsets[i]))
         reached = false;
     }
-    if (!stale && !reached) {
+    if (!request.lost && !reached) {
       ++it;
       continue;
     }
     auto handover = std::move(*it);
     it = handovers.erase(it);
+    const auto& done = handover.request;
     handover_result result;
-    result.ok = !stale;
-    if (stale)
-      result.error = "the work of these partitions was rewound; their uncommitted records will be read again";
-    if (result.ok && config.pipeline.guarantee == delivery_guarantee::exactly_once && !commit_transaction()) {
-      result.ok = false;
+    // Every hand-over ends in a commit or an abort: work of a partition that leaves must
+    // never stay in the open transaction, whose next commit would be accepted under the new
+    // generation after the partition's new owner has read the same records again.
+    bool committed = !done.lost;
+    if (done.lost) {
+      result.error = "the assignment was lost; nothing of it was committed";
+      if (transactional && transaction_open)
+        abort_and_rewind("the assignment of partitions [" + partition_list(done.partitions)
+                           + "] was lost (session expired or fenced)",
+                         {});
+    } else if (transactional && !commit_transaction()) {
+      committed = false;
       result.error = "the transaction could not be committed";
     }
-    for (std::size_t i = 0; i < handover.request.partitions.size(); ++i) {
-      auto p = handover.request.partitions[i];
+    result.ok = committed && stale.empty();
+    if (committed && !stale.empty())
+      result.error = "the work of partitions [" + partition_list(stale)
+                     + "] was rewound; their uncommitted records will be read again";
+    for (std::size_t i = 0; i < done.partitions.size(); ++i) {
+      auto p = done.partitions[i];
       result.partitions.push_back(p);
-      result.next_offsets.push_back(result.ok ? ledger.delivered_next(p) : -1);
-      ledger.hand_over(p, handover.request.epochs[i]);
+      result.next_offsets.push_back(committed && stale.count(p) == 0 ? ledger.delivered_next(p) : -1);
+      ledger.hand_over(p, done.epochs[i]);
+      if (!done.closing)
+        aborted_work.erase(p); // its next owner reads the aborted records again
     }
     handover.promise.deliver(std::move(result));
     // A commit may have rewound or failed, which changes the others: start over.
     it = handovers.begin();
   }
+}
+
+void producer_state::on_assignment(std::int32_t generation, const std::set<std::int32_t>& partitions) {
+  owned_generation = generation;
+  owned_partitions = partitions;
+  // Aborted work of partitions that moved on is their new owners' to read again.
+  for (auto it = aborted_work.begin(); it != aborted_work.end();)
+    it = partitions.count(*it) == 0 ? aborted_work.erase(it) : std::next(it);
+  if (failed || !transaction_open || config.pipeline.guarantee != delivery_guarantee::exactly_once)
+    return;
+  std::set<std::int32_t> gone;
+  for (auto p : ledger.partitions_in_transaction())
+    if (partitions.count(p) == 0)
+      gone.insert(p);
+  if (gone.empty()) {
+    transaction_generation = generation; // kept all of its partitions: still valid
+    return;
+  }
+  abort_and_rewind("partitions [" + partition_list(gone) + "] left this instance without a hand-over", {});
+}
+
+void producer_state::on_consumer_down(const caf::error& reason) {
+  if (failed || !reason || reason == caf::exit_reason::user_shutdown)
+    return; // a normal stop: the consumer sent stop_atom before it quit
+  failed = true;
+  spdlog::error("producer: the consumer stopped ({}): aborting the open transaction, nothing more is committed",
+                describe_error(reason));
+  if (config.pipeline.guarantee == delivery_guarantee::exactly_once && transaction_open) {
+    auto aborted = sink->abort_transaction(
+      std::min(config.transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms)));
+    transaction_open = false;
+    if (aborted.ok())
+      metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
+    else
+      spdlog::error("producer: cannot abort the transaction ({}); the broker aborts it after transaction.timeout.ms",
+                    aborted.message);
+  }
+  for (auto& handover : handovers)
+    handover.promise.deliver(handover_result{false, "the consumer stopped", {}, {}});
+  handovers.clear();
+  sink->set_listener(nullptr);
+  // The consumer's error is the job's exit reason; this one adds nothing to it.
+  self->quit(caf::exit_reason::user_shutdown);
 }
 
 void producer_state::tick() {
@@ -356,7 +441,7 @@ void producer_state::tick() {
   if (transaction_open
       && std::chrono::steady_clock::now() - transaction_started
            >= std::chrono::milliseconds(config.pipeline.commit_interval_ms))
-    commit_transaction();
+    commit_transaction(true);
   if (!failed)
     answer_handovers();
 }
@@ -369,7 +454,9 @@ void producer_state::stop() {
     std::min(config.transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
   bool ok = true;
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once) {
-    ok = commit_transaction();
+    // Not only the last commit: work aborted since the last successful one is consumed and
+    // not committed either.
+    ok = commit_transaction() && aborted_work.empty();
   } else {
     ok = sink->flush(std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
     complete_batches();
@@ -379,7 +466,8 @@ void producer_state::stop() {
     return;
   sink->set_listener(nullptr);
   if (!ok) {
-    spdlog::critical("producer: the final commit failed: the last records will be read again on the next start");
+    spdlog::critical("producer: the last transaction was aborted or its commit failed: the last records consumed will "
+                     "be read again on the next start");
     self->quit(make_error(job_error::transaction_failed, "the final commit failed"));
     return;
   }
@@ -400,7 +488,7 @@ void producer_state::fail(job_error code, const std::string& message) {
 
 producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer_state> self, producer_config config,
                                        std::shared_ptr<record_sink> sink, consumer_actor consumer,
-                                       metrics_registry* metrics) {
+                                       metrics_registry* metrics, membership_reader read_membership) {
   auto& st = self->state;
   st.self = self;
   st.config = config;
@@ -409,7 +497,13 @@ producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer
   st.sink = std::move(sink);
   st.consumer = std::move(consumer);
   st.metrics = metrics;
+  st.read_membership = std::move(read_membership);
   st.sink->set_listener(&st);
+  self->monitor(st.consumer);
+  self->set_down_handler([self](caf::down_msg& down) {
+    if (down.source == self->state.consumer.address())
+      self->state.on_consumer_down(down.reason);
+  });
   auto schedule_tick = [self] {
     if (self->state.config.tick_interval.count() > 0)
       self->delayed_send(self, self->state.config.tick_interval, tick_atom::value);
@@ -417,8 +511,17 @@ producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer
   schedule_tick();
   return {
     [=](enriched_batch& batch) { self->state.produce(batch); },
-    [=](group_metadata& metadata) { self->state.group = std::move(metadata.metadata); },
+    [=](group_assignment& assignment) {
+      self->state.on_assignment(assignment.generation, {assignment.partitions.begin(), assignment.partitions.end()});
+    },
     [=](handover_request& request) -> caf::result<handover_result> {
+      if (!request.lost) {
+        // The partitions handed over are this member's until the hand-over is answered, the
+        // retained ones beyond: their work is valid in the consumer's generation.
+        std::set<std::int32_t> owned{request.retained.begin(), request.retained.end()};
+        owned.insert(request.partitions.begin(), request.partitions.end());
+        self->state.on_assignment(request.generation, owned);
+      }
       auto promise = self->make_response_promise<handover_result>();
       self->state.handovers.push_back(pending_handover{std::move(request), promise});
       self->state.answer_handovers();

@@ -7,6 +7,7 @@
 // the partitions whose work was lost (librdkafka's examples/transactions.c).
 
 #include "actors/batch_ledger.hpp"
+#include "actors/group_membership.hpp"
 #include "actors/pipeline_metrics.hpp"
 #include "actors/pipeline_settings.hpp"
 #include "actors/record_sink.hpp"
@@ -61,7 +62,19 @@ public:
 
   bool transaction_open = false;
   std::chrono::steady_clock::time_point transaction_started;
-  std::shared_ptr<RdKafka::ConsumerGroupMetadata> group;
+  /// Reads the consumer's group membership when the offsets are sent.
+  membership_reader read_membership;
+  /// The group generation the open transaction's work is valid in: the one it began in, moved
+  /// on only when the consumer confirms that this member kept all of its partitions.
+  std::int32_t transaction_generation = -1;
+  /// The last generation the consumer confirmed this member's partitions in, and those.
+  std::int32_t owned_generation = -1;
+  std::set<std::int32_t> owned_partitions;
+  /// Since when a due commit waits for the consumer to confirm a new generation.
+  std::optional<std::chrono::steady_clock::time_point> generation_wait_since;
+  /// Partitions whose consumed work was aborted and has not been committed since, nor handed
+  /// over in a rebalance (its new owner reads it again): a stop with any is not a clean one.
+  std::set<std::int32_t> aborted_work;
   std::vector<pending_handover> handovers;
   int failures_in_a_row = 0;
   bool stopping = false;
@@ -97,9 +110,19 @@ public:
   /// Gives credit back for every batch the ledger completed.
   void complete_batches();
   /// Commits the open transaction with the offsets it covers; false when it could not be
-  /// committed (the work was aborted and rewound, or the actor is failing).
-  bool commit_transaction();
+  /// committed (the work was aborted and rewound, or the actor is failing). With `may_wait`
+  /// (a periodic commit) a transaction whose group generation moved on, but which the
+  /// consumer has not confirmed yet, stays open for a later try (bounded by the shutdown
+  /// timeout) instead of being aborted.
+  bool commit_transaction(bool may_wait = false);
   void abort_and_rewind(const std::string& reason, std::set<std::int32_t> partitions);
+  /// The consumer says this member owns `partitions` in `generation`: an open transaction
+  /// whose partitions are all among them is valid in that generation; one with a partition
+  /// that left without a hand-over is aborted.
+  void on_assignment(std::int32_t generation, const std::set<std::int32_t>& partitions);
+  /// The consumer stopped with an error: abort the open transaction (nothing more may be
+  /// committed) and quit.
+  void on_consumer_down(const caf::error& reason);
   void answer_handovers();
   void tick();
   void stop();
@@ -114,8 +137,10 @@ private:
 };
 
 /// Spawn it detached: the sink blocks (flush, transaction calls).
+/// `read_membership` gives the consumer's group membership (exactly_once offsets are sent
+/// with it); the producer watches `consumer` and aborts its transaction when it fails.
 producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer_state> self, producer_config config,
                                        std::shared_ptr<record_sink> sink, consumer_actor consumer,
-                                       metrics_registry* metrics);
+                                       metrics_registry* metrics, membership_reader read_membership);
 
 } // namespace kstream

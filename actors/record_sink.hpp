@@ -4,6 +4,7 @@
 // a scripted sink in actor tests. Every call happens on the producer actor's thread;
 // delivery reports reach the listener from inside poll() and flush().
 
+#include "actors/group_membership.hpp"
 #include "messages/records.hpp"
 
 #include <chrono>
@@ -12,10 +13,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-namespace RdKafka {
-class ConsumerGroupMetadata;
-}
 
 namespace kstream {
 
@@ -77,9 +74,10 @@ public:
   virtual void probe_connection() = 0;
 
   virtual step_result begin_transaction() = 0;
-  /// Adds the consumer's offsets (partition, next offset) to the open transaction.
+  /// Adds the consumer's offsets (partition, next offset) to the open transaction, fenced
+  /// with the consumer's group membership `group`.
   virtual step_result send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
-                                   const RdKafka::ConsumerGroupMetadata& group, std::chrono::milliseconds timeout) = 0;
+                                   const group_membership& group, std::chrono::milliseconds timeout) = 0;
   virtual step_result commit_transaction(std::chrono::milliseconds timeout) = 0;
   virtual step_result abort_transaction(std::chrono::milliseconds timeout) = 0;
 };

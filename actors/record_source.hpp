@@ -3,6 +3,7 @@
 // The consumer actor's view of its input: Kafka in production (adapters/kafka_record_source),
 // an in-memory source in actor tests. Every call happens on the consumer actor's thread.
 
+#include "actors/group_membership.hpp"
 #include "messages/records.hpp"
 
 #include <caf/error.hpp>
@@ -10,12 +11,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
-
-namespace RdKafka {
-class ConsumerGroupMetadata;
-}
 
 namespace kstream {
 
@@ -27,9 +25,14 @@ public:
   public:
     virtual ~listener() = default;
     virtual void on_assigned(const std::vector<std::int32_t>& partitions) = 0;
-    virtual void on_revoked(const std::vector<std::int32_t>& partitions) = 0;
+    /// `lost`: the assignment was lost (session expired, fenced), not given up in a rebalance:
+    /// others may own these partitions already.
+    virtual void on_revoked(const std::vector<std::int32_t>& partitions, bool lost) = 0;
     virtual void on_record(std::int32_t partition, kafka_record&& record) = 0;
     virtual void on_end_of_partition(std::int32_t partition) = 0;
+    /// The consumer cannot go on (e.g. FENCED_INSTANCE_ID: another instance took its
+    /// group.instance.id); `reason` names the error and the fix.
+    virtual void on_fatal_error(const std::string& reason) = 0;
   };
 
   virtual ~record_source() = default;
@@ -43,8 +46,8 @@ public:
   virtual caf::error rewind(const std::vector<std::int32_t>& partitions) = 0;
   /// Commits offsets (partition, next offset to read).
   virtual void commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool synchronous) = 0;
-  /// The group generation for transactional offset commits; null when there is none.
-  virtual std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata() = 0;
+  /// The consumer's group membership now (thread-safe: the producer reads it when it commits).
+  virtual group_membership membership() = 0;
   /// High watermark minus position; -1 when unknown.
   virtual std::int64_t lag(std::int32_t partition) = 0;
   /// False while the source has lost its brokers (for /readyz).

@@ -40,16 +40,18 @@ bool refused_for_its_records(RdKafka::ErrorCode code) {
   }
 }
 
-record_sink::step_result classify(RdKafka::Error* raw) {
-  std::unique_ptr<RdKafka::Error> error{raw};
+// Through the C API: send_offsets_to_transaction takes the consumer's group metadata as the
+// C handle that actors/group_membership.hpp carries.
+record_sink::step_result classify(rd_kafka_error_t* raw) {
+  std::unique_ptr<rd_kafka_error_t, decltype(&rd_kafka_error_destroy)> error{raw, &rd_kafka_error_destroy};
   if (!error)
     return {};
   record_sink::step outcome = record_sink::step::fatal;
-  if (error->is_retriable())
+  if (rd_kafka_error_is_retriable(error.get()))
     outcome = record_sink::step::retriable;
-  else if (error->txn_requires_abort())
+  else if (rd_kafka_error_txn_requires_abort(error.get()))
     outcome = record_sink::step::abortable;
-  return {outcome, error->name() + ": " + error->str()};
+  return {outcome, std::string{rd_kafka_error_name(error.get())} + ": " + rd_kafka_error_string(error.get())};
 }
 
 } // namespace
@@ -200,27 +202,29 @@ bool kafka_record_sink::flush(std::chrono::milliseconds timeout) {
 }
 
 record_sink::step_result kafka_record_sink::begin_transaction() {
-  return classify(producer_->begin_transaction());
+  return classify(rd_kafka_begin_transaction(producer_->c_ptr()));
 }
 
 record_sink::step_result kafka_record_sink::send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
-                                                         const RdKafka::ConsumerGroupMetadata& group,
+                                                         const group_membership& group,
                                                          std::chrono::milliseconds timeout) {
-  std::vector<RdKafka::TopicPartition*> partitions;
+  if (!group.metadata)
+    return {step::fatal, "no consumer group membership to send the offsets with"};
+  rd_kafka_topic_partition_list_t* partitions = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
   for (auto [partition, next] : offsets)
-    partitions.push_back(RdKafka::TopicPartition::create(topics_.input, partition, next));
-  auto result = classify(producer_->send_offsets_to_transaction(
-    partitions, const_cast<RdKafka::ConsumerGroupMetadata*>(&group), static_cast<int>(timeout.count())));
-  RdKafka::TopicPartition::destroy(partitions);
+    rd_kafka_topic_partition_list_add(partitions, topics_.input.c_str(), partition)->offset = next;
+  auto result = classify(rd_kafka_send_offsets_to_transaction(producer_->c_ptr(), partitions, group.metadata.get(),
+                                                              static_cast<int>(timeout.count())));
+  rd_kafka_topic_partition_list_destroy(partitions);
   return result;
 }
 
 record_sink::step_result kafka_record_sink::commit_transaction(std::chrono::milliseconds timeout) {
-  return classify(producer_->commit_transaction(static_cast<int>(timeout.count())));
+  return classify(rd_kafka_commit_transaction(producer_->c_ptr(), static_cast<int>(timeout.count())));
 }
 
 record_sink::step_result kafka_record_sink::abort_transaction(std::chrono::milliseconds timeout) {
-  return classify(producer_->abort_transaction(static_cast<int>(timeout.count())));
+  return classify(rd_kafka_abort_transaction(producer_->c_ptr(), static_cast<int>(timeout.count())));
 }
 
 void kafka_record_sink::probe_connection() {

@@ -57,7 +57,7 @@ public:
   void probe_connection() override;
   step_result begin_transaction() override;
   step_result send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
-                           const RdKafka::ConsumerGroupMetadata& group, std::chrono::milliseconds timeout) override;
+                           const group_membership& group, std::chrono::milliseconds timeout) override;
   step_result commit_transaction(std::chrono::milliseconds timeout) override;
   step_result abort_transaction(std::chrono::milliseconds timeout) override;
 

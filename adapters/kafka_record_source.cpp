@@ -2,7 +2,12 @@
 #include "adapters/kafka_record_source.hpp"
 
 #include "messages/errors.hpp"
+
+#include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <optional>
 
 namespace kstream {
 
@@ -11,6 +16,39 @@ namespace {
 constexpr int committed_timeout_ms = 10000;
 constexpr int wake_timeout_ms = 100;
 constexpr auto min_wake_interval = std::chrono::milliseconds(5);
+
+// librdkafka 2.0 has no getter for the generation of a consumer group metadata, but its
+// serialised form has it: "CGMDv2:", then the generation as a native int32 (rdkafka_cgrp.c).
+// start() checks that this librdkafka writes it so.
+constexpr char metadata_magic[] = {'C', 'G', 'M', 'D', 'v', '2', ':'};
+constexpr std::int32_t probe_generation = 1234567;
+
+std::optional<std::int32_t> generation_of(const rd_kafka_consumer_group_metadata_t* metadata) {
+  void* buffer = nullptr;
+  size_t size = 0;
+  if (rd_kafka_error_t* error = rd_kafka_consumer_group_metadata_write(metadata, &buffer, &size)) {
+    rd_kafka_error_destroy(error);
+    return std::nullopt;
+  }
+  std::optional<std::int32_t> generation;
+  if (size >= sizeof(metadata_magic) + sizeof(std::int32_t)
+      && std::memcmp(buffer, metadata_magic, sizeof(metadata_magic)) == 0) {
+    std::int32_t value = 0;
+    std::memcpy(&value, static_cast<const char*>(buffer) + sizeof(metadata_magic), sizeof(value));
+    generation = value;
+  }
+  rd_kafka_mem_free(nullptr, buffer);
+  return generation;
+}
+
+std::string fatal_reason(RdKafka::ErrorCode code, const std::string& detail) {
+  std::string reason = std::string{"the Kafka consumer cannot go on: "}
+                       + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code)) + " (" + detail + ")";
+  if (code == RdKafka::ERR_FENCED_INSTANCE_ID)
+    reason += "; another instance joined the group with the same group.instance.id: give every instance its own "
+              "(kafka.static-membership derives it from the host name)";
+  return reason;
+}
 
 std::vector<std::int32_t> ids_of(const std::vector<RdKafka::TopicPartition*>& partitions) {
   std::vector<std::int32_t> ids;
@@ -33,6 +71,13 @@ kafka_record_source::~kafka_record_source() {
 }
 
 caf::error kafka_record_source::start(std::unique_ptr<RdKafka::KafkaConsumer> consumer) {
+  std::unique_ptr<rd_kafka_consumer_group_metadata_t, decltype(&rd_kafka_consumer_group_metadata_destroy)> probe{
+    rd_kafka_consumer_group_metadata_new_with_genid("probe", probe_generation, "member", nullptr),
+    &rd_kafka_consumer_group_metadata_destroy};
+  if (generation_of(probe.get()) != probe_generation)
+    return make_error(job_error::kafka_setup, "librdkafka " + RdKafka::version_str()
+                                                + " does not write the consumer group metadata as 2.0 does (CGMDv2): "
+                                                  "the job cannot check its transactions against the group generation");
   consumer_ = std::move(consumer);
   auto code = consumer_->subscribe({topic_});
   if (code != RdKafka::ERR_NO_ERROR)
@@ -85,6 +130,13 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
       if (listener_ != nullptr)
         listener_->on_end_of_partition(message.partition());
       return false;
+    case RdKafka::ERR__FATAL: {
+      std::string detail;
+      auto code = consumer_->fatal_error(detail);
+      if (listener_ != nullptr)
+        listener_->on_fatal_error(fatal_reason(code, detail));
+      return false;
+    }
     case RdKafka::ERR__ALL_BROKERS_DOWN:
     case RdKafka::ERR__TRANSPORT:
       brokers_down_ = true;
@@ -200,8 +252,15 @@ void kafka_record_source::commit(const std::vector<std::pair<std::int32_t, std::
   RdKafka::TopicPartition::destroy(tps);
 }
 
-std::shared_ptr<RdKafka::ConsumerGroupMetadata> kafka_record_source::group_metadata() {
-  return std::shared_ptr<RdKafka::ConsumerGroupMetadata>{consumer_->groupMetadata()};
+group_membership kafka_record_source::membership() {
+  group_membership out;
+  // Thread-safe: librdkafka answers it from its own thread.
+  rd_kafka_consumer_group_metadata_t* metadata = rd_kafka_consumer_group_metadata(consumer_->c_ptr());
+  if (metadata == nullptr)
+    return out;
+  out.metadata.reset(metadata, &rd_kafka_consumer_group_metadata_destroy);
+  out.generation = generation_of(metadata).value_or(-1);
+  return out;
 }
 
 std::int64_t kafka_record_source::lag(std::int32_t partition) {
@@ -260,7 +319,7 @@ void kafka_record_source::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka
   }
   // Revocation (or a lost assignment): drain first, then let the partitions go.
   if (listener_ != nullptr)
-    listener_->on_revoked(ids_of(partitions));
+    listener_->on_revoked(ids_of(partitions), consumer->assignment_lost());
   for (auto p : ids_of(partitions))
     partitions_.erase(p);
   if (cooperative) {

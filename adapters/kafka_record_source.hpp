@@ -24,7 +24,8 @@ public:
   explicit kafka_record_source(std::string topic, std::size_t value_headroom = 0);
   ~kafka_record_source() override;
 
-  /// Takes the consumer (created with this object as its rebalance callback) and subscribes.
+  /// Takes the consumer (created with this object as its rebalance callback) and subscribes;
+  /// an error when this librdkafka's group metadata does not show its generation.
   caf::error start(std::unique_ptr<RdKafka::KafkaConsumer> consumer);
   /// Where assigned partitions start (kstream-stats' restored positions) instead of their
   /// committed offsets; call before start().
@@ -38,7 +39,7 @@ public:
   void resume(std::int32_t partition) override;
   caf::error rewind(const std::vector<std::int32_t>& partitions) override;
   void commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool synchronous) override;
-  std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata() override;
+  group_membership membership() override;
   std::int64_t lag(std::int32_t partition) override;
   bool reachable() override;
   void close() override;

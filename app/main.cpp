@@ -25,6 +25,9 @@
 
 #include <malloc.h>
 
+#include <cstdlib>
+#include <optional>
+
 namespace {
 
 using namespace kstream;
@@ -129,16 +132,27 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   };
   hooks.hand_over = [&sys, producer_slot, timeout = settings.shutdown_timeout_ms](handover_request request) {
     caf::scoped_actor self{sys};
-    handover_result result;
-    result.error = "no answer from the producer within " + std::to_string(timeout) + " ms";
+    std::optional<handover_result> result = handover_result{};
     self->request(*producer_slot, std::chrono::milliseconds(timeout), std::move(request))
       .receive([&](handover_result& answer) { result = std::move(answer); },
-               [&](caf::error& err) { result.error = describe_error(err); });
+               [&](caf::error& err) {
+                 if (err == caf::sec::request_timeout)
+                   result.reset(); // the consumer stops the job rather than let the partitions go
+                 else
+                   result->error = describe_error(err);
+               });
     return result;
   };
-  hooks.on_assignment = [producer_slot](std::shared_ptr<RdKafka::ConsumerGroupMetadata> metadata) {
-    caf::anon_send(*producer_slot, group_metadata{std::move(metadata)});
+  hooks.abandon = [timeout = settings.shutdown_timeout_ms](const std::string& reason) {
+    // Not a graceful stop: that would let the partitions go (and the producer, which did not
+    // answer, cannot abort its transaction either). The broker aborts the open transaction
+    // after transaction.timeout.ms, or at once when the restarted instance, under the same
+    // transactional id, fences it.
+    spdlog::critical("consumer: {} (after {} ms); exiting", reason, timeout);
+    spdlog::shutdown();
+    std::_Exit(exit_failure);
   };
+  hooks.on_assignment = [producer_slot](group_assignment owned) { caf::anon_send(*producer_slot, std::move(owned)); };
   hooks.on_closed = [producer_slot] { caf::anon_send(*producer_slot, stop_atom::value); };
   consumer_settings flow;
   flow.batch_size = settings.batch_size;
@@ -152,7 +166,8 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   producing.pipeline = settings;
   producing.transaction_timeout = std::chrono::milliseconds(settings.transaction_timeout_ms);
   producing.refused = refused;
-  *producer_slot = sys.spawn<caf::detached>(producer, producing, clients->sink, consumer_handle, &metrics);
+  *producer_slot = sys.spawn<caf::detached>(producer, producing, clients->sink, consumer_handle, &metrics,
+                                            [source = clients->source] { return source->membership(); });
   progress_reporter_actor progress;
   if (settings.progress_interval_ms > 0)
     progress = sys.spawn(progress_reporter, &metrics, std::chrono::milliseconds(settings.progress_interval_ms));

@@ -3,20 +3,15 @@
 // Control messages between the consumer and the producer: handing partitions over before
 // they are revoked, rewinding partitions after an aborted transaction (the names follow
 // librdkafka's examples/transactions.c: abort the transaction, rewind the consumer), and the
-// consumer group metadata that exactly-once commits need.
+// partitions this member owns in each consumer group generation, which exactly-once commits
+// are checked against.
 
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
-
-namespace RdKafka {
-class ConsumerGroupMetadata;
-}
 
 namespace kstream {
 
@@ -27,11 +22,21 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 /// Consumer -> producer before partitions are revoked or the consumer closes: answer once
 /// everything dispatched for them (up to `next_offsets`, exclusive, in `epochs`) is
 /// delivered and, under exactly_once, committed in a transaction together with those offsets.
-/// Afterwards the producer drops any late work of these partitions and epochs.
+/// Afterwards the producer drops any late work of these partitions and epochs. A hand-over
+/// that does not end in a commit aborts the open transaction and rewinds every partition in it.
 struct handover_request {
   std::vector<std::int32_t> partitions;
   std::vector<std::uint64_t> epochs;      // per partition: the consumer's epoch of the work
   std::vector<std::int64_t> next_offsets; // per partition; -1: nothing dispatched
+  /// The consumer group generation the consumer is in while it hands over (-1: none).
+  std::int32_t generation = -1;
+  /// The partitions it keeps (a cooperative rebalance): their work stays valid in `generation`.
+  std::vector<std::int32_t> retained;
+  /// The assignment was lost (session expired, fenced): others may own the partitions
+  /// already, so nothing of the open transaction may be committed.
+  bool lost = false;
+  /// The consumer is closing: the job ends after this hand-over.
+  bool closing = false;
 };
 
 struct handover_result {
@@ -56,15 +61,19 @@ struct rewind_done {
   std::vector<std::uint64_t> epochs;
 };
 
-/// Consumer -> producer after every assignment: the group generation that transactional
-/// offset commits are fenced with (KIP-447).
-struct group_metadata {
-  std::shared_ptr<RdKafka::ConsumerGroupMetadata> metadata;
+/// Consumer -> producer after every assignment: the partitions this member owns in consumer
+/// group `generation`. An open transaction whose partitions are all among them stays valid
+/// into that generation (a cooperative rebalance that left them here); the group metadata
+/// itself is read from the consumer when the offsets are sent (KIP-447 fencing).
+struct group_assignment {
+  std::int32_t generation = -1;
+  std::vector<std::int32_t> partitions;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, handover_request& x) {
-  return f(caf::meta::type_name("handover_request"), x.partitions, x.epochs, x.next_offsets);
+  return f(caf::meta::type_name("handover_request"), x.partitions, x.epochs, x.next_offsets, x.generation, x.retained,
+           x.lost, x.closing);
 }
 
 template <class Inspector>
@@ -82,7 +91,9 @@ typename Inspector::result_type inspect(Inspector& f, rewind_done& x) {
   return f(caf::meta::type_name("rewind_done"), x.partitions, x.epochs);
 }
 
-} // namespace kstream
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_assignment& x) {
+  return f(caf::meta::type_name("group_assignment"), x.generation, x.partitions);
+}
 
-// Group metadata is an opaque librdkafka handle that never leaves the process.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kstream::group_metadata)
+} // namespace kstream

@@ -25,7 +25,7 @@ using batch_sink_actor = caf::typed_actor<caf::reacts_to<enriched_batch>>;
 /// Writes the enriched batches through its record sink; commits, and hands partitions over
 /// on request.
 using producer_actor = caf::typed_actor<caf::reacts_to<enriched_batch>,                      //
-                                        caf::reacts_to<group_metadata>,                      //
+                                        caf::reacts_to<group_assignment>,                    //
                                         caf::replies_to<handover_request>::with<handover_result>, //
                                         caf::reacts_to<tick_atom>,                           //
                                         caf::reacts_to<stop_atom>>;

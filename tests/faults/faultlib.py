@@ -7,6 +7,7 @@ own, started through scripts/local-kafka.sh like every other broker of the proje
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -370,3 +371,42 @@ def report(label, figures):
     FIGURES.parent.mkdir(parents=True, exist_ok=True)
     with open(FIGURES, "a") as f:
         f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime()) + line + "\n")
+
+
+# --- stalling one instance's output: a client quota on its client.id (issue 24) -------------------
+# On Kafka 3.9 a min.insync.replicas above the replication factor does not stall a producer;
+# a producer byte-rate quota does: the broker delays its produce responses.
+
+def _kafka_libs():
+    cache = Path(os.environ.get("KSTREAM_CACHE", Path.home() / ".cache" / "kstream-app"))
+    pom = (ROOT / "scripts" / "kafka" / "pom.xml").read_text()
+    version = pom.split("<kafka.version>", 1)[1].split("</kafka.version>", 1)[0]
+    return cache / f"kafka-{version}" / "libs"
+
+
+def set_producer_quota(client_id, bytes_per_second):
+    """Sets a producer byte-rate quota on `client_id` (None: removes it) with Kafka's own
+    kafka-configs tool; fails the test when the tool fails."""
+    change = (["--add-config", f"producer_byte_rate={bytes_per_second}"] if bytes_per_second
+              else ["--delete-config", "producer_byte_rate"])
+    result = subprocess.run(["java", "-cp", f"{_kafka_libs()}/*", "kafka.admin.ConfigCommand",
+                             "--bootstrap-server", BOOTSTRAP, "--alter", *change,
+                             "--entity-type", "clients", "--entity-name", client_id],
+                            capture_output=True, text=True, timeout=120)
+    if result.returncode != 0 and bytes_per_second is None and "Invalid config(s)" in result.stdout + result.stderr:
+        return  # there was none to remove
+    assert result.returncode == 0, f"kafka-configs could not change the quota of {client_id}:\n{result.stderr}"
+
+
+def rdkafka_properties(**properties):
+    """The job's --kafka.properties option for librdkafka properties (name_with_underscores=value)."""
+    items = ",".join(f'"{name.replace("_", ".")}={value}"' for name, value in properties.items())
+    return f"--kafka.properties=[{items}]"
+
+
+def transactions(job):
+    """(committed, aborted) transactions of a finished job, from its last "done:" log line."""
+    found = re.findall(r"transactions committed (\d+) aborted (\d+)", job.log_path.read_text(errors="replace"))
+    assert found, f"{job.name}'s log has no final line with its transactions:\n{job.log_tail()}"
+    committed, aborted = found[-1]
+    return int(committed), int(aborted)

@@ -306,6 +306,153 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a revocation hands records in flig
   CHECK_FALSE(metrics.partition(0).assigned);
 }
 
+// --- issue 24: hand-overs that carry the group generation, lost assignments, honest exits ------
+
+namespace {
+
+/// Records every hand-over and answers it as `answer` says (nullopt: no answer in time).
+struct handover_script {
+  std::vector<handover_request> requests;
+  std::vector<group_assignment> assignments;
+  std::function<std::optional<handover_result>(const handover_request&)> answer = [](const handover_request& r) {
+    return std::optional<handover_result>{handover_result{true, "", r.partitions, r.next_offsets}};
+  };
+};
+
+/// Watches `subject` and returns its exit reason once it is down (none: still running).
+std::optional<caf::error> exit_of(actor_fixture& fx, const consumer_actor& subject) {
+  std::optional<caf::error> reason;
+  fx.self->receive([&](caf::down_msg& down) {
+                     if (down.source == subject.address())
+                       reason = down.reason;
+                   },
+                   caf::after(std::chrono::seconds(0)) >> [] {});
+  return reason;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(consumer_fixture, "consumer: a hand-over carries the generation, the retained partitions and a lost assignment",
+                 "[actors][consumer][handover][generation]") {
+  for (int p = 0; p < 3; ++p)
+    source->partitions[p] = values(20, p);
+  auto script = std::make_shared<handover_script>();
+  hooks.hand_over = [script](handover_request request) {
+    script->requests.push_back(request);
+    return script->answer(request);
+  };
+  hooks.on_assignment = [script](group_assignment owned) { script->assignments.push_back(std::move(owned)); };
+  settings.batch_size = 5;
+  // A cooperative rebalance in generation 2 takes partition 2 away; then the assignment is lost.
+  source->rebalances = {{2, {2}, {}, false}, {2, {}, {}, false}, {3, {0, 1}, {}, true}};
+  auto subject = start();
+  run_steps(10);
+  REQUIRE(script->requests.size() == 2);
+  const auto& cooperative = script->requests[0];
+  CHECK(cooperative.partitions == std::vector<std::int32_t>{2});
+  CHECK(cooperative.retained == std::vector<std::int32_t>{0, 1});
+  CHECK(cooperative.generation == 2);
+  CHECK_FALSE(cooperative.lost);
+  CHECK_FALSE(cooperative.closing);
+  CHECK(script->requests[1].partitions == std::vector<std::int32_t>{0, 1});
+  CHECK(script->requests[1].lost);
+  // Every assignment tells the producer what this member owns in which generation.
+  REQUIRE(script->assignments.size() >= 3);
+  CHECK(script->assignments[0].generation == 1);
+  CHECK(script->assignments[0].partitions == std::vector<std::int32_t>{0, 1, 2});
+  CHECK(script->assignments[1].generation == 2);
+  CHECK(script->assignments[1].partitions == std::vector<std::int32_t>{0, 1});
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(10);
+}
+
+TEST_CASE_METHOD(consumer_fixture, "consumer: a hand-over without an answer stops the job without letting the partitions go",
+                 "[actors][consumer][handover]") {
+  source->partitions[0] = values(20, 0);
+  source->partitions[1] = values(20, 1);
+  auto script = std::make_shared<handover_script>();
+  script->answer = [](const handover_request&) { return std::optional<handover_result>{}; };
+  hooks.hand_over = [script](handover_request request) {
+    script->requests.push_back(request);
+    return script->answer(request);
+  };
+  std::vector<std::string> abandoned;
+  bool closed = false;
+  hooks.abandon = [&](const std::string& reason) { abandoned.push_back(reason); };
+  hooks.on_closed = [&] { closed = true; };
+  settings.batch_size = 5;
+  source->rebalances = {{2, {1}, {}, false}};
+  auto subject = start();
+  self->monitor(subject);
+  run_steps(10);
+  REQUIRE(abandoned.size() == 1);
+  CHECK(abandoned[0].find("no answer") != std::string::npos);
+  auto reason = exit_of(*this, subject);
+  REQUIRE(reason);
+  CHECK(is_job_error(*reason, job_error::transaction_failed));
+  CHECK_FALSE(closed); // no graceful stop: the producer must not commit after this
+  CHECK(script->requests.size() == 1);
+  CHECK_FALSE(metrics.consuming);
+}
+
+TEST_CASE_METHOD(consumer_fixture, "consumer: a stop whose last hand-over was not committed is an error exit",
+                 "[actors][consumer][shutdown]") {
+  source->partitions[0] = values(20, 0);
+  bool closed = false;
+  bool committed = true;
+  SECTION("committed") {
+  }
+  SECTION("not committed") {
+    committed = false;
+  }
+  hooks.hand_over = [&](handover_request request) {
+    CHECK(request.closing); // the producer knows that the job ends after this one
+    return std::optional<handover_result>{
+      handover_result{committed, committed ? "" : "scripted: the transaction could not be committed",
+                      request.partitions, request.next_offsets}};
+  };
+  hooks.on_closed = [&] { closed = true; };
+  auto subject = start();
+  self->monitor(subject);
+  run_steps(10);
+  self->send(subject, stop_atom::value);
+  run_steps(10);
+  auto reason = exit_of(*this, subject);
+  REQUIRE(reason);
+  CHECK(closed); // the producer is stopped either way
+  if (committed) {
+    CHECK_FALSE(*reason);
+  } else {
+    REQUIRE(*reason);
+    CHECK(describe_error(*reason).find("not committed") != std::string::npos);
+  }
+}
+
+TEST_CASE_METHOD(consumer_fixture, "consumer: a fatal consumer error stops it with the reason, nothing handed over",
+                 "[actors][consumer][fatal]") {
+  source->partitions[0] = values(20, 0);
+  int handovers = 0;
+  bool closed = false;
+  hooks.hand_over = [&](handover_request request) {
+    ++handovers;
+    return std::optional<handover_result>{handover_result{true, "", request.partitions, request.next_offsets}};
+  };
+  hooks.on_closed = [&] { closed = true; };
+  auto subject = start();
+  self->monitor(subject);
+  run_steps(5);
+  REQUIRE(metrics.consuming);
+  source->fatal_error = "the Kafka consumer cannot go on: FENCED_INSTANCE_ID (scripted)";
+  run_steps(5);
+  auto reason = exit_of(*this, subject);
+  REQUIRE(reason);
+  CHECK(is_job_error(*reason, job_error::fatal_kafka_error));
+  CHECK(describe_error(*reason).find("FENCED_INSTANCE_ID") != std::string::npos);
+  CHECK(handovers == 0);
+  CHECK_FALSE(closed);
+  CHECK_FALSE(metrics.consuming);
+}
+
 TEST_CASE_METHOD(consumer_fixture, "consumer: bytes in flight are bounded too; acks give byte credit back",
                  "[actors][consumer][bytes]") {
   // 40-byte values: 200 bytes a record with the fixed allowance (record_memory_overhead).

@@ -7,6 +7,7 @@
 
 #include <caf/sec.hpp>
 
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -28,12 +29,27 @@ public:
   }
 
   void poll(std::size_t max_records, std::chrono::milliseconds) override {
+    if (!fatal_error.empty()) {
+      listener_->on_fatal_error(fatal_error);
+      return;
+    }
     if (!assigned_) {
       assigned_ = true;
       std::vector<std::int32_t> ids;
       for (auto& [id, values] : partitions)
         ids.push_back(id);
       listener_->on_assigned(ids);
+    } else if (!rebalances.empty()) {
+      auto next = rebalances.front();
+      rebalances.pop_front();
+      generation = next.generation;
+      if (!next.revoked.empty())
+        listener_->on_revoked(next.revoked, next.lost);
+      for (auto id : next.revoked)
+        revoked_.insert(id);
+      for (auto id : next.added)
+        revoked_.erase(id);
+      listener_->on_assigned(next.added);
     }
     // Round-robin over the partitions, one record at a time, like a fetch of several.
     std::size_t taken = 0;
@@ -42,7 +58,7 @@ public:
       progress = false;
       for (auto& [id, values] : partitions) {
         auto& pos = position[id];
-        if (paused.count(id) != 0 || taken >= max_records)
+        if (paused.count(id) != 0 || revoked_.count(id) != 0 || taken >= max_records)
           continue;
         if (pos >= values.size()) {
           listener_->on_end_of_partition(id);
@@ -90,9 +106,26 @@ public:
     commits.insert(commits.end(), offsets.begin(), offsets.end());
   }
 
-  std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata() override {
-    return nullptr;
+  /// The group generation membership() reports.
+  std::int32_t generation = 1;
+
+  group_membership membership() override {
+    return {nullptr, generation};
   }
+
+  /// A rebalance as librdkafka delivers it inside a poll: `revoked` first (lost: the
+  /// assignment was lost), then `added`, in generation `generation` (a cooperative rebalance
+  /// keeps the other partitions).
+  struct scripted_rebalance {
+    std::int32_t generation = 1;
+    std::vector<std::int32_t> revoked;
+    std::vector<std::int32_t> added;
+    bool lost = false;
+  };
+  std::deque<scripted_rebalance> rebalances; // one per poll, after the first assignment
+
+  /// Makes the next poll() report a fatal consumer error.
+  std::string fatal_error;
 
   std::int64_t lag(std::int32_t partition) override {
     return static_cast<std::int64_t>(partitions[partition].size() - position[partition]);
@@ -106,13 +139,15 @@ public:
     closed = true;
     std::vector<std::int32_t> ids;
     for (auto& [id, values] : partitions)
-      ids.push_back(id);
-    listener_->on_revoked(ids);
+      if (revoked_.count(id) == 0)
+        ids.push_back(id);
+    listener_->on_revoked(ids, false);
   }
 
 private:
   listener* listener_ = nullptr;
   bool assigned_ = false;
+  std::set<std::int32_t> revoked_;
 };
 
 } // namespace kstream::testing

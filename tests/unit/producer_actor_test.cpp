@@ -77,6 +77,21 @@ enriched_batch batch(std::int32_t partition, std::uint64_t epoch, std::vector<st
   return out;
 }
 
+/// A hand-over request as the consumer sends it.
+handover_request hand_over_of(std::vector<std::int32_t> partitions, std::vector<std::uint64_t> epochs,
+                              std::vector<std::int64_t> next_offsets, std::int32_t generation,
+                              std::vector<std::int32_t> retained = {}, bool lost = false, bool closing = false) {
+  handover_request request;
+  request.partitions = std::move(partitions);
+  request.epochs = std::move(epochs);
+  request.next_offsets = std::move(next_offsets);
+  request.generation = generation;
+  request.retained = std::move(retained);
+  request.lost = lost;
+  request.closing = closing;
+  return request;
+}
+
 struct producer_fixture : actor_fixture {
   std::shared_ptr<scripted_record_sink> sink = std::make_shared<scripted_record_sink>();
   std::shared_ptr<consumer_log> log = std::make_shared<consumer_log>();
@@ -85,6 +100,10 @@ struct producer_fixture : actor_fixture {
   producer_actor subject;
   caf::error exit_reason;
   bool down = false;
+  /// The consumer group generation the producer reads when it sends offsets.
+  std::shared_ptr<std::int32_t> generation = std::make_shared<std::int32_t>(1);
+  /// How long a periodic commit waits for the consumer to confirm a new generation.
+  std::uint64_t generation_wait_ms = 60000;
 
   void start(delivery_guarantee guarantee = delivery_guarantee::exactly_once, int max_failures = 5,
              std::shared_ptr<refused_records> refused = nullptr, std::size_t max_refused = 100) {
@@ -94,13 +113,15 @@ struct producer_fixture : actor_fixture {
     config.max_refused_records = max_refused;
     config.pipeline.guarantee = guarantee;
     config.pipeline.commit_interval_ms = 0; // commit on every tick
+    config.pipeline.shutdown_timeout_ms = generation_wait_ms;
     config.transaction_timeout = std::chrono::milliseconds(1000);
     config.max_failures_in_a_row = max_failures;
     config.tick_interval = std::chrono::milliseconds(0); // the test ticks
     consumer_handle = sys.spawn(consumer_stand_in, log);
-    subject = sys.spawn(producer, config, sink, consumer_handle, &metrics);
+    subject = sys.spawn(producer, config, sink, consumer_handle, &metrics,
+                        [generation = generation] { return group_membership{nullptr, *generation}; });
     self->monitor(subject);
-    self->send(subject, group_metadata{std::make_shared<test_group_metadata>()});
+    self->send(subject, group_assignment{1, {0, 1, 2}});
     run();
   }
 
@@ -110,6 +131,23 @@ struct producer_fixture : actor_fixture {
 
   void tick() {
     self->send(subject, tick_atom::value);
+    run();
+  }
+
+  /// Stops the producer and checks that it quit with an error, nothing committed.
+  void stop_with_error_exit() {
+    self->send(subject, stop_atom::value);
+    run();
+    check_down();
+    REQUIRE(down);
+    CHECK(exit_reason);
+    CHECK(sink->committed.empty());
+  }
+
+  /// Delivered work of partitions 0 (offsets 0, 1) and 1 (offset 10) in the open transaction.
+  void work_on_partitions_0_and_1() {
+    self->send(subject, batch(0, 1, {0, 1}));
+    self->send(subject, batch(1, 1, {10}));
     run();
   }
 
@@ -322,7 +360,7 @@ TEST_CASE_METHOD(producer_fixture, "producer: a hand-over is answered once deliv
   sink->deliver_on_poll = false; // deliveries come with the commit's flush
   self->send(subject, batch(0, 3, {0, 1, 2}));
   run();
-  auto answer = hand_over(handover_request{{0}, {3}, {3}});
+  auto answer = hand_over(hand_over_of({0}, {3}, {3}, 1));
   REQUIRE(answer);
   CHECK(answer->ok);
   CHECK(answer->next_offsets == std::vector<std::int64_t>{3});
@@ -332,20 +370,6 @@ TEST_CASE_METHOD(producer_fixture, "producer: a hand-over is answered once deliv
   run();
   tick();
   CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1, 2});
-}
-
-TEST_CASE_METHOD(producer_fixture, "producer: a hand-over of rewound work fails instead of answering from stale offsets",
-                 "[actors][producer][handover]") {
-  start();
-  sink->fail_delivery = {1};
-  self->send(subject, batch(0, 1, {0, 1}));
-  run();
-  tick(); // abort + rewind of partition 0; the rewind answer is still on its way
-  REQUIRE(sink->aborts == 1);
-  auto answer = hand_over(handover_request{{0}, {1}, {2}});
-  REQUIRE(answer);
-  CHECK_FALSE(answer->ok);
-  CHECK(answer->error.find("rewound") != std::string::npos);
 }
 
 TEST_CASE_METHOD(producer_fixture, "producer: stop commits what is left, a failed final commit is an error exit",
@@ -364,13 +388,204 @@ TEST_CASE_METHOD(producer_fixture, "producer: stop commits what is left, a faile
     start();
     sink->commit_script = {record_sink::step::abortable};
     self->send(subject, batch(0, 1, {0, 1}));
+    stop_with_error_exit();
+  }
+}
+
+// --- issue 24: every hand-over ends in a commit or an abort; the group generation --------------
+
+namespace {
+
+/// Asks for a hand-over and runs until the producer answered it, without a tick.
+std::optional<handover_result> ask_hand_over(producer_fixture& fx, handover_request request) {
+  auto pending = fx.self->request(fx.subject, caf::infinite, std::move(request));
+  fx.run();
+  std::optional<handover_result> answer;
+  pending.receive([&](handover_result& result) { answer = std::move(result); }, [&](caf::error&) {});
+  return answer;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(producer_fixture,
+                 "producer: a hand-over with rewound work fails for it, and commits the others' work at once",
+                 "[actors][producer][handover]") {
+  start();
+  sink->fail_delivery = {5};
+  self->send(subject, batch(0, 1, {4, 5}));
+  run();
+  tick(); // abort and rewind of partition 0
+  REQUIRE(sink->aborts == 1);
+  self->send(subject, batch(1, 1, {10, 11})); // delivered, in the open transaction
+  run();
+  auto answer = ask_hand_over(*this, hand_over_of({0, 1}, {1, 1}, {6, 12}, 1));
+  REQUIRE(answer);
+  CHECK_FALSE(answer->ok); // partition 0's records will be read again
+  CHECK(answer->error.find("rewound") != std::string::npos);
+  // Partition 1's work is committed by the hand-over itself, not left in the open
+  // transaction for a later commit under another generation.
+  CHECK(sink->committed_offsets_of(1, false) == std::vector<std::int64_t>{10, 11});
+  CHECK(answer->next_offsets == std::vector<std::int64_t>{-1, 12});
+  CHECK(sink->open_transaction.empty());
+  *generation = 2;
+  const auto commits = sink->commits;
+  tick();
+  CHECK(sink->commits == commits);
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a hand-over whose commit aborts rewinds every partition, the retained ones too",
+                 "[actors][producer][handover]") {
+  start();
+  work_on_partitions_0_and_1();
+  sink->commit_script = {record_sink::step::abortable};
+  auto answer = ask_hand_over(*this, hand_over_of({0}, {1}, {2}, 1, {1, 2}));
+  REQUIRE(answer);
+  CHECK_FALSE(answer->ok);
+  CHECK(sink->aborts == 1);
+  REQUIRE(log->rewinds.size() == 1);
+  CHECK(log->rewinds[0].partitions == std::vector<std::int32_t>{0, 1});
+  CHECK(sink->committed.empty());
+  CHECK(answer->next_offsets == std::vector<std::int64_t>{-1});
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a lost assignment aborts the open transaction instead of committing it",
+                 "[actors][producer][handover]") {
+  start();
+  work_on_partitions_0_and_1();
+  *generation = -1; // what librdkafka reports once the membership is gone
+  auto answer = ask_hand_over(*this, hand_over_of({0, 1, 2}, {1, 1, 1}, {2, 11, -1}, -1, {}, true));
+  REQUIRE(answer);
+  CHECK_FALSE(answer->ok);
+  CHECK(answer->error.find("lost") != std::string::npos);
+  CHECK(sink->commits == 0);
+  CHECK(sink->aborts == 1);
+  CHECK(sink->committed.empty());
+  CHECK(metrics.transactions_aborted == 1);
+  // Late work of the lost epoch is dropped.
+  self->send(subject, batch(0, 1, {2}));
+  run();
+  tick();
+  CHECK(sink->committed.empty());
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a cooperative hand-over commits under the new generation and aborts nothing",
+                 "[actors][producer][handover][generation]") {
+  start();
+  self->send(subject, batch(0, 1, {0}));
+  self->send(subject, batch(1, 1, {10}));
+  self->send(subject, batch(2, 1, {20}));
+  run();
+  *generation = 2; // a member joined: partition 2 goes to it, 0 and 1 stay here
+  tick();          // a periodic commit meanwhile waits for the consumer's word
+  CHECK(sink->commits == 0);
+  CHECK(sink->aborts == 0);
+  auto answer = ask_hand_over(*this, hand_over_of({2}, {1}, {21}, 2, {0, 1}));
+  REQUIRE(answer);
+  CHECK(answer->ok);
+  CHECK(sink->aborts == 0);
+  REQUIRE(sink->commits == 1);
+  CHECK(sink->offset_generations.back() == 2);
+  CHECK(sink->committed_offsets[0] == std::vector<std::pair<std::int32_t, std::int64_t>>{{0, 1}, {1, 11}, {2, 21}});
+  // The rejoin that follows: generation 3, the kept partitions confirmed by the consumer.
+  self->send(subject, batch(0, 1, {1}));
+  run();
+  *generation = 3;
+  tick();
+  CHECK(sink->commits == 1);
+  self->send(subject, group_assignment{3, {0, 1}});
+  run();
+  tick();
+  CHECK(sink->commits == 2);
+  CHECK(sink->offset_generations.back() == 3);
+  CHECK(sink->aborts == 0);
+  CHECK(metrics.transactions_aborted == 0);
+  CHECK(log->rewinds.empty());
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a transaction is not committed under a generation it did not begin in",
+                 "[actors][producer][generation]") {
+  SECTION("the consumer never confirms: aborted after the wait") {
+    generation_wait_ms = 0;
+    start();
+    self->send(subject, batch(0, 1, {0, 1}));
+    run();
+    *generation = 2;
+    tick();
+  }
+  SECTION("the membership is gone") {
+    start();
+    self->send(subject, batch(0, 1, {0, 1}));
+    run();
+    *generation = -1;
+    tick();
+  }
+  SECTION("the new generation does not include the transaction's partition") {
+    start();
+    self->send(subject, batch(0, 1, {0, 1}));
+    run();
+    *generation = 2;
+    self->send(subject, group_assignment{2, {1, 2}});
+    run();
+  }
+  SECTION("a hand-over in one generation, the metadata already in the next") {
+    start();
+    self->send(subject, batch(0, 1, {0, 1}));
+    run();
+    *generation = 3;
+    auto answer = ask_hand_over(*this, hand_over_of({0}, {1}, {2}, 2));
+    REQUIRE(answer);
+    CHECK_FALSE(answer->ok);
+  }
+  CHECK(sink->commits == 0);
+  CHECK(sink->aborts == 1);
+  CHECK(sink->committed.empty());
+  REQUIRE(log->rewinds.size() == 1);
+  CHECK(log->rewinds[0].partitions == std::vector<std::int32_t>{0});
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a stop after an aborted last transaction is an error exit",
+                 "[actors][producer][shutdown]") {
+  start();
+  self->send(subject, batch(0, 1, {0, 1}));
+  run();
+  sink->commit_script = {record_sink::step::abortable};
+  SECTION("the closing consumer's last hand-over aborted") {
+    auto answer = ask_hand_over(*this, hand_over_of({0}, {1}, {2}, 1, {}, false, true));
+    REQUIRE(answer);
+    CHECK_FALSE(answer->ok);
+    stop_with_error_exit();
+  }
+  SECTION("aborted, rewound, and not read again before the stop") {
+    tick();
+    REQUIRE(sink->aborts == 1);
+    stop_with_error_exit();
+  }
+  SECTION("aborted, then handed over in a rebalance: its new owner reads it again") {
+    tick();
+    REQUIRE(sink->aborts == 1);
+    auto answer = ask_hand_over(*this, hand_over_of({0}, {1}, {2}, 1, {1, 2}));
+    REQUIRE(answer);
     self->send(subject, stop_atom::value);
     run();
     check_down();
     REQUIRE(down);
-    CHECK(exit_reason);
-    CHECK(sink->committed.empty());
+    CHECK_FALSE(exit_reason);
   }
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a consumer that fails has the open transaction aborted",
+                 "[actors][producer][shutdown]") {
+  start();
+  self->send(subject, batch(0, 1, {0, 1}));
+  run();
+  self->send_exit(consumer_handle, make_error(job_error::fatal_kafka_error, "scripted: fenced"));
+  run();
+  check_down();
+  REQUIRE(down);
+  CHECK(sink->aborts == 1);
+  CHECK(sink->commits == 0);
+  CHECK(sink->committed.empty());
+  CHECK(metrics.transactions_aborted == 1);
 }
 
 TEST_CASE_METHOD(producer_fixture, "producer: acks carry the batch's byte credit back", "[actors][producer][bytes]") {

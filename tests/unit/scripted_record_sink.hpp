@@ -6,8 +6,6 @@
 
 #include "actors/record_sink.hpp"
 
-#include <librdkafka/rdkafkacpp.h>
-
 #include <deque>
 #include <set>
 #include <string>
@@ -15,9 +13,6 @@
 #include <vector>
 
 namespace kstream::testing {
-
-/// Group metadata for tests: the producer only passes it on to the sink.
-struct test_group_metadata : RdKafka::ConsumerGroupMetadata {};
 
 class scripted_record_sink : public record_sink {
 public:
@@ -54,6 +49,7 @@ public:
   std::vector<written> committed;        // visible to read_committed readers
   std::vector<std::vector<std::pair<std::int32_t, std::int64_t>>> committed_offsets;
   std::vector<std::pair<std::int32_t, std::int64_t>> pending_offsets;
+  std::vector<std::int32_t> offset_generations; // the group generation of every send_offsets()
   int begun = 0, commits = 0, aborts = 0;
   bool transactional = true; // false: delivered records are visible at once (at_least_once)
 
@@ -106,7 +102,8 @@ public:
   }
 
   step_result send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
-                           const RdKafka::ConsumerGroupMetadata&, std::chrono::milliseconds) override {
+                           const group_membership& group, std::chrono::milliseconds) override {
+    offset_generations.push_back(group.generation);
     auto outcome = next(send_offsets_script);
     if (outcome == step::ok)
       pending_offsets = offsets;
