@@ -174,8 +174,10 @@ def main():
 
     # --- every optional feature ------------------------------------------------------
     kinds = sorted(d["kind"] for d in all_docs)
-    check(kinds == sorted(["ConfigMap", "ConfigMap", "Deployment", "Job", "Pod", "PodDisruptionBudget", "ScaledObject",
-                           "Service", "ServiceAccount", "ServiceMonitor"]), f"all-features kinds: {kinds}")
+    # (the third ConfigMap: the Grafana dashboard; the PrometheusRule: tests/ops checks both)
+    check(kinds == sorted(["ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "Job", "Pod", "PodDisruptionBudget",
+                           "PrometheusRule", "ScaledObject", "Service", "ServiceAccount", "ServiceMonitor"]),
+          f"all-features kinds: {kinds}")
     ini, dep, c = common_checks(all_docs, "all-features", 45000)
     check(dep["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 60, "explicit grace period kept")
     check("replicas" not in dep["spec"], "with KEDA the Deployment leaves replicas to the ScaledObject")
