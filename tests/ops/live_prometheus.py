@@ -128,14 +128,8 @@ def feeder(topic, stop, counts):
     counts["produced"] = i
 
 
-def wait_until(what, timeout, predicate):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+def firing(api, name):
+    return [a for a in api.alerts() if a["labels"]["alertname"] == name and a["state"] == "firing"]
 
 
 def main():
@@ -175,9 +169,9 @@ def main():
         procs.append(prom)
         feed.start()
         api = Prometheus(prom_port)
-        wait_until("Prometheus to answer", 60, lambda: _quiet(lambda: api.query("1")))
-        wait_until("the job to be scraped and to produce", 90,
-                   lambda: _quiet(lambda: has_data(api.query(f'sum(kstream_records_produced_total{{job="{SCRAPE_JOB}"}}) > 0'))))
+        lib.wait_for(lambda: _quiet(lambda: api.query("1")), 60, "Prometheus to answer")
+        lib.wait_for(lambda: _quiet(lambda: has_data(api.query(
+            f'sum(kstream_records_produced_total{{job="{SCRAPE_JOB}"}}) > 0'))), 90, "the job to be scraped and to produce")
         # Enough samples for the rate windows (30 s) to hold several points each.
         time.sleep(20)
 
@@ -202,17 +196,17 @@ def main():
         job.send_signal(signal.SIGTERM)
         code = job.wait(timeout=60)
         report.append(f"{stopped_at} job stopped (SIGTERM, exit {code}) while input flows")
-        firing = wait_until("KstreamAppDown to fire", 90, lambda: _quiet(lambda: [
-            a for a in api.alerts() if a["labels"]["alertname"] == "KstreamAppDown" and a["state"] == "firing"]))
-        report.append(f"{now()} KstreamAppDown firing (activeAt {firing[0]['activeAt']}): {firing[0]['annotations']['summary']}")
+        lib.wait_for(lambda: _quiet(lambda: firing(api, "KstreamAppDown")), 90, "KstreamAppDown to fire")
+        down = firing(api, "KstreamAppDown")[0]
+        report.append(f"{now()} KstreamAppDown firing (activeAt {down['activeAt']}): {down['annotations']['summary']}")
         others = sorted({a["labels"]["alertname"] for a in api.alerts() if a["state"] == "firing"})
         report.append(f"          firing then: {others}")
         restarted_at = now()
         job = lib.start_job(job_cmd, work / "job-2.log")
         procs.append(job)
         report.append(f"{restarted_at} job started again")
-        wait_until("KstreamAppDown to resolve", 90, lambda: _quiet(lambda: not [
-            a for a in api.alerts() if a["labels"]["alertname"] == "KstreamAppDown"]))
+        lib.wait_for(lambda: _quiet(lambda: not [a for a in api.alerts() if a["labels"]["alertname"] == "KstreamAppDown"]),
+                     90, "KstreamAppDown to resolve")
         report.append(f"{now()} KstreamAppDown resolved (no longer in /api/v1/alerts)")
         stop_feed.set()
         feed.join(timeout=60)
