@@ -28,4 +28,5 @@ KUBERNETES_VERSION=v1.34.4
 # v0.316.0 = Prometheus 3.16.0. Built with -tags remove_all_sd (static targets suffice) and
 # without the web UI's assets (the API the tests use needs none).
 PROMETHEUS_MODULE_VERSION=v0.316.0
+PROMETHEUS_VERSION=3.16.0
 PROMETHEUS_BUILD_TAGS=remove_all_sd

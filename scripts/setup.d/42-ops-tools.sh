@@ -15,7 +15,7 @@ apt_install python3-confluent-kafka python3-yaml python3-pytest
 
 command -v go >/dev/null 2>&1 || { echo "42-ops-tools: Go is needed to build prometheus and promtool" >&2; exit 1; }
 mkdir -p "$KSTREAM_TOOLS_BIN"
-want="github.com/prometheus/prometheus@$PROMETHEUS_MODULE_VERSION tags=$PROMETHEUS_BUILD_TAGS"
+want="github.com/prometheus/prometheus@$PROMETHEUS_MODULE_VERSION ($PROMETHEUS_VERSION) tags=$PROMETHEUS_BUILD_TAGS"
 stamp="$KSTREAM_TOOLS_BIN/.prometheus.stamp"
 if [ -x "$KSTREAM_TOOLS_BIN/prometheus" ] && [ -x "$KSTREAM_TOOLS_BIN/promtool" ] &&
    [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
@@ -25,7 +25,8 @@ echo "42-ops-tools: building prometheus and promtool ($want)"
 start=$SECONDS
 # `go install pkg@version` ignores the module's go.work (which names folders its zip lacks).
 GOBIN="$KSTREAM_TOOLS_BIN" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" nice -n 10 \
-  go install -trimpath -tags "$PROMETHEUS_BUILD_TAGS" -ldflags="-s -w" \
+  go install -trimpath -tags "$PROMETHEUS_BUILD_TAGS" \
+  -ldflags="-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
   "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_MODULE_VERSION" \
   "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_MODULE_VERSION"
 printf '%s\n' "$want" >"$stamp"
