@@ -131,9 +131,9 @@ booleans and numbers bare (whole numbers without a decimal point).
 {{- end }}
 {{- end }}
 
-{{/* resources.limits.memory in bytes ("512Mi", "1G", "536870912"), for the memory alert. */}}
+{{/* A memory limit ("512Mi", "1G", "536870912") in bytes, for the memory alert. */}}
 {{- define "kstream-app.memoryLimitBytes" -}}
-{{- $limit := toString (dig "limits" "memory" "" (.Values.resources | default dict)) -}}
+{{- $limit := toString . -}}
 {{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $limit -}}
 {{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 -}}
 {{- $unit := trimPrefix $number $limit -}}
