@@ -73,6 +73,11 @@ def test_dlq_list_replay_and_offset_reset(tmp_path):
     text = tool(DLQ, "--dlq", topics["dlq"], "list", "--show", "1")
     assert f"{bad_total} records selected" in text and array_reason in text
 
+    # selection by DLQ partition (the job keeps the source partition): i % 3 == 0 of each kind
+    p0 = sum(len(range(0, count, 3)) for _, count in BAD.values())
+    assert json.loads(tool(DLQ, "--dlq", topics["dlq"], "list", "--json", "--partition", "0"))["records"] == p0
+    assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--partition", "0", "--dry-run"))["would_replay"] == p0
+
     # dry run: counts, writes nothing
     dry = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason, "--dry-run"))
     assert dry["would_replay"] == BAD["array"][1] and dry["replayed"] == 0
@@ -128,6 +133,9 @@ def test_dlq_list_replay_and_offset_reset(tmp_path):
                "--output-topic", topics["out"])
     assert f"reads {sum(ends.values())} offsets again" in dry and f"{topics['out']} will hold those records twice" in dry
     assert "dry run: nothing changed" in dry
+    by_time = tool(OFFSETS, "--group", group, "--topic", topics["in"], "reset", "--to-datetime", "2000-01-01T00:00:00Z",
+                   "--output-topic", topics["out"])
+    assert by_time == dry  # nothing that old: the earliest offsets
     assert committed(group, topics["in"]) == ends
 
     # execute, then drain again: every good record is in the output twice, as announced
