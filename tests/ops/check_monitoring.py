@@ -92,6 +92,20 @@ def chart():
     assert json.loads(cm["data"]["kstream-app.json"]) == json.loads(dashboard)
     ok("dashboard ConfigMap: sidecar label grafana_dashboard=1, the dashboard's JSON unchanged")
 
+    # StatefulSet mode has a second (headless) Service: the ServiceMonitor selects one Service,
+    # the one whose name the PrometheusRule's job label carries.
+    docs = render("metrics.serviceMonitor.enabled=true", "workload.kind=StatefulSet")
+    monitor = next(d for d in docs if d["kind"] == "ServiceMonitor")["spec"]["selector"]
+    services = [d for d in docs if d["kind"] == "Service"]
+
+    def selects(labels):
+        return all(labels.get(k) == v for k, v in monitor.get("matchLabels", {}).items()) and all(
+            labels.get(e["key"]) not in e["values"] for e in monitor.get("matchExpressions", []) if e["operator"] == "NotIn")
+    chosen = [s["metadata"]["name"] for s in services if selects(s["metadata"]["labels"])]
+    assert len(services) == 2 and chosen == ["kstream-app"], chosen
+    assert 'job="kstream-app"' in yaml.safe_dump(next(d for d in docs if d["kind"] == "PrometheusRule")["spec"], width=1000)
+    ok("StatefulSet mode: the ServiceMonitor selects the Service kstream-app only, not the headless one")
+
     for memory, bytes_ in (("512Mi", 536870912), ("500M", 500000000), ("2Gi", 2147483648), ("1.5Gi", 1610612736)):
         spec = next(d for d in render("metrics.serviceMonitor.enabled=true", f"resources.limits.memory={memory}")
                     if d["kind"] == "PrometheusRule")["spec"]
