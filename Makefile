@@ -16,7 +16,7 @@ FUZZ_CXX ?= clang++-14
 TSAN_RUN_OPTIONS := halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt
 CTEST_ARGS ?=
 
-.PHONY: all setup build build-asan build-tsan build-fuzz test test-unit test-asan test-tsan test-faults fuzz demo \
+.PHONY: all setup setup-demo build build-asan build-tsan build-fuzz test test-unit test-asan test-tsan test-faults fuzz demo \
         kafka-start kafka-stop clean help
 
 all: build
@@ -28,6 +28,9 @@ help:
 
 setup: ## install every dependency (Debian packages, Maven jars, Go tools, npm)
 	bash scripts/setup.sh
+
+setup-demo: ## install only what `make demo` uses (scripts/setup.sh, SETUP_PROFILE=demo)
+	SETUP_PROFILE=demo bash scripts/setup.sh
 
 build: ## release build (RelWithDebInfo) in build/
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -69,7 +72,7 @@ test: setup build build-asan build-tsan build-fuzz ## everything: unit, actor, i
 test-unit: build ## broker-free tests only (fast)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -L unit $(CTEST_ARGS)
 
-demo: setup build ## the whole job end to end on local Kafka, ending with the per-category table
+demo: setup-demo build ## the whole job end to end on local Kafka, ending with the per-category table
 	bash scripts/demo.sh
 
 kafka-start: ## start the local single-node Kafka on 127.0.0.1:9092

@@ -19,6 +19,12 @@ include deploy.conf.template
 -include $(DEPLOY_CONF)
 
 DEPLOY_NAMESPACE := confluent
+# The image tag: unique to the sources unless deploy.conf sets DEPLOY_IMAGE_TAG. The chart
+# pulls with IfNotPresent, so a reused tag leaves the nodes' cached image in place and a
+# `helm upgrade` with the same tag does not even roll the pods. <appVersion>-<commit>, plus
+# -dirty-<hash of the uncommitted diff>: deploy-image and deploy-app of the same tree agree.
+DEPLOY_SOURCE_ID = $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo nogit)$(shell git diff --quiet HEAD 2>/dev/null || echo "-dirty-$$(git diff HEAD | sha256sum | cut -c1-8)")
+DEPLOY_IMAGE_TAG_USED = $(or $(DEPLOY_IMAGE_TAG),$(shell sed -n 's/^appVersion: *"*\([^"]*\)"*$$/\1/p' charts/kstream-app/Chart.yaml)-$(DEPLOY_SOURCE_ID))
 DEPLOY_TF_DIR := terraform
 DEPLOY_TFO = $(DEPLOY_TF) -chdir=$(DEPLOY_TF_DIR) output -raw
 # Where deploy-credentials keeps the storage account key: outside the repository, 0600.
@@ -98,16 +104,16 @@ deploy-connector: deploy-check-conf ## 5. storage key Secret + the expedia sourc
 
 deploy-image: deploy-check-conf ## 6. build and push the job's image (ACR build when DEPLOY_ACR_NAME is set, else docker)
 ifneq ($(DEPLOY_ACR_NAME),)
-	az acr build --registry $(DEPLOY_ACR_NAME) --image kstream-app:$(DEPLOY_IMAGE_TAG) --file Dockerfile .
+	az acr build --registry $(DEPLOY_ACR_NAME) --image kstream-app:$(DEPLOY_IMAGE_TAG_USED) --file Dockerfile .
 	az aks update --resource-group "$$($(DEPLOY_TFO) resource_group_name)" --name "$$($(DEPLOY_TFO) aks_name)" --attach-acr $(DEPLOY_ACR_NAME)
 else
-	docker build --tag $(DEPLOY_IMAGE_REPOSITORY):$(DEPLOY_IMAGE_TAG) .
-	docker push $(DEPLOY_IMAGE_REPOSITORY):$(DEPLOY_IMAGE_TAG)
+	docker build --tag $(DEPLOY_IMAGE_REPOSITORY):$(DEPLOY_IMAGE_TAG_USED) .
+	docker push $(DEPLOY_IMAGE_REPOSITORY):$(DEPLOY_IMAGE_TAG_USED)
 endif
 
 deploy-app: deploy-check-conf ## 7. deploy the job (helm upgrade --install)
 	helm upgrade --install $(DEPLOY_HELM_RELEASE) charts/kstream-app --namespace $(DEPLOY_NAMESPACE) \
-	  --set image.repository=$(DEPLOY_IMAGE_REPOSITORY) --set image.tag=$(DEPLOY_IMAGE_TAG) \
+	  --set image.repository=$(DEPLOY_IMAGE_REPOSITORY) --set image.tag=$(DEPLOY_IMAGE_TAG_USED) \
 	  $(if $(DEPLOY_IMAGE_DIGEST),--set image.digest=$(DEPLOY_IMAGE_DIGEST)) --wait --timeout 10m
 	kubectl -n $(DEPLOY_NAMESPACE) get pods -l app.kubernetes.io/instance=$(DEPLOY_HELM_RELEASE)
 

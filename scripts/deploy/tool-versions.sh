@@ -23,3 +23,10 @@ AZURERM_SCHEMA_MODULE=github.com/hashicorp/terraform-provider-azurerm@v1.44.1-0.
 # kubelet and kubectl built from this k8s.io/kubernetes release by scripts/setup.d/45-local-k8s.sh
 # (wrapper module scripts/local-k8s/go.mod pins the staging modules at v0.<minor>.<patch>).
 KUBERNETES_VERSION=v1.34.4
+# Prometheus (server and promtool) for the alert rules' unit tests and the live dashboard
+# test (ctest label ops), built by scripts/setup.d/42-prometheus.sh: module version
+# v0.316.0 = Prometheus 3.16.0. Built with -tags remove_all_sd (static targets suffice) and
+# without the web UI's assets (the API the tests use needs none).
+PROMETHEUS_MODULE_VERSION=v0.316.0
+PROMETHEUS_VERSION=3.16.0
+PROMETHEUS_BUILD_TAGS=remove_all_sd

@@ -32,9 +32,13 @@ step deploy-cfk-secrets "scripts/deploy/cfk-secrets.py init" "scripts/deploy/cfk
 step deploy-platform "kubectl apply -f confluent/platform.yaml" "kubectl apply -f confluent/topics.yaml" "wait kafka/kafka" \
   "kubectl apply -f confluent/acls.yaml" "wait job/kafka-acls --for=condition=complete"
 step deploy-connector "scripts/deploy/blob-secret.sh | kubectl apply -f -" "kubectl apply -f confluent/connector.yaml"
-step deploy-image "docker build --tag docker.io/CHANGEME/kstream-app:0.1.0 ." "docker push"
+step deploy-image "docker build --tag docker.io/CHANGEME/kstream-app:0.1.0-" "docker push"
+# The image tag is unique to the sources (IfNotPresent would keep a reused tag's old image)
+# and deploy-app deploys the tag deploy-image pushed.
+tag="$(sed -n 's/.*docker build --tag [^ ]*:\([^ ]*\) .*/\1/p' "$work/deploy-image.out")"
+[[ "$tag" =~ ^0\.1\.0-([0-9a-f]{12}|nogit)(-dirty-[0-9a-f]{8})?$ ]] || fail "deploy-image tag '$tag' is not <appVersion>-<commit>[-dirty-<hash>]"
 step deploy-app "helm upgrade --install kstream-app charts/kstream-app --namespace confluent" \
-  "--set image.repository=docker.io/CHANGEME/kstream-app"
+  "--set image.repository=docker.io/CHANGEME/kstream-app" "--set image.tag=$tag "
 step deploy-ksql "scripts/deploy/ksql-request.sh" "curlimages/curl" "scripts/deploy/ksql-submit-overrides.py" \
   "https://ksqldb.confluent.svc.cluster.local:8088/ksql"
 step deploy-destroy "helm uninstall kstream-app" "terraform -chdir=terraform destroy"

@@ -1,0 +1,149 @@
+"""scripts/dlq.py and scripts/offsets.py on the real local broker, with the DLQ the job itself
+writes (ctest ops.dlq_tools).
+
+Input: good records plus three kinds of bad values (10, 7 and 4 of them, with headers of
+their own); the job drains it. Then:
+- `dlq.py list` groups the DLQ by reason with exactly those counts and offsets;
+- `dlq.py replay --reason R` writes exactly R's records back to their source partitions, key
+  and value unchanged, own headers kept, no `kstream.*` header; a second replay writes
+  nothing; a replay of everything writes only the rest; `--dry-run` writes nothing;
+- `offsets.py reset` refuses while the job is running; after it stopped, the dry run changes
+  nothing and says how many records would be processed again and that expedia_ext gets
+  them twice; --execute rewinds, and a second drain of the job indeed writes every good
+  record a second time (as the warning said).
+"""
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+import kafka_testlib as lib  # noqa: E402
+
+DLQ = [str(ROOT / "scripts" / "dlq.py")]
+OFFSETS = [str(ROOT / "scripts" / "offsets.py")]
+BAD = {"not json": (b"not json at all %d", 10), "array": (b"[%d, 2, 3]", 7), "cut": (b'{"id": %d, "srch_ci":', 4)}
+GOOD = 300
+
+
+def tool(cmd, *args, expect=0):
+    result = subprocess.run(["/usr/bin/python3", *cmd, "--bootstrap", lib.BOOTSTRAP, *args],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == expect, f"{cmd} {args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout if expect == 0 else result.stderr
+
+
+def last_json(text):
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def committed(group, topic):
+    consumer = Consumer({"bootstrap.servers": lib.BOOTSTRAP, "group.id": group})
+    try:
+        return {tp.partition: tp.offset for tp in
+                consumer.committed([TopicPartition(topic, p) for p in range(3)], timeout=10)}
+    finally:
+        consumer.close()
+
+
+def test_dlq_list_replay_and_offset_reset(tmp_path):
+    lib.ensure_broker()
+    topics = lib.create_topics("ops_dlq")
+    group = f"ops-dlq-{topics['in']}"
+    lib.produce_records(topics["in"], GOOD)
+    producer = Producer({"bootstrap.servers": lib.BOOTSTRAP})
+    for kind, (pattern, count) in BAD.items():
+        for i in range(count):
+            producer.produce(topics["in"], value=pattern % i, key=f"{kind}-{i}".encode(), partition=i % 3,
+                             headers=[("trace-id", f"{kind}-{i}".encode()), ("origin", b"test")])
+    assert producer.flush(30) == 0
+    bad_total = sum(count for _, count in BAD.values())  # 21
+    assert lib.run_job(lib.job_args(topics, group), tmp_path / "job-1.log") == 0
+
+    # list: one group per kind of bad value, with its exact count
+    listed = json.loads(tool(DLQ, "--dlq", topics["dlq"], "list", "--json"))
+    assert listed["records"] == bad_total
+    assert sorted(g["records"] for g in listed["groups"]) == sorted(c for _, c in BAD.values())
+    reasons = {g["records"]: g["reason"] for g in listed["groups"]}
+    array_reason = reasons[BAD["array"][1]]
+    text = tool(DLQ, "--dlq", topics["dlq"], "list", "--show", "1")
+    assert f"{bad_total} records selected" in text and array_reason in text
+
+    # selection by DLQ partition (the job keeps the source partition): i % 3 == 0 of each kind
+    p0 = sum(len(range(0, count, 3)) for _, count in BAD.values())
+    assert json.loads(tool(DLQ, "--dlq", topics["dlq"], "list", "--json", "--partition", "0"))["records"] == p0
+    assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--partition", "0", "--dry-run"))["would_replay"] == p0
+
+    # dry run: counts, writes nothing
+    dry = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason, "--dry-run"))
+    assert dry["would_replay"] == BAD["array"][1] and dry["replayed"] == 0
+    before = len(lib.read_topic(topics["in"]))
+    assert before == GOOD + bad_total
+
+    # replay one reason: exactly its records, back where they came from
+    first = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason))
+    assert first == {"selected": 7, "already_replayed": 0, "value_lost": 0, "replayed": 7}
+    after = lib.read_topic(topics["in"])
+    assert len(after) == before + 7
+    copies = [r for r in after if r[3].startswith(b"[")]  # the 7 originals and their 7 replays
+    assert len(copies) == 14
+    by_key = Counter(r[2] for r in copies)
+    assert len(by_key) == 7 and set(by_key.values()) == {2}
+    for partition, offset, key, value, headers in copies:
+        assert headers == [("trace-id", key), ("origin", b"test")], headers  # no kstream.* header
+        index = int(key.decode().split("-")[1])
+        assert partition == index % 3 and value == b"[%d, 2, 3]" % index
+
+    # a second replay of the same selection writes nothing
+    second = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason))
+    assert second == {"selected": 7, "already_replayed": 7, "value_lost": 0, "replayed": 0}
+    assert len(lib.read_topic(topics["in"])) == before + 7
+
+    # everything: only the other reasons' records
+    rest = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay"))
+    assert rest == {"selected": bad_total, "already_replayed": 7, "value_lost": 0, "replayed": bad_total - 7}
+    assert len(lib.read_topic(topics["in"])) == before + bad_total
+    assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay"))["replayed"] == 0
+
+    # offsets: refused while the job runs
+    job = lib.start_job(lib.job_args(topics, group, drain=False, http_port=0), tmp_path / "job-2.log")
+    try:
+        lib.wait_for(lambda: " 0 members" not in tool(OFFSETS, "--group", group, "--topic", topics["in"], "show"),
+                     60, "the job to join its group")
+        refused = tool(OFFSETS, "--group", group, "--topic", topics["in"], "reset", "--to-earliest", "--execute",
+                       expect=1)
+        assert "refused" in refused and "1 members" in refused, refused
+    finally:
+        job.terminate()
+        assert job.wait(timeout=60) == 0
+    ends = committed(group, topics["in"])
+    # the job committed everything: each partition's last record + 1 (the replays' transaction
+    # markers follow them in the log)
+    last = {}
+    for partition, offset, *_ in lib.read_topic(topics["in"]):
+        last[partition] = max(last.get(partition, -1), offset)
+    assert ends == {p: o + 1 for p, o in last.items()}
+
+    # dry run: says what it would do, changes nothing
+    dry = tool(OFFSETS, "--group", group, "--topic", topics["in"], "reset", "--to-earliest",
+               "--output-topic", topics["out"])
+    assert f"reads {sum(ends.values())} offsets again" in dry and f"{topics['out']} will hold those records twice" in dry
+    assert "dry run: nothing changed" in dry
+    by_time = tool(OFFSETS, "--group", group, "--topic", topics["in"], "reset", "--to-datetime", "2000-01-01T00:00:00Z",
+                   "--output-topic", topics["out"])
+    assert by_time == dry  # nothing that old: the earliest offsets
+    assert committed(group, topics["in"]) == ends
+
+    # execute, then drain again: every good record is in the output twice, as announced
+    tool(OFFSETS, "--group", group, "--topic", topics["in"], "reset", "--to-earliest", "--execute")
+    assert committed(group, topics["in"]) == {0: 0, 1: 0, 2: 0}
+    out_before = len(lib.read_topic(topics["out"]))
+    assert out_before == GOOD
+    assert lib.run_job(lib.job_args(topics, group), tmp_path / "job-3.log") == 0
+    out = lib.read_topic(topics["out"])
+    assert len(out) == 2 * GOOD
+    assert set(Counter(r[3] for r in out).values()) == {2}
