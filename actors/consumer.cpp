@@ -226,7 +226,7 @@ void consumer_state::poll_once() {
   metrics->input_reachable = source->reachable();
 }
 
-void consumer_state::close() {
+void consumer_state::close(caf::error reason) {
   if (closed)
     return;
   closed = true;
@@ -240,7 +240,7 @@ void consumer_state::close() {
   partitions.clear();
   if (hooks.on_closed)
     hooks.on_closed();
-  self->quit();
+  self->quit(std::move(reason));
 }
 
 consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,
@@ -259,6 +259,13 @@ consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer
       if (st.closed)
         return;
       st.poll_once();
+      if (auto failure = st.source->failure()) {
+        // The brokers refuse the consumer: what is in flight is still handed over and
+        // committed, then the job stops with the reason.
+        spdlog::critical("consumer: {}", describe_error(failure));
+        st.close(std::move(failure));
+        return;
+      }
       if (st.settings.drain && st.drained()) {
         spdlog::info("consumer: every assigned partition is at its end and fully acknowledged");
         st.close();

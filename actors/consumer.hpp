@@ -84,7 +84,9 @@ public:
   caf::expected<rewind_done> on_rewind(const rewind_request& request);
   void commit_acked(bool synchronous);
   bool drained() const;
-  void close();
+  /// Leaves the group (handing over what is in flight) and ends the actor, with `reason`
+  /// when it fails.
+  void close(caf::error reason = caf::none);
 };
 
 /// Owns the record source (the Kafka consumer). Dispatches each partition's records in

@@ -5,6 +5,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <cctype>
+#include <chrono>
 #include <cstdlib>
 
 namespace kstream {
@@ -17,16 +19,102 @@ caf::error failure(std::string what) {
   return make_error(job_error::kafka_setup, std::move(what));
 }
 
+/// `text` with every occurrence of `value` replaced: librdkafka quotes an invalid value in its
+/// message ("Invalid value \"...\" for configuration property"). A short value is replaced
+/// only where it stands quoted, so that it does not mangle the rest of the message.
+std::string without_value(std::string text, const std::string& value) {
+  constexpr std::size_t short_value = 6;
+  if (value.empty())
+    return text;
+  const std::string needle = value.size() < short_value ? "\"" + value + "\"" : value;
+  const std::string hidden = value.size() < short_value ? "\"(value not shown)\"" : "(value not shown)";
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + hidden.size()))
+    text.replace(at, needle.size(), hidden);
+  return text;
+}
+
+std::string environment_name_of(const std::string& property) {
+  std::string name = "KSTREAM_RDKAFKA_";
+  for (char c : property)
+    name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+/// What an authorization error from the broker means for the operator.
+std::string acl_hint(const std::string& operation, const std::string& resource) {
+  return "; the client's principal needs " + operation + " on " + resource
+         + " (the ACLs are listed in README.md, section Security)";
+}
+
 } // namespace
+
+std::string access_refusal(int code, const std::string& detail) {
+  switch (static_cast<RdKafka::ErrorCode>(code)) {
+    case RdKafka::ERR__AUTHENTICATION:
+      return "authentication failed: " + detail
+             + "; check sasl.mechanisms, sasl.username and the password (KSTREAM_RDKAFKA_SASL_PASSWORD), or the "
+               "client certificate";
+    case RdKafka::ERR__SSL:
+      return "TLS failed: " + detail
+             + "; check ssl.ca.location (the CA that signed the brokers' certificates), that the brokers' "
+               "certificates name the host in bootstrap-servers, and the client certificate and key";
+    case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_GROUP_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+      return "not authorized: " + detail + acl_hint("the ACL", "that resource");
+    default:
+      return {};
+  }
+}
+
+caf::error await_broker(RdKafka::KafkaConsumer& consumer, const std::string& bootstrap_servers, int timeout_ms) {
+  constexpr int step_ms = 500;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string last_error;
+  for (;;) {
+    RdKafka::Metadata* raw = nullptr;
+    auto code = consumer.metadata(false, nullptr, &raw, step_ms);
+    delete raw;
+    if (code == RdKafka::ERR_NO_ERROR)
+      return caf::none;
+    // What librdkafka reported meanwhile (before subscribe() only errors come out of the
+    // queue): an authentication or TLS failure will not heal by waiting.
+    for (;;) {
+      std::unique_ptr<RdKafka::Message> event{consumer.consume(0)};
+      if (event->err() == RdKafka::ERR__TIMED_OUT || event->err() == RdKafka::ERR_NO_ERROR)
+        break;
+      last_error = event->errstr();
+      auto refusal = access_refusal(event->err(), last_error);
+      if (!refusal.empty())
+        return failure("the brokers (" + bootstrap_servers + ") refused the connection: " + refusal);
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return failure("no broker of " + bootstrap_servers + " answered within " + std::to_string(timeout_ms) + " ms"
+                     + (last_error.empty() ? std::string{"; is the broker reachable?"}
+                                           : "; the last error: " + last_error));
+  }
+}
 
 caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_list& defaults,
                                                                 const property_list& overrides) {
   std::unique_ptr<RdKafka::Conf> conf{RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL)};
   std::string err;
-  for (const auto* list : {&defaults, &overrides})
-    for (const auto& [name, value] : *list)
-      if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK)
-        return make_error(job_error::invalid_option, "librdkafka property " + name + "=" + value + ": " + err);
+  for (const auto* list : {&defaults, &overrides}) {
+    for (const auto& [name, value] : *list) {
+      auto result = conf->set(name, value, err);
+      if (result == RdKafka::Conf::CONF_OK)
+        continue;
+      // Never the value: a mistyped secret property (sasl.passwrod) holds the secret, and
+      // librdkafka's own text quotes an invalid value.
+      std::string what = "librdkafka property " + name + " (from kafka.properties or the environment variable "
+                         + environment_name_of(name) + "; its value is not shown): " + without_value(err, value);
+      if (result == RdKafka::Conf::CONF_UNKNOWN)
+        what += "; check the spelling (a Kubernetes service-link variable of a Service whose name starts with "
+                "\"kstream-rdkafka\" lands here too: set enableServiceLinks: false on the pod)";
+      return make_error(job_error::invalid_option, what);
+    }
+  }
   return conf;
 }
 
@@ -132,6 +220,9 @@ caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& t
     if (info->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART)
       return failure("topic " + topic + " does not exist; create it (scripts/kafka-admin.py create " + topic
                      + ":3) or set the topic option");
+    if (info->err() == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED)
+      return failure("topic " + topic + ": " + RdKafka::err2str(info->err())
+                     + acl_hint("Describe (implied by Read or Write)", "topic " + topic));
     if (info->err() != RdKafka::ERR_NO_ERROR)
       return failure("topic " + topic + ": " + RdKafka::err2str(info->err()));
     return static_cast<int>(info->partitions()->size());
@@ -160,9 +251,13 @@ caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, cons
       size_t count = 0;
       const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(described, &count);
       for (size_t i = 0; i < count; ++i) {
-        if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (auto code = rd_kafka_ConfigResource_error(resources[i]); code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          const char* reason = rd_kafka_ConfigResource_error_string(resources[i]);
           result = failure("cannot read the configuration of topic " + topic + ": "
-                           + rd_kafka_ConfigResource_error_string(resources[i]));
+                           + (reason != nullptr && *reason != '\0' ? reason : rd_kafka_err2str(code))
+                           + (code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+                                ? acl_hint("DescribeConfigs", "topic " + topic)
+                                : std::string{}));
           continue;
         }
         size_t entries = 0;

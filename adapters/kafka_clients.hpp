@@ -33,6 +33,15 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
                                                                     RdKafka::DeliveryReportCb* delivery_cb,
                                                                     RdKafka::EventCb* event_cb = nullptr);
 
+/// Waits until a broker answers `consumer` (before it subscribes), up to `timeout_ms`. An
+/// authentication or TLS failure ends the wait at once; the error names the cause and what to
+/// check, never a secret.
+caf::error await_broker(RdKafka::KafkaConsumer& consumer, const std::string& bootstrap_servers, int timeout_ms);
+
+/// For an error code that means the brokers refuse this client (authentication, TLS,
+/// authorization): the cause and what to check, with librdkafka's `detail`; empty otherwise.
+std::string access_refusal(int code, const std::string& detail);
+
 /// Partition count of `topic`, or an error naming the topic and the broker.
 caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& topic, int timeout_ms);
 

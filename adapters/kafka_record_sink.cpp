@@ -68,7 +68,11 @@ caf::error kafka_record_sink::start(std::unique_ptr<RdKafka::Producer> producer,
   if (transactional) {
     std::unique_ptr<RdKafka::Error> error{producer_->init_transactions(timeout_ms)};
     if (error)
-      return make_error(job_error::kafka_setup, "cannot initialise transactions: " + error->str());
+      return make_error(job_error::kafka_setup,
+                        "cannot initialise transactions: " + error->str()
+                          + (error->code() == RdKafka::ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                               ? "; the client's principal needs Write on the TransactionalId (README.md, Security)"
+                               : ""));
   }
   return caf::none;
 }

@@ -1,6 +1,7 @@
 // The record source over Kafka (adapters/kafka_record_source.hpp).
 #include "adapters/kafka_record_source.hpp"
 
+#include "adapters/kafka_clients.hpp"
 #include "messages/errors.hpp"
 #include <spdlog/spdlog.h>
 
@@ -90,8 +91,18 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
       brokers_down_ = true;
       spdlog::warn("consumer: {} (topic {}); librdkafka reconnects by itself", message.errstr(), topic_);
       return false;
+    case RdKafka::ERR__AUTHENTICATION:
+    case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_GROUP_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
+      // librdkafka would retry these forever: a refused principal stays refused.
+      if (!failure_)
+        failure_ = make_error(job_error::kafka_setup, "the consumer of " + topic_ + " was refused: "
+                                                        + access_refusal(message.err(), message.errstr()));
+      return false;
     default:
-      // librdkafka retries transient errors by itself; say what happened and go on.
+      // librdkafka retries transient errors by itself (a TLS handshake cut short by a broker
+      // restart among them); say what happened and go on.
       spdlog::warn("consumer: {} (topic {}, partition {})", message.errstr(), topic_, message.partition());
       return false;
   }
@@ -229,6 +240,10 @@ bool kafka_record_source::reachable() {
       brokers_down_ = false;
   }
   return !brokers_down_;
+}
+
+caf::error kafka_record_source::failure() {
+  return failure_;
 }
 
 void kafka_record_source::close() {

@@ -36,6 +36,7 @@ public:
   std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata() override;
   std::int64_t lag(std::int32_t partition) override;
   bool reachable() override;
+  caf::error failure() override;
   void close() override;
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
@@ -66,6 +67,8 @@ private:
   std::chrono::steady_clock::time_point last_reachability_probe_{};
   std::map<std::int32_t, partition_state> partitions_;
   bool closed_ = false;
+  /// The first error that ends the source (see failure()).
+  caf::error failure_;
 };
 
 } // namespace kstream

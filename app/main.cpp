@@ -48,6 +48,8 @@ caf::expected<job_clients> connect(const job_settings& settings, metrics_registr
     return consumer.error();
   // The topics, read through the consumer's connection before the producer exists: the
   // producer's message.max.bytes follows the topics' own limit.
+  if (auto err = await_broker(**consumer, settings.bootstrap_servers, startup_timeout_ms))
+    return err;
   sink_topics topics{settings.input_topic, settings.output_topic, settings.dlq_topic};
   for (auto [topic, count] : {std::pair{&settings.input_topic, &topics.input_partitions},
                               std::pair{&settings.output_topic, &topics.output_partitions},

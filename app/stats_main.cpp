@@ -193,6 +193,10 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
     spdlog::critical("{}", describe_error(consumer_client.error()));
     return exit_usage;
   }
+  if (auto err = await_broker(**consumer_client, settings.bootstrap_servers, startup_timeout_ms)) {
+    spdlog::critical("{}", describe_error(err));
+    return exit_failure;
+  }
   auto partitions = partition_count(**consumer_client, settings.input_topic, startup_timeout_ms);
   if (!partitions) {
     spdlog::critical("{} (bootstrap servers: {})", describe_error(partitions.error()), settings.bootstrap_servers);

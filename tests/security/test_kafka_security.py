@@ -1,0 +1,170 @@
+"""kstream-app and kstream-stats against a secured broker (seclib.py): each runs exactly once
+through SASL/SCRAM-SHA-512, SASL/PLAIN and mTLS with only the ACLs of README.md's table; a
+missing ACL, a wrong password, an untrusted or misnamed certificate each stop the process
+within 30 s, exit 1, with a message naming the cause; no secret in any log line."""
+import json
+import re
+import secrets
+import uuid
+from collections import Counter
+
+import pytest
+
+import seclib
+from seclib import MECHANISMS, REFUSAL_BOUND_S, kafka_testlib, job_acls, stats_acls
+from stay_rules import CATEGORIES, category, stay_days
+
+RECORDS = 3000
+BAD_VALUES = [b"not json", b"[1,2,3]", b'{"id":', b"\"text\""]
+# A whole run: well under this on the test machine (figures in <build>/security-figures.txt).
+RUN_BOUND_S = 300
+
+
+def new_topics(broker, prefix):
+    topics = kafka_testlib.create_topics(prefix, names=("in", "out", "dlq", "stats"),
+                                         configs={"stats": {"cleanup.policy": "compact"}},
+                                         client=broker.admin_config())
+    sent = kafka_testlib.produce_records(topics["in"], RECORDS, extra=BAD_VALUES, client=broker.admin_config())
+    return topics, sent
+
+
+def assert_no_secret(output, broker, extra=()):
+    for name, value in list(broker.secrets.items()) + [("the wrong password", v) for v in extra]:
+        assert value not in output, f"{name} appears in the log"
+
+
+def critical_lines(output):
+    return [line for line in output.splitlines() if " critical " in line]
+
+
+def expected_table(sent):
+    records, hotels = Counter(), {name: set() for name in CATEGORIES}
+    for _, value, check_in, check_out in sent:
+        name = category(stay_days(check_in, check_out))
+        records[name] += 1
+        hotel = json.loads(value).get("hotel_id")
+        if isinstance(hotel, int) and not isinstance(hotel, bool):
+            hotels[name].add(hotel)
+    return {name: (records[name], len(hotels[name])) for name in CATEGORIES}
+
+
+def printed_table(output):
+    """kstream-stats' final table as printed: {category: (records, distinct hotels)}."""
+    rows = {}
+    for line in output.splitlines():
+        match = re.fullmatch(r"\|(.{24})\|\s*(\d+) \|\s*(\d+) \|", line)
+        if match and match.group(1).strip() in CATEGORIES:
+            rows[match.group(1).strip()] = (int(match.group(2)), int(match.group(3)))
+    return rows
+
+
+def changelog_table(broker, topic):
+    latest = {}
+    for record in sorted(kafka_testlib.read_topic(topic, client=broker.admin_config()), key=lambda r: r[1]):
+        row = json.loads(record[3])
+        latest[row["stay_category"]] = (row["records"], row["distinct_hotels"])
+    return latest
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_job_and_stats_run_exactly_once_through(mechanism, broker, figures, tmp_path):
+    admin = broker.admin_config()
+    topics, sent = new_topics(broker, f"sec_{mechanism}")
+    group = f"sec-{mechanism}-{uuid.uuid4().hex[:8]}"
+
+    # The job, with only the job's ACLs.
+    broker.set_acls(f"app_{mechanism}", job_acls(topics, group))
+    bootstrap, properties, environment = broker.client_setup("app", mechanism)
+    config = seclib.write_config(tmp_path / "app.ini", bootstrap, properties)
+    code, seconds, output = seclib.run_program(seclib.job_command(config, topics, group), environment,
+                                               tmp_path / "app.log", RUN_BOUND_S)
+    figures.append(f"kstream-app   {mechanism:5} run: exit {code} in {seconds:.1f} s")
+    assert code == 0, f"the job failed through {mechanism}:\n{output[-3000:]}"
+    assert_no_secret(output, broker)
+    written = Counter(r[3].decode() for r in kafka_testlib.read_topic(topics["out"], client=admin))
+    expected = Counter(kafka_testlib.expected_output(value, ci, co) for _, value, ci, co in sent)
+    assert written == expected, (f"{sum(written.values())} records in {topics['out']}, {len(sent)} expected: "
+                                 f"{sum((expected - written).values())} missing, {sum((written - expected).values())} extra")
+    dead = sorted(r[3] for r in kafka_testlib.read_topic(topics["dlq"], client=admin))
+    assert dead == sorted(BAD_VALUES)
+
+    # kstream-stats over the job's output, with only the view's ACLs.
+    view_group = f"sec-stats-{mechanism}-{uuid.uuid4().hex[:8]}"
+    broker.set_acls(f"stats_{mechanism}", stats_acls(topics, view_group))
+    bootstrap, properties, environment = broker.client_setup("stats", mechanism)
+    config = seclib.write_config(tmp_path / "stats.ini", bootstrap, properties)
+    code, seconds, output = seclib.run_program(seclib.stats_command(config, topics, view_group), environment,
+                                               tmp_path / "stats.log", RUN_BOUND_S)
+    figures.append(f"kstream-stats {mechanism:5} run: exit {code} in {seconds:.1f} s")
+    assert code == 0, f"kstream-stats failed through {mechanism}:\n{output[-3000:]}"
+    assert_no_secret(output, broker)
+    table = expected_table(sent)
+    assert printed_table(output) == table
+    assert changelog_table(broker, topics["stats"]) == table
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def refusal_topics(broker):
+    """One set of topics with records for every refusal: none of them gets to write."""
+    return new_topics(broker, "sec_refused")[0]
+
+
+def without(grants, name, operation):
+    left = [g for g in grants if not (g[2] == name and g[3] == operation)]
+    assert len(left) == len(grants) - 1, f"no grant {operation} on {name} to leave out"
+    return left
+
+
+WRONG = "wrong-" + secrets.token_hex(8)
+
+# (case, program, mechanism, what to spoil, which ACL to leave out: (topic role, "group" or
+# "transactional id", operation), the cause the message names)
+REFUSALS = [
+    ("wrong SCRAM password", "app", "scram", {"password": WRONG}, None, "authentication failed"),
+    ("wrong PLAIN password", "app", "plain", {"password": WRONG}, None, "authentication failed"),
+    ("untrusted broker certificate", "app", "scram", {"ca": "rogue"}, None, "certificate verify failed"),
+    ("broker certificate for another host", "app", "mtls", {"port": seclib.MISNAMED_PORT}, None,
+     "certificate verify failed"),
+    ("client certificate from an untrusted CA", "app", "mtls", {"cert": "rogue"}, None, "TODO"),
+    ("no Read on the input topic", "app", "scram", {}, ("in", "READ"), "Topic authorization failed"),
+    ("no Write on the output topic", "app", "scram", {}, ("out", "WRITE"), "TODO"),
+    ("no DescribeConfigs on the output topic", "app", "scram", {}, ("out", "DESCRIBE_CONFIGS"), "DescribeConfigs"),
+    ("no Read on the group", "app", "scram", {}, ("group", "READ"), "Group authorization failed"),
+    ("no Write on the transactional id", "app", "scram", {}, ("transactional id", "WRITE"),
+     "Transactional Id authorization failed"),
+    ("wrong SCRAM password", "stats", "scram", {"password": WRONG}, None, "authentication failed"),
+    ("untrusted broker certificate", "stats", "plain", {"ca": "rogue"}, None, "certificate verify failed"),
+    ("no Read on the input topic", "stats", "mtls", {}, ("out", "READ"), "Topic authorization failed"),
+    ("no Write on the changelog topic", "stats", "scram", {}, ("stats", "WRITE"), "Topic authorization failed"),
+    ("no Read on the group", "stats", "scram", {}, ("group", "READ"), "Group authorization failed"),
+]
+
+
+@pytest.mark.parametrize("case,program,mechanism,spoil,missing,cause", REFUSALS,
+                         ids=[f"{r[1]}: {r[0]}" for r in REFUSALS])
+def test_refused(case, program, mechanism, spoil, missing, cause, broker, refusal_topics, figures, tmp_path):
+    topics = refusal_topics
+    group = f"sec-refused-{uuid.uuid4().hex[:8]}"
+    grants = job_acls(topics, group) if program == "app" else stats_acls(topics, group)
+    if missing:
+        role, operation = missing
+        names = {**topics, "group": group if program == "app" else f"{group}-", "transactional id": f"{group}-"}
+        grants = without(grants, names[role], operation)
+    broker.set_acls(f"{program}_{mechanism}", grants)
+    spoil = dict(spoil)
+    if spoil.get("ca") == "rogue":
+        spoil["ca"] = broker.pki.rogue_ca[1]
+    if spoil.get("cert") == "rogue":
+        spoil["cert"] = broker.rogue_cert
+    bootstrap, properties, environment = broker.client_setup(program, mechanism, **spoil)
+    config = seclib.write_config(tmp_path / f"{program}.ini", bootstrap, properties)
+    command = seclib.job_command(config, topics, group) if program == "app" else \
+        seclib.stats_command(config, topics, group)
+    code, seconds, output = seclib.run_program(command, environment, tmp_path / f"{program}.log", REFUSAL_BOUND_S)
+    message = " / ".join(critical_lines(output)) or output.strip().splitlines()[-1:]
+    figures.append(f"{'kstream-' + program:13} {mechanism:5} {case}: exit {code} in {seconds:.1f} s: {message}")
+    assert code == 1, f"exit {code}, not 1:\n{output[-3000:]}"
+    assert cause in output, f"the message does not name the cause ({cause!r}):\n{output[-3000:]}"
+    assert_no_secret(output, broker, extra=[WRONG])
