@@ -4,6 +4,7 @@
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <chrono>
@@ -42,57 +43,94 @@ std::string environment_name_of(const std::string& property) {
 
 /// What an authorization error from the broker means for the operator.
 std::string acl_hint(const std::string& operation, const std::string& resource) {
-  return "; the client's principal needs " + operation + " on " + resource
+  return "; the client's principal needs " + operation + (resource.empty() ? "" : " on " + resource)
          + " (the ACLs are listed in README.md, section Security)";
 }
 
 } // namespace
 
-std::string access_refusal(int code, const std::string& detail) {
+std::string access_refusal(int code, const std::string& detail, const std::string& resource) {
+  // librdkafka's texts end with a full stop or not; ours go on after them.
+  const std::string what = !detail.empty() && detail.back() == '.' ? detail.substr(0, detail.size() - 1) : detail;
   switch (static_cast<RdKafka::ErrorCode>(code)) {
     case RdKafka::ERR__AUTHENTICATION:
-      return "authentication failed: " + detail
-             + "; check sasl.mechanisms, sasl.username and the password (KSTREAM_RDKAFKA_SASL_PASSWORD), or the "
+      return "authentication failed (" + what
+             + "); check sasl.mechanisms, sasl.username and the password (KSTREAM_RDKAFKA_SASL_PASSWORD), or the "
                "client certificate";
     case RdKafka::ERR__SSL:
-      return "TLS failed: " + detail
-             + "; check ssl.ca.location (the CA that signed the brokers' certificates), that the brokers' "
+      return "TLS failed (" + what
+             + "); check ssl.ca.location (the CA that signed the brokers' certificates), that the brokers' "
                "certificates name the host in bootstrap-servers, and the client certificate and key";
     case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
     case RdKafka::ERR_GROUP_AUTHORIZATION_FAILED:
     case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
     case RdKafka::ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
-      return "not authorized: " + detail + acl_hint("the ACL", "that resource");
+      return "not authorized (" + what + ")" + acl_hint(resource.empty() ? "an ACL" : resource, "");
     default:
       return {};
   }
 }
 
-caf::error await_broker(RdKafka::KafkaConsumer& consumer, const std::string& bootstrap_servers, int timeout_ms) {
+void log_librdkafka_event(const char* client, RdKafka::Event& event) {
+  if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR)
+    spdlog::error("{}: librdkafka: {}", client, event.str());
+  else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING)
+    spdlog::warn("{}: librdkafka: {}", client, event.str());
+  else
+    spdlog::debug("{}: librdkafka: {}", client, event.str());
+}
+
+client_events::client_events(const char* client) : client_(client) {
+}
+
+void client_events::event_cb(RdKafka::Event& event) {
+  switch (event.type()) {
+    case RdKafka::Event::EVENT_ERROR: {
+      spdlog::warn("{}: {} ({})", client_, event.str(), RdKafka::err2str(event.err()));
+      std::lock_guard<std::mutex> guard{mutex_};
+      last_code_ = event.err();
+      last_text_ = event.str();
+      break;
+    }
+    case RdKafka::Event::EVENT_LOG:
+      log_librdkafka_event(client_, event);
+      break;
+    default:
+      break;
+  }
+}
+
+std::pair<RdKafka::ErrorCode, std::string> client_events::last_error() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return {last_code_, last_text_};
+}
+
+caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& events,
+                        const std::string& bootstrap_servers, int timeout_ms) {
   constexpr int step_ms = 500;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  std::string last_error;
   for (;;) {
     RdKafka::Metadata* raw = nullptr;
-    auto code = consumer.metadata(false, nullptr, &raw, step_ms);
+    auto code = client.metadata(false, nullptr, &raw, step_ms);
     delete raw;
     if (code == RdKafka::ERR_NO_ERROR)
       return caf::none;
-    // What librdkafka reported meanwhile (before subscribe() only errors come out of the
-    // queue): an authentication or TLS failure will not heal by waiting.
-    for (;;) {
-      std::unique_ptr<RdKafka::Message> event{consumer.consume(0)};
-      if (event->err() == RdKafka::ERR__TIMED_OUT || event->err() == RdKafka::ERR_NO_ERROR)
-        break;
-      last_error = event->errstr();
-      auto refusal = access_refusal(event->err(), last_error);
-      if (!refusal.empty())
-        return failure("the brokers (" + bootstrap_servers + ") refused the connection: " + refusal);
-    }
+    // Serves the queue, so that the error events reach `events` (before subscribe() it holds
+    // no records).
+    std::unique_ptr<RdKafka::Message>{client.consume(0)};
+    // An authentication or TLS failure will not heal by waiting. A broker that refuses the
+    // client's certificate does so after TLS 1.3's handshake: the client reads its alert as a
+    // transport failure ("SSL alert number 46").
+    auto [last_code, last_text] = events.last_error();
+    if (last_code == RdKafka::ERR__TRANSPORT && last_text.find("SSL alert number") != std::string::npos)
+      last_code = RdKafka::ERR__SSL;
+    if (last_code == RdKafka::ERR__AUTHENTICATION || last_code == RdKafka::ERR__SSL)
+      return failure("the brokers (" + bootstrap_servers + ") refused the connection: "
+                     + access_refusal(last_code, last_text));
     if (std::chrono::steady_clock::now() >= deadline)
       return failure("no broker of " + bootstrap_servers + " answered within " + std::to_string(timeout_ms) + " ms"
-                     + (last_error.empty() ? std::string{"; is the broker reachable?"}
-                                           : "; the last error: " + last_error));
+                     + (last_code == RdKafka::ERR_NO_ERROR ? std::string{"; is the broker reachable?"}
+                                                           : "; the last error: " + last_text));
   }
 }
 
@@ -119,7 +157,7 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
 }
 
 caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
-make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb) {
+make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb, RdKafka::EventCb* event_cb) {
   property_list defaults = {
     {"bootstrap.servers", settings.bootstrap_servers},
     {"group.id", settings.group_id},
@@ -155,6 +193,8 @@ make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalanc
   std::string err;
   if (rebalance_cb != nullptr && (*conf)->set("rebalance_cb", rebalance_cb, err) != RdKafka::Conf::CONF_OK)
     return failure("rebalance callback: " + err);
+  if (event_cb != nullptr && (*conf)->set("event_cb", event_cb, err) != RdKafka::Conf::CONF_OK)
+    return failure("event callback: " + err);
   std::unique_ptr<RdKafka::KafkaConsumer> consumer{RdKafka::KafkaConsumer::create(conf->get(), err)};
   if (!consumer)
     return failure("cannot create the Kafka consumer: " + err);

@@ -12,9 +12,30 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 
 namespace kstream {
+
+/// A librdkafka log event through spdlog, at its severity, as "<client>: librdkafka: <text>".
+void log_librdkafka_event(const char* client, RdKafka::Event& event);
+
+/// librdkafka's events of one client (its event_cb): log lines through spdlog, and errors,
+/// the last one kept, so that start-up can say why no broker answers.
+class client_events : public RdKafka::EventCb {
+public:
+  explicit client_events(const char* client);
+  void event_cb(RdKafka::Event& event) override;
+  /// The last error librdkafka reported: its code (ERR_NO_ERROR: none yet) and text.
+  std::pair<RdKafka::ErrorCode, std::string> last_error() const;
+
+private:
+  const char* client_;
+  mutable std::mutex mutex_;
+  RdKafka::ErrorCode last_code_ = RdKafka::ERR_NO_ERROR;
+  std::string last_text_;
+};
 
 /// A librdkafka configuration from `defaults`, then `overrides` (the user's properties win).
 /// The error names the property and librdkafka's reason.
@@ -23,7 +44,8 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
 
 /// The stream job's consumer: manual offsets, partition EOF events, read_committed.
 caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const kafka_settings& settings,
-                                                                         RdKafka::RebalanceCb* rebalance_cb);
+                                                                         RdKafka::RebalanceCb* rebalance_cb,
+                                                                         RdKafka::EventCb* event_cb = nullptr);
 
 /// The stream job's producer: idempotent, transactional under exactly_once; it takes records
 /// of up to `max_message_bytes` (librdkafka's message.max.bytes; 0: librdkafka's default).
@@ -33,14 +55,16 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
                                                                     RdKafka::DeliveryReportCb* delivery_cb,
                                                                     RdKafka::EventCb* event_cb = nullptr);
 
-/// Waits until a broker answers `consumer` (before it subscribes), up to `timeout_ms`. An
-/// authentication or TLS failure ends the wait at once; the error names the cause and what to
-/// check, never a secret.
-caf::error await_broker(RdKafka::KafkaConsumer& consumer, const std::string& bootstrap_servers, int timeout_ms);
+/// Waits until a broker answers `client`, up to `timeout_ms`. An authentication or TLS
+/// failure among `events` (the client's event_cb) ends the wait at once; the error names the
+/// cause and what to check, never a secret.
+caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& events,
+                        const std::string& bootstrap_servers, int timeout_ms);
 
 /// For an error code that means the brokers refuse this client (authentication, TLS,
-/// authorization): the cause and what to check, with librdkafka's `detail`; empty otherwise.
-std::string access_refusal(int code, const std::string& detail);
+/// authorization): the cause, librdkafka's `detail` and what to check (`resource`: what an
+/// authorization error is about, e.g. "Read on the consumer group g"); empty otherwise.
+std::string access_refusal(int code, const std::string& detail, const std::string& resource = {});
 
 /// Partition count of `topic`, or an error naming the topic and the broker.
 caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& topic, int timeout_ms);

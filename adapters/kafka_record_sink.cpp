@@ -1,6 +1,7 @@
 // The record sink over a Kafka producer (adapters/kafka_record_sink.hpp).
 #include "adapters/kafka_record_sink.hpp"
 
+#include "adapters/kafka_clients.hpp"
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -187,7 +188,23 @@ bool kafka_record_sink::flush(std::chrono::milliseconds timeout) {
   return producer_->flush(static_cast<int>(timeout.count())) == RdKafka::ERR_NO_ERROR;
 }
 
+record_sink::step_result kafka_record_sink::with_transaction_failure(step_result result) {
+  if (result.ok())
+    return result;
+  std::lock_guard<std::mutex> guard{transaction_failure_mutex_};
+  if (!transaction_failure_.empty() && result.message.find(transaction_failure_) == std::string::npos)
+    result.message += "; the transaction had failed: " + transaction_failure_;
+  if (result.message.find("Topic authorization failed") != std::string::npos)
+    result.message += "; the client's principal needs Write on " + topics_.output + " and " + topics_.dlq
+                      + " (README.md, section Security)";
+  return result;
+}
+
 record_sink::step_result kafka_record_sink::begin_transaction() {
+  {
+    std::lock_guard<std::mutex> guard{transaction_failure_mutex_};
+    transaction_failure_.clear();
+  }
   return classify(producer_->begin_transaction());
 }
 
@@ -197,18 +214,18 @@ record_sink::step_result kafka_record_sink::send_offsets(const std::vector<std::
   std::vector<RdKafka::TopicPartition*> partitions;
   for (auto [partition, next] : offsets)
     partitions.push_back(RdKafka::TopicPartition::create(topics_.input, partition, next));
-  auto result = classify(producer_->send_offsets_to_transaction(
-    partitions, const_cast<RdKafka::ConsumerGroupMetadata*>(&group), static_cast<int>(timeout.count())));
+  auto result = with_transaction_failure(classify(producer_->send_offsets_to_transaction(
+    partitions, const_cast<RdKafka::ConsumerGroupMetadata*>(&group), static_cast<int>(timeout.count()))));
   RdKafka::TopicPartition::destroy(partitions);
   return result;
 }
 
 record_sink::step_result kafka_record_sink::commit_transaction(std::chrono::milliseconds timeout) {
-  return classify(producer_->commit_transaction(static_cast<int>(timeout.count())));
+  return with_transaction_failure(classify(producer_->commit_transaction(static_cast<int>(timeout.count()))));
 }
 
 record_sink::step_result kafka_record_sink::abort_transaction(std::chrono::milliseconds timeout) {
-  return classify(producer_->abort_transaction(static_cast<int>(timeout.count())));
+  return with_transaction_failure(classify(producer_->abort_transaction(static_cast<int>(timeout.count()))));
 }
 
 void kafka_record_sink::probe_connection() {
@@ -238,12 +255,12 @@ void kafka_record_sink::event_cb(RdKafka::Event& event) {
       spdlog::warn("producer: {} ({})", event.str(), RdKafka::err2str(event.err()));
       break;
     case RdKafka::Event::EVENT_LOG:
-      if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR)
-        spdlog::error("producer: librdkafka: {}", event.str());
-      else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING)
-        spdlog::warn("producer: librdkafka: {}", event.str());
-      else
-        spdlog::debug("producer: librdkafka: {}", event.str());
+      if (event.fac() == "TXNERR") {
+        std::lock_guard<std::mutex> guard{transaction_failure_mutex_};
+        if (transaction_failure_.empty())
+          transaction_failure_ = event.str();
+      }
+      log_librdkafka_event("producer", event);
       break;
     default:
       break;

@@ -1,7 +1,6 @@
 // The record source over Kafka (adapters/kafka_record_source.hpp).
 #include "adapters/kafka_record_source.hpp"
 
-#include "adapters/kafka_clients.hpp"
 #include "messages/errors.hpp"
 #include <spdlog/spdlog.h>
 
@@ -91,14 +90,20 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
       brokers_down_ = true;
       spdlog::warn("consumer: {} (topic {}); librdkafka reconnects by itself", message.errstr(), topic_);
       return false;
-    case RdKafka::ERR__AUTHENTICATION:
     case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
     case RdKafka::ERR_GROUP_AUTHORIZATION_FAILED:
     case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
-      // librdkafka would retry these forever: a refused principal stays refused.
+      // The broker's answer to this principal, not a passing state: librdkafka would retry
+      // forever. (Authentication errors come as events, and only at start-up are they
+      // final: a broker restarting can cut a handshake short.)
       if (!failure_)
-        failure_ = make_error(job_error::kafka_setup, "the consumer of " + topic_ + " was refused: "
-                                                        + access_refusal(message.err(), message.errstr()));
+        failure_ = make_error(
+          job_error::kafka_setup,
+          "the consumer of " + topic_ + " was refused: "
+            + access_refusal(message.err(), message.errstr(),
+                             message.err() == RdKafka::ERR_GROUP_AUTHORIZATION_FAILED ? "Read on the consumer group"
+                             : message.err() == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED ? "Read on topic " + topic_
+                                                                                         : "an ACL on the cluster"));
       return false;
     default:
       // librdkafka retries transient errors by itself (a TLS handshake cut short by a broker

@@ -3,6 +3,7 @@
 // The record source over Kafka (the consumer actor's port actors/record_source.hpp).
 
 #include "actors/record_source.hpp"
+#include "adapters/kafka_clients.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 
@@ -42,6 +43,11 @@ public:
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
 
+  /// The consumer's event callback (give it to make_job_consumer with this object).
+  client_events& events() {
+    return events_;
+  }
+
 private:
   /// Handles one message; false when it was not a record (timeout, EOF, error).
   bool handle(RdKafka::Message& message);
@@ -69,6 +75,7 @@ private:
   bool closed_ = false;
   /// The first error that ends the source (see failure()).
   caf::error failure_;
+  client_events events_{"consumer"};
 };
 
 } // namespace kstream

@@ -188,12 +188,12 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   for (const auto& property : settings.extra_properties)
     client_settings.extra_properties.push_back(property);
   auto source = std::make_shared<kafka_record_source>(settings.input_topic);
-  auto consumer_client = make_job_consumer(client_settings, source.get());
+  auto consumer_client = make_job_consumer(client_settings, source.get(), &source->events());
   if (!consumer_client) {
     spdlog::critical("{}", describe_error(consumer_client.error()));
     return exit_usage;
   }
-  if (auto err = await_broker(**consumer_client, settings.bootstrap_servers, startup_timeout_ms)) {
+  if (auto err = await_broker(**consumer_client, source->events(), settings.bootstrap_servers, startup_timeout_ms)) {
     spdlog::critical("{}", describe_error(err));
     return exit_failure;
   }

@@ -213,7 +213,8 @@ super.users=User:broker;User:admin
             if self.process.poll() is not None:
                 break
             try:
-                if AdminClient(self.admin_config()).list_topics(timeout=5).brokers:
+                # Quiet: "connection refused" until the broker listens is expected here.
+                if AdminClient({**self.admin_config(), "log_level": 2}).list_topics(timeout=5).brokers:
                     return
             except KafkaException as exc:
                 last = exc

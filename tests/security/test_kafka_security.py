@@ -120,22 +120,24 @@ def without(grants, name, operation):
 WRONG = "wrong-" + secrets.token_hex(8)
 
 # (case, program, mechanism, what to spoil, which ACL to leave out: (topic role, "group" or
-# "transactional id", operation), the cause the message names)
+# "transactional id", operation[, a topic operation granted instead]), the cause the message names)
 REFUSALS = [
     ("wrong SCRAM password", "app", "scram", {"password": WRONG}, None, "authentication failed"),
     ("wrong PLAIN password", "app", "plain", {"password": WRONG}, None, "authentication failed"),
-    ("untrusted broker certificate", "app", "scram", {"ca": "rogue"}, None, "certificate verify failed"),
-    ("broker certificate for another host", "app", "mtls", {"port": seclib.MISNAMED_PORT}, None,
-     "certificate verify failed"),
-    ("client certificate from an untrusted CA", "app", "mtls", {"cert": "rogue"}, None, "TODO"),
+    ("untrusted broker certificate", "app", "scram", {"ca": "rogue"}, None, "TLS failed"),
+    ("broker certificate for another host", "app", "mtls", {"port": seclib.MISNAMED_PORT}, None, "TLS failed"),
+    ("client certificate from an untrusted CA", "app", "mtls", {"cert": "rogue"}, None, "TLS failed"),
     ("no Read on the input topic", "app", "scram", {}, ("in", "READ"), "Topic authorization failed"),
-    ("no Write on the output topic", "app", "scram", {}, ("out", "WRITE"), "TODO"),
+    ("no Write on the output topic", "app", "scram", {}, ("out", "WRITE"), "Topic authorization failed"),
+    # Describe alone lets the job start: the refusal comes when it writes, mid-run.
+    ("Describe but no Write on the output topic", "app", "scram", {}, ("out", "WRITE", "DESCRIBE"),
+     "Topic authorization failed"),
     ("no DescribeConfigs on the output topic", "app", "scram", {}, ("out", "DESCRIBE_CONFIGS"), "DescribeConfigs"),
     ("no Read on the group", "app", "scram", {}, ("group", "READ"), "Group authorization failed"),
     ("no Write on the transactional id", "app", "scram", {}, ("transactional id", "WRITE"),
      "Transactional Id authorization failed"),
     ("wrong SCRAM password", "stats", "scram", {"password": WRONG}, None, "authentication failed"),
-    ("untrusted broker certificate", "stats", "plain", {"ca": "rogue"}, None, "certificate verify failed"),
+    ("untrusted broker certificate", "stats", "plain", {"ca": "rogue"}, None, "TLS failed"),
     ("no Read on the input topic", "stats", "mtls", {}, ("out", "READ"), "Topic authorization failed"),
     ("no Write on the changelog topic", "stats", "scram", {}, ("stats", "WRITE"), "Topic authorization failed"),
     ("no Read on the group", "stats", "scram", {}, ("group", "READ"), "Group authorization failed"),
@@ -149,9 +151,9 @@ def test_refused(case, program, mechanism, spoil, missing, cause, broker, refusa
     group = f"sec-refused-{uuid.uuid4().hex[:8]}"
     grants = job_acls(topics, group) if program == "app" else stats_acls(topics, group)
     if missing:
-        role, operation = missing
+        role, operation, *instead = missing
         names = {**topics, "group": group if program == "app" else f"{group}-", "transactional id": f"{group}-"}
-        grants = without(grants, names[role], operation)
+        grants = without(grants, names[role], operation) + [("TOPIC", "LITERAL", names[role], op) for op in instead]
     broker.set_acls(f"{program}_{mechanism}", grants)
     spoil = dict(spoil)
     if spoil.get("ca") == "rogue":
@@ -166,5 +168,34 @@ def test_refused(case, program, mechanism, spoil, missing, cause, broker, refusa
     message = " / ".join(critical_lines(output)) or output.strip().splitlines()[-1:]
     figures.append(f"{'kstream-' + program:13} {mechanism:5} {case}: exit {code} in {seconds:.1f} s: {message}")
     assert code == 1, f"exit {code}, not 1:\n{output[-3000:]}"
-    assert cause in output, f"the message does not name the cause ({cause!r}):\n{output[-3000:]}"
+    assert any(cause in line for line in critical_lines(output)), \
+        f"the message does not name the cause ({cause!r}):\n{output[-3000:]}"
     assert_no_secret(output, broker, extra=[WRONG])
+
+
+# --- secrets in the configuration (no broker needed: refused before connecting) ----------------
+
+@pytest.mark.parametrize("program", seclib.PROGRAMS)
+@pytest.mark.parametrize("case,environment,properties,named", [
+    ("mistyped secret variable", {"KSTREAM_RDKAFKA_SASL_PASSWROD": "SECRET"}, [],
+     "KSTREAM_RDKAFKA_SASL_PASSWROD"),
+    ("secret in a malformed kafka.properties entry", {}, ["security.protocol=SASL_SSL", "sasl.password:SECRET"],
+     "kafka.properties entry 2"),
+    # Debian 12's librdkafka has no libcurl: OIDC is refused by librdkafka itself, with its reason.
+    ("OAUTHBEARER with OIDC", {"KSTREAM_RDKAFKA_SASL_OAUTHBEARER_METHOD": "oidc",
+                               "KSTREAM_RDKAFKA_SASL_OAUTHBEARER_CLIENT_SECRET": "SECRET"},
+     ["security.protocol=SASL_SSL", "sasl.mechanisms=OAUTHBEARER"], "depends on libcurl"),
+])
+def test_configuration_secret_never_shown(program, case, environment, properties, named, figures, tmp_path):
+    secret = secrets.token_hex(16)
+    environment = {k: v.replace("SECRET", secret) for k, v in environment.items()}
+    properties = [p.replace("SECRET", secret) for p in properties]
+    config = seclib.write_config(tmp_path / "client.ini", "127.0.0.1:1", properties)
+    binary = seclib.APP if program == "app" else seclib.STATS
+    code, seconds, output = seclib.run_program([binary, f"--config-file={config}", "--http.port=0"], environment,
+                                               tmp_path / "client.log", REFUSAL_BOUND_S)
+    last = output.strip().splitlines()[-2:] if output.strip() else []
+    figures.append(f"{'kstream-' + program:13} {case}: exit {code} in {seconds:.1f} s: {' / '.join(last)}")
+    assert code == 2, f"exit {code}, not 2 (a configuration error):\n{output[-3000:]}"
+    assert named in output, f"the message does not name {named!r}:\n{output[-3000:]}"
+    assert secret not in output, "the secret appears in the output"
