@@ -133,6 +133,8 @@ REFUSALS = [
     ("Describe but no Write on the output topic", "app", "scram", {}, ("out", "WRITE", "DESCRIBE"),
      "Topic authorization failed"),
     ("no DescribeConfigs on the output topic", "app", "scram", {}, ("out", "DESCRIBE_CONFIGS"), "DescribeConfigs"),
+    ("no Write on the dead-letter topic", "app", "plain", {}, ("dlq", "WRITE"), "Topic authorization failed"),
+    ("no DescribeConfigs on the dead-letter topic", "app", "mtls", {}, ("dlq", "DESCRIBE_CONFIGS"), "DescribeConfigs"),
     ("no Read on the group", "app", "scram", {}, ("group", "READ"), "Group authorization failed"),
     ("no Write on the transactional id", "app", "scram", {}, ("transactional id", "WRITE"),
      "Transactional Id authorization failed"),
