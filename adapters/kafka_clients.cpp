@@ -128,9 +128,9 @@ caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& eve
       return failure("the brokers (" + bootstrap_servers + ") refused the connection: "
                      + access_refusal(last_code, last_text));
     if (std::chrono::steady_clock::now() >= deadline)
-      return failure("no broker of " + bootstrap_servers + " answered within " + std::to_string(timeout_ms) + " ms"
-                     + (last_code == RdKafka::ERR_NO_ERROR ? std::string{"; is the broker reachable?"}
-                                                           : "; the last error: " + last_text));
+      return failure("no broker of " + bootstrap_servers + " answered within " + std::to_string(timeout_ms)
+                     + " ms; is the broker reachable?"
+                     + (last_code == RdKafka::ERR_NO_ERROR ? std::string{} : " The last error: " + last_text));
   }
 }
 
