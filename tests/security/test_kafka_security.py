@@ -33,6 +33,17 @@ def assert_no_secret(output, broker, extra=()):
         assert value not in output, f"{name} appears in the log"
 
 
+def run_as(broker, program, mechanism, grants, topics, group, tmp_path, bound, **spoil):
+    """Gives the program's principal exactly `grants` and runs the program (drain mode) through
+    `mechanism`, its client set-up spoilt by `spoil`: (exit code, seconds, output)."""
+    broker.set_acls(f"{program}_{mechanism}", grants)
+    bootstrap, properties, environment = broker.client_setup(program, mechanism, **spoil)
+    config = seclib.write_config(tmp_path / f"{program}.ini", bootstrap, properties)
+    command = seclib.job_command(config, topics, group) if program == "app" else \
+        seclib.stats_command(config, topics, group)
+    return seclib.run_program(command, environment, tmp_path / f"{program}.log", bound)
+
+
 def critical_lines(output):
     return [line for line in output.splitlines() if " critical " in line]
 
@@ -73,11 +84,8 @@ def test_job_and_stats_run_exactly_once_through(mechanism, broker, figures, tmp_
     group = f"sec-{mechanism}-{uuid.uuid4().hex[:8]}"
 
     # The job, with only the job's ACLs.
-    broker.set_acls(f"app_{mechanism}", job_acls(topics, group))
-    bootstrap, properties, environment = broker.client_setup("app", mechanism)
-    config = seclib.write_config(tmp_path / "app.ini", bootstrap, properties)
-    code, seconds, output = seclib.run_program(seclib.job_command(config, topics, group), environment,
-                                               tmp_path / "app.log", RUN_BOUND_S)
+    code, seconds, output = run_as(broker, "app", mechanism, job_acls(topics, group), topics, group, tmp_path,
+                                   RUN_BOUND_S)
     figures.append(f"kstream-app   {mechanism:5} run: exit {code} in {seconds:.1f} s")
     assert code == 0, f"the job failed through {mechanism}:\n{output[-3000:]}"
     assert_no_secret(output, broker)
@@ -90,11 +98,8 @@ def test_job_and_stats_run_exactly_once_through(mechanism, broker, figures, tmp_
 
     # kstream-stats over the job's output, with only the view's ACLs.
     view_group = f"sec-stats-{mechanism}-{uuid.uuid4().hex[:8]}"
-    broker.set_acls(f"stats_{mechanism}", stats_acls(topics, view_group))
-    bootstrap, properties, environment = broker.client_setup("stats", mechanism)
-    config = seclib.write_config(tmp_path / "stats.ini", bootstrap, properties)
-    code, seconds, output = seclib.run_program(seclib.stats_command(config, topics, view_group), environment,
-                                               tmp_path / "stats.log", RUN_BOUND_S)
+    code, seconds, output = run_as(broker, "stats", mechanism, stats_acls(topics, view_group), topics, view_group,
+                                   tmp_path, RUN_BOUND_S)
     figures.append(f"kstream-stats {mechanism:5} run: exit {code} in {seconds:.1f} s")
     assert code == 0, f"kstream-stats failed through {mechanism}:\n{output[-3000:]}"
     assert_no_secret(output, broker)
@@ -156,17 +161,13 @@ def test_refused(case, program, mechanism, spoil, missing, cause, broker, refusa
         role, operation, *instead = missing
         names = {**topics, "group": group if program == "app" else f"{group}-", "transactional id": f"{group}-"}
         grants = without(grants, names[role], operation) + [("TOPIC", "LITERAL", names[role], op) for op in instead]
-    broker.set_acls(f"{program}_{mechanism}", grants)
     spoil = dict(spoil)
     if spoil.get("ca") == "rogue":
         spoil["ca"] = broker.pki.rogue_ca[1]
     if spoil.get("cert") == "rogue":
         spoil["cert"] = broker.rogue_cert
-    bootstrap, properties, environment = broker.client_setup(program, mechanism, **spoil)
-    config = seclib.write_config(tmp_path / f"{program}.ini", bootstrap, properties)
-    command = seclib.job_command(config, topics, group) if program == "app" else \
-        seclib.stats_command(config, topics, group)
-    code, seconds, output = seclib.run_program(command, environment, tmp_path / f"{program}.log", REFUSAL_BOUND_S)
+    code, seconds, output = run_as(broker, program, mechanism, grants, topics, group, tmp_path, REFUSAL_BOUND_S,
+                                   **spoil)
     message = " / ".join(critical_lines(output)) or output.strip().splitlines()[-1:]
     figures.append(f"{'kstream-' + program:13} {mechanism:5} {case}: exit {code} in {seconds:.1f} s: {message}")
     assert code == 1, f"exit {code}, not 1:\n{output[-3000:]}"
