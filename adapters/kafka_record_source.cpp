@@ -106,8 +106,7 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
                                                                                          : "an ACL on the cluster"));
       return false;
     default:
-      // librdkafka retries transient errors by itself (a TLS handshake cut short by a broker
-      // restart among them); say what happened and go on.
+      // librdkafka retries transient errors by itself; say what happened and go on.
       spdlog::warn("consumer: {} (topic {}, partition {})", message.errstr(), topic_, message.partition());
       return false;
   }
