@@ -27,6 +27,7 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     auto& m = metrics->partition(partition);
     m.assigned = true;
     m.in_flight = 0;
+    m.at_end = false;
     m.paused = false;
   }
   spdlog::info("consumer: assigned partitions [{}]", partition_list(assigned));
@@ -71,6 +72,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
     auto& m = metrics->partition(partition);
     m.assigned = false;
     m.in_flight = 0;
+    m.at_end = false;
     m.paused = false;
   }
   // Acks still on their way for the revoked partitions must not count for a later assignment.
@@ -120,6 +122,7 @@ void consumer_state::dispatch_pending() {
     }
     auto& m = metrics->partition(partition);
     m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
+    m.at_end.store(flow.at_end, std::memory_order_release);
     if (!flow.paused && flow.in_flight >= credit) {
       // Out of credit: stop fetching this partition until acks come back.
       source->pause(partition);
@@ -170,6 +173,7 @@ caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& reque
     }
     auto& m = metrics->partition(partition);
     m.in_flight = 0;
+    m.at_end = false;
     m.paused = false;
     done.epochs.push_back(flow.epoch);
     ids.push_back(partition);

@@ -17,6 +17,11 @@
 {{- end }}
 {{- end }}
 
+{{/* The StatefulSet's headless governing Service. */}}
+{{- define "kstream-app.headlessServiceName" -}}
+{{- printf "%s-headless" (include "kstream-app.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
 {{- define "kstream-app.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -42,8 +47,13 @@ app.kubernetes.io/part-of: kstream-app
 {{- end }}
 {{- end }}
 
+{{/* The job's image: by digest when image.digest is set (the tag is then left out). */}}
 {{- define "kstream-app.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
 {{- end }}
 
 {{/* The HTTP port of the job (probes, metrics); the chart needs it switched on. */}}
@@ -80,12 +90,25 @@ booleans and numbers bare (whole numbers without a decimal point).
 {{- end }}
 {{- end }}
 
+{{/*
+The job's configuration as rendered: .Values.config, with static membership on in
+StatefulSet mode (stable pod names are what it needs).
+*/}}
+{{- define "kstream-app.config" -}}
+{{- $config := deepCopy .Values.config }}
+{{- if eq .Values.workload.kind "StatefulSet" }}
+{{- $_ := set (index $config "kafka") "static-membership" true }}
+{{- end }}
+{{- toJson $config }}
+{{- end }}
+
 {{/* The whole caf-application.ini, sections and keys in alphabetical order. */}}
 {{- define "kstream-app.ini" -}}
 ; kstream-app configuration, rendered by the Helm chart from .Values.config.
 ; Secrets are not here: they come from environment variables KSTREAM_RDKAFKA_*.
-{{- range $section := keys .Values.config | sortAlpha }}
-{{- $entries := index $.Values.config $section }}
+{{- $config := include "kstream-app.config" . | fromJson }}
+{{- range $section := keys $config | sortAlpha }}
+{{- $entries := index $config $section }}
 
 [{{ $section }}]
 {{- range $key := keys $entries | sortAlpha }}
@@ -129,4 +152,37 @@ booleans and numbers bare (whole numbers without a decimal point).
 {{- end }}
 {{- join "\n" $parts }}
 {{- end }}
+{{- end }}
+
+{{/*
+Refuses a librdkafka file property under /etc/kafka-tls/<Secret>/ whose Secret kafkaTls does
+not mount: the job would fail at start-up with a missing file.
+*/}}
+{{- define "kstream-app.checkKafkaTls" -}}
+{{- range (index .Values.config "kafka" "properties") }}
+{{- $kv := splitn "=" 2 . }}
+{{- if hasPrefix "/etc/kafka-tls/" $kv._1 }}
+{{- $secret := index (splitList "/" $kv._1) 3 }}
+{{- if not (has $secret $.Values.kafkaTls.secrets) }}
+{{- fail (printf "config.kafka.properties: %s=%s is in Secret %s, which kafkaTls.secrets does not mount" $kv._0 $kv._1 $secret) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* A NetworkPolicy egress rule to the cluster's DNS resolver (networkPolicy.dns). */}}
+{{- define "kstream-app.dnsEgress" -}}
+# DNS: the cluster's resolver.
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ .Values.networkPolicy.dns.namespace | quote }}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+  ports:
+    - protocol: UDP
+      port: 53
+    - protocol: TCP
+      port: 53
 {{- end }}
