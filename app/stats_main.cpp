@@ -419,6 +419,14 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
                final_view->restored_records, final_view->table.unknown_records, final_view->duplicates_skipped);
   if (changelog && changelog->failed() > 0)
     failed = true;
+  // A checkpoint the state topic refused (e.g. no Write ACL on it) is a failure too: the next
+  // start would restore an older table, or none, without anyone being told.
+  if (state && state->failed() > 0) {
+    spdlog::critical("{} checkpoints were not written to the state topic {} (see the warnings above); "
+                     "kafka.state-topic=\"\" turns checkpoints off",
+                     state->failed(), settings.state_topic);
+    failed = true;
+  }
   if (!settings.expect_manifest.empty() && !failed) {
     auto differences = manifest_differences(final_view->table, settings.expect_manifest);
     if (differences.empty()) {

@@ -367,7 +367,8 @@ def job_command(config, topics, group, http_port=0):
 
 def stats_command(config, topics, group_prefix):
     return [STATS, f"--config-file={config}", f"--kafka.group-id={group_prefix}",
-            f"--kafka.input-topic={topics['out']}", f"--kafka.stats-topic={topics['stats']}", "--job.drain",
+            f"--kafka.input-topic={topics['out']}", f"--kafka.stats-topic={topics['stats']}",
+            f"--kafka.state-topic={topics['state']}", "--job.drain",
             "--http.port=0", "--view.terminal=plain"]
 
 
@@ -390,5 +391,7 @@ def stats_acls(topics, group_prefix):
     return [
         ("TOPIC", "LITERAL", topics["out"], "READ"),
         ("TOPIC", "LITERAL", topics["stats"], "WRITE"),
+        ("TOPIC", "LITERAL", topics["state"], "READ"),
+        ("TOPIC", "LITERAL", topics["state"], "WRITE"),
         ("GROUP", "PREFIXED", f"{group_prefix}-", "READ"),
     ]

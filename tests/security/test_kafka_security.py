@@ -21,8 +21,12 @@ RUN_BOUND_S = 300
 
 
 def new_topics(broker, prefix):
-    topics = kafka_testlib.create_topics(prefix, names=("in", "out", "dlq", "stats"),
-                                         configs={"stats": {"cleanup.policy": "compact"}},
+    # The view's state topic made as kstream-stats would make it (compacted, 8 MB records), so
+    # that the view needs no Create.
+    topics = kafka_testlib.create_topics(prefix, names=("in", "out", "dlq", "stats", "state"),
+                                         configs={"stats": {"cleanup.policy": "compact"},
+                                                  "state": {"cleanup.policy": "compact",
+                                                            "max.message.bytes": str(8 * 1024 * 1024)}},
                                          client=broker.admin_config())
     sent = kafka_testlib.produce_records(topics["in"], RECORDS, extra=BAD_VALUES, client=broker.admin_config())
     return topics, sent
@@ -148,6 +152,7 @@ REFUSALS = [
     ("no Read on the input topic", "stats", "mtls", {}, ("out", "READ"), "Topic authorization failed"),
     ("no Write on the changelog topic", "stats", "scram", {}, ("stats", "WRITE"), "Topic authorization failed"),
     ("no Read on the group", "stats", "scram", {}, ("group", "READ"), "Group authorization failed"),
+    ("no Write on the state topic", "stats", "plain", {}, ("state", "WRITE"), "not written to the state topic"),
 ]
 
 
