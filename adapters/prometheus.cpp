@@ -47,6 +47,13 @@ std::string prometheus_text(const metrics_registry& metrics) {
   single("kstream_records_unwritable_total", "counter",
          "Records neither topic took whole: the dead-letter topic got their coordinates and reason only.",
          metrics.records_unwritable.load());
+  single("kstream_records_refused_by_broker_total", "counter",
+         "Records the broker refused for a reason of its own; they went to the dead-letter topic with it.",
+         metrics.records_refused_by_broker.load());
+  single("kstream_in_flight_bytes", "gauge",
+         "Bytes of the records consumed and not yet acknowledged (the byte credit in use).", metrics.sum().in_flight_bytes);
+  single("kstream_in_flight_bytes_limit", "gauge", "job.max-in-flight-bytes: the bound on kstream_in_flight_bytes.",
+         metrics.in_flight_bytes_limit.load());
   single("kstream_kafka_reachable", "gauge", "1 while both the consumer and the producer reach their brokers.",
          metrics.input_reachable.load() && metrics.output_reachable.load() ? 1 : 0);
   return out.str();

@@ -227,7 +227,8 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   for (const auto& property : settings.extra_properties)
     client_settings.extra_properties.push_back(property);
   auto source = std::make_shared<kafka_record_source>(settings.input_topic);
-  auto consumer_client = make_job_consumer(client_settings, source.get(), &source->events());
+  auto consumer_client =
+    make_job_consumer(client_settings, source.get(), pipeline_settings{}.max_in_flight_bytes, &source->events());
   if (!consumer_client) {
     spdlog::critical("{}", describe_error(consumer_client.error()));
     return exit_usage;

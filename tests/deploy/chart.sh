@@ -104,6 +104,11 @@ expect_fail "KEDA maxReplicaCount above the partition count" render --set keda.e
 expect_fail "HTTP endpoint switched off (probes need it)" render --set config.http.port=0
 expect_fail "unknown key in the job's configuration" render --set config.kafka.bootstrap-server=x:9092
 expect_fail "wrong guarantee" render --set config.job.guarantee=exactly-once
+expect_fail "a memory limit below the job's memory bound" render --set resources.limits.memory=256Mi
+expect_fail "max-in-flight-bytes beyond a given memory limit" render --set resources.limits.memory=512Mi --set config.job.max-in-flight-bytes=268435456
+expect_fail "max-in-flight-bytes below 1 MiB" render --set config.job.max-in-flight-bytes=1000
+render --set resources.limits.memory=1Gi --set config.job.max-in-flight-bytes=268435456 >/dev/null || fail "1Gi covers 256 MiB in flight"
+ok "a given memory limit that covers the bound is taken"
 expect_fail "ksql Job without statements" render --set ksqlJob.enabled=true --set 'ksqlJob.files={missing.sql}'
 
 # Security (issue 20): Pod Security "restricted" for every pod, no service links, TLS files from

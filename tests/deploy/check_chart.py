@@ -217,6 +217,18 @@ def main():
                 check(got[key] == raw, f"[{section}] {key}: chart default {got[key]} == app default {raw}")
     check(dep["kind"] == "Deployment", f"default: a Deployment ({dep['kind']})")
     check(dep["spec"]["replicas"] == 1, "default: one replica")
+    # Memory derives from one place: the job's byte bound (max-in-flight-bytes) through the
+    # chart's memorySizing rule, which tests/faults/test_limits.py measures the job against.
+    values = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "..", "charts", "kstream-app", "values.yaml")))
+    sizing = values["memorySizing"]
+    in_flight = int(ini["job"]["max-in-flight-bytes"])
+    check(in_flight == values["config"]["job"]["max-in-flight-bytes"], "default max-in-flight-bytes rendered")
+    bound = math.ceil(sizing["fixedOverheadMiB"] + sizing["perInFlightByte"] * in_flight / 2**20)
+    needed = -(-bound * (100 + sizing["marginPercent"]) // 100)
+    memory = c["resources"]
+    check(memory["requests"].get("memory") == f"{bound}Mi", f"default memory request {memory['requests'].get('memory')} == the job's bound {bound}Mi")
+    check(memory["limits"].get("memory") == f"{needed}Mi", f"default memory limit {memory['limits'].get('memory')} == bound + {sizing['marginPercent']}% = {needed}Mi")
+    check(needed <= 512, f"default memory limit {needed}Mi fits the 512Mi the chart always had")
     check([e["name"] for e in c["env"] if "secretKeyRef" not in e.get("valueFrom", {})] == ["KSTREAM_POD_NAME"],
           "default: no env but the pod's name and the login")
     check({e["valueFrom"]["secretKeyRef"]["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}

@@ -92,7 +92,7 @@ spec:
         timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
         failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
       resources:
-        {{- toYaml .Values.resources | nindent 8 }}
+        {{- include "kstream-app.resources" . | nindent 8 }}
       securityContext:
         {{- toYaml .Values.securityContext | nindent 8 }}
       volumeMounts:
