@@ -293,7 +293,7 @@ void consumer_state::poll_once() {
   metrics->input_reachable = source->reachable();
 }
 
-void consumer_state::close() {
+void consumer_state::close(caf::error reason) {
   if (closed)
     return;
   closing = true;
@@ -310,6 +310,11 @@ void consumer_state::close() {
   partitions.clear();
   if (hooks.on_closed)
     hooks.on_closed();
+  if (reason) {
+    // The brokers refused the consumer: the reason says more than what it left uncommitted.
+    self->quit(std::move(reason));
+    return;
+  }
   if (unfinished) {
     // Exit code 0 says that everything consumed is committed: it is not.
     self->quit(make_error(job_error::transaction_failed,
@@ -357,6 +362,13 @@ consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer
       }
       if (st.closed)
         return; // a hand-over failed the consumer
+      if (auto failure = st.source->failure()) {
+        // The brokers refuse the consumer: what is in flight is still handed over and
+        // committed, then the job stops with the reason.
+        spdlog::critical("consumer: {}", describe_error(failure));
+        st.close(std::move(failure));
+        return;
+      }
       if (st.settings.drain && st.drained()) {
         spdlog::info("consumer: every assigned partition is at its end and fully acknowledged");
         st.close();

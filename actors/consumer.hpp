@@ -109,7 +109,9 @@ public:
   caf::expected<rewind_done> on_rewind(const rewind_request& request);
   void commit_acked(bool synchronous);
   bool drained() const;
-  void close();
+  /// Leaves the group (handing over what is in flight) and ends the actor, with `reason`
+  /// when it fails (or with an error when the last records consumed were not committed).
+  void close(caf::error reason = caf::none);
   /// Stops at once, without handing anything over or committing: the pipeline stages are
   /// stopped and the actor quits with `error` (the producer aborts its open transaction).
   void fail(caf::error error);

@@ -52,6 +52,9 @@ public:
   virtual std::int64_t lag(std::int32_t partition) = 0;
   /// False while the source has lost its brokers (for /readyz).
   virtual bool reachable() = 0;
+  /// Why the source cannot go on (the brokers refuse its principal: authorization), set by a
+  /// poll(); none while it can. Waiting would not help: the consumer stops.
+  virtual caf::error failure() = 0;
   /// Leaves the group; the final revocation reaches the listener before this returns.
   virtual void close() = 0;
 };

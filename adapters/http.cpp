@@ -15,6 +15,8 @@ const char* reason_phrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
     case 503:
       return "Service Unavailable";
     default:
@@ -45,7 +47,8 @@ std::string format_http_response(const http_response& response) {
   std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
   out += "Content-Type: " + response.content_type + "\r\n";
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
-  out += "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
+  // nosniff: a browser never reads a body as another type than the one declared.
+  out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n";
   out += response.body;
   return out;
 }

@@ -14,6 +14,14 @@ namespace kstream {
 struct http_settings {
   std::uint16_t http_port = 8080; // 0: no HTTP server
   std::string http_bind_address = "0.0.0.0";
+  /// A connection that sends nothing for this long is closed (408).
+  std::uint64_t http_idle_timeout_ms = 5000;
+  /// A request head that is not complete this long after the connection opened is refused
+  /// (408), however slowly its bytes trickle in.
+  std::uint64_t http_request_timeout_ms = 10000;
+  /// Open connections at most; a new one beyond it closes the oldest (503), so that idle
+  /// connections cannot lock the probes out.
+  std::uint64_t http_max_connections = 64;
 };
 
 struct http_request {

@@ -3,6 +3,9 @@
 
 #include <caf/io/all.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 
@@ -13,6 +16,12 @@ namespace {
 // Request heads larger than this are refused rather than buffered without bound.
 constexpr std::size_t max_head_size = 16 * 1024;
 
+using idle_check_atom = caf::atom_constant<caf::atom("httpidle")>;
+using request_deadline_atom = caf::atom_constant<caf::atom("httpdue")>;
+using evict_atom = caf::atom_constant<caf::atom("httpevict")>;
+
+using clock = std::chrono::steady_clock;
+
 void answer(caf::io::broker* self, caf::io::connection_handle handle, const http_response& response) {
   auto bytes = format_http_response(response);
   self->write(handle, bytes.size(), bytes.data());
@@ -21,24 +30,34 @@ void answer(caf::io::broker* self, caf::io::connection_handle handle, const http
   self->quit();
 }
 
-caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handle handle, http_router router) {
+http_response plain(int status, std::string text) {
+  return http_response{status, "text/plain; charset=utf-8", std::move(text)};
+}
+
+caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handle handle, http_router router,
+                                http_limits limits) {
   auto head = std::make_shared<std::string>();
+  auto last_data = std::make_shared<clock::time_point>(clock::now());
   self->configure_read(handle, caf::io::receive_policy::at_most(4096));
+  // Both clocks start now; a message to an actor that has already answered is dropped.
+  self->delayed_send(self, limits.request_timeout, request_deadline_atom::value);
+  self->delayed_send(self, limits.idle_timeout, idle_check_atom::value);
   return {
     [=](const caf::io::new_data_msg& msg) {
+      *last_data = clock::now();
       head->append(msg.buf.begin(), msg.buf.end());
       if (head->find("\r\n\r\n") == std::string::npos) {
         if (head->size() > max_head_size)
-          answer(self, handle, http_response{400, "text/plain; charset=utf-8", "request head too large\n"});
+          answer(self, handle, plain(400, "request head too large\n"));
         return;
       }
       auto request = parse_http_request_head(*head);
       if (!request) {
-        answer(self, handle, http_response{400, "text/plain; charset=utf-8", "not an HTTP request\n"});
+        answer(self, handle, plain(400, "not an HTTP request\n"));
         return;
       }
       if (request->method != "GET" && request->method != "HEAD") {
-        answer(self, handle, http_response{405, "text/plain; charset=utf-8", "only GET is served\n"});
+        answer(self, handle, plain(405, "only GET is served\n"));
         return;
       }
       auto response = router(*request);
@@ -46,6 +65,18 @@ caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handl
         response.body.clear();
       answer(self, handle, response);
     },
+    [=](idle_check_atom) {
+      auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - *last_data);
+      if (quiet >= limits.idle_timeout)
+        answer(self, handle, plain(408, "no data for " + std::to_string(limits.idle_timeout.count()) + " ms\n"));
+      else
+        self->delayed_send(self, limits.idle_timeout - quiet, idle_check_atom::value);
+    },
+    [=](request_deadline_atom) {
+      answer(self, handle,
+             plain(408, "request not complete within " + std::to_string(limits.request_timeout.count()) + " ms\n"));
+    },
+    [=](evict_atom) { answer(self, handle, plain(503, "too many connections\n")); },
     [=](const caf::io::connection_closed_msg&) { self->quit(); },
   };
 }
@@ -53,24 +84,45 @@ caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handl
 } // namespace
 
 caf::expected<caf::actor> start_http_server(caf::actor_system& sys, std::uint16_t port,
-                                            const std::string& bind_address, http_router router) {
+                                            const std::string& bind_address, http_router router, http_limits limits,
+                                            std::uint16_t* bound_port) {
   auto& mm = sys.middleman();
   auto doorman = mm.backend().new_tcp_doorman(port, bind_address.c_str(), true);
   if (!doorman)
     return doorman.error();
+  if (bound_port != nullptr)
+    *bound_port = (*doorman)->port();
   // The router travels as a spawn argument: CAF 0.17 dereferences a null argument tuple
   // when a broker function takes no arguments besides `self` (UBSan reports it).
   return mm.spawn_broker(
-    [ptr = std::move(*doorman)](caf::io::broker* self, http_router routes) mutable {
+    [ptr = std::move(*doorman)](caf::io::broker* self, http_router routes, http_limits bounds) mutable {
       self->add_doorman(std::move(ptr));
-      return http_server(self, std::move(routes));
+      return http_server(self, std::move(routes), bounds);
     },
-    std::move(router));
+    std::move(router), limits);
 }
 
-caf::behavior http_server(caf::io::broker* self, http_router router) {
+caf::behavior http_server(caf::io::broker* self, http_router router, http_limits limits) {
+  // The open connections' workers, oldest first.
+  auto open = std::make_shared<std::deque<caf::actor>>();
+  self->set_down_handler([open](caf::down_msg& down) {
+    auto it = std::find_if(open->begin(), open->end(),
+                           [&](const caf::actor& worker) { return worker.address() == down.source; });
+    if (it != open->end())
+      open->erase(it);
+  });
   return {
-    [=](const caf::io::new_connection_msg& msg) { self->fork(connection_worker, msg.handle, router); },
+    [=](const caf::io::new_connection_msg& msg) {
+      // At the cap the oldest connection makes room: a request is answered as soon as its
+      // head is in, so the oldest is the one most likely idle or trickling.
+      while (!open->empty() && open->size() >= limits.max_connections) {
+        self->send(open->front(), evict_atom::value);
+        open->pop_front();
+      }
+      auto worker = self->fork(connection_worker, msg.handle, router, limits);
+      self->monitor(worker);
+      open->push_back(worker);
+    },
     [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
   };
 }

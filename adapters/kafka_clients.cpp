@@ -4,8 +4,11 @@
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <cstdlib>
 
 namespace kstream {
@@ -16,22 +19,145 @@ caf::error failure(std::string what) {
   return make_error(job_error::kafka_setup, std::move(what));
 }
 
+/// `text` with every occurrence of `value` replaced: librdkafka quotes an invalid value in its
+/// message ("Invalid value \"...\" for configuration property"). A short value is replaced
+/// only where it stands quoted, so that it does not mangle the rest of the message.
+std::string without_value(std::string text, const std::string& value) {
+  constexpr std::size_t short_value = 6;
+  if (value.empty())
+    return text;
+  const std::string needle = value.size() < short_value ? "\"" + value + "\"" : value;
+  const std::string hidden = value.size() < short_value ? "\"(value not shown)\"" : "(value not shown)";
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + hidden.size()))
+    text.replace(at, needle.size(), hidden);
+  return text;
+}
+
+std::string environment_name_of(const std::string& property) {
+  std::string name = "KSTREAM_RDKAFKA_";
+  for (char c : property)
+    name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+/// What an authorization error from the broker means for the operator.
+std::string acl_hint(const std::string& operation, const std::string& resource) {
+  return "; the client's principal needs " + operation + (resource.empty() ? "" : " on " + resource)
+         + " (the ACLs are listed in README.md, section Security)";
+}
+
 } // namespace
+
+std::string access_refusal(int code, const std::string& detail, const std::string& resource) {
+  // librdkafka's texts end with a full stop or not; ours go on after them.
+  const std::string what = !detail.empty() && detail.back() == '.' ? detail.substr(0, detail.size() - 1) : detail;
+  switch (static_cast<RdKafka::ErrorCode>(code)) {
+    case RdKafka::ERR__AUTHENTICATION:
+      return "authentication failed (" + what
+             + "); check sasl.mechanisms, sasl.username and the password (KSTREAM_RDKAFKA_SASL_PASSWORD), or the "
+               "client certificate";
+    case RdKafka::ERR__SSL:
+      return "TLS failed (" + what
+             + "); check ssl.ca.location (the CA that signed the brokers' certificates), that the brokers' "
+               "certificates name the host in bootstrap-servers, and the client certificate and key";
+    case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_GROUP_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+      return "not authorized (" + what + ")" + acl_hint(resource.empty() ? "an ACL" : resource, "");
+    default:
+      return {};
+  }
+}
+
+void log_librdkafka_event(const char* client, RdKafka::Event& event) {
+  if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR)
+    spdlog::error("{}: librdkafka: {}", client, event.str());
+  else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING)
+    spdlog::warn("{}: librdkafka: {}", client, event.str());
+  else
+    spdlog::debug("{}: librdkafka: {}", client, event.str());
+}
+
+client_events::client_events(const char* client) : client_(client) {
+}
+
+void client_events::event_cb(RdKafka::Event& event) {
+  switch (event.type()) {
+    case RdKafka::Event::EVENT_ERROR: {
+      spdlog::warn("{}: {} ({})", client_, event.str(), RdKafka::err2str(event.err()));
+      std::lock_guard<std::mutex> guard{mutex_};
+      last_code_ = event.err();
+      last_text_ = event.str();
+      break;
+    }
+    case RdKafka::Event::EVENT_LOG:
+      log_librdkafka_event(client_, event);
+      break;
+    default:
+      break;
+  }
+}
+
+std::pair<RdKafka::ErrorCode, std::string> client_events::last_error() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return {last_code_, last_text_};
+}
+
+caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& events,
+                        const std::string& bootstrap_servers, int timeout_ms) {
+  constexpr int step_ms = 500;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    RdKafka::Metadata* raw = nullptr;
+    auto code = client.metadata(false, nullptr, &raw, step_ms);
+    delete raw;
+    if (code == RdKafka::ERR_NO_ERROR)
+      return caf::none;
+    // Serves the queue, so that the error events reach `events` (before subscribe() it holds
+    // no records).
+    std::unique_ptr<RdKafka::Message>{client.consume(0)};
+    // An authentication or TLS failure will not heal by waiting. A broker that refuses the
+    // client's certificate does so after TLS 1.3's handshake: the client reads its alert as a
+    // transport failure ("SSL alert number 46").
+    auto [last_code, last_text] = events.last_error();
+    if (last_code == RdKafka::ERR__TRANSPORT && last_text.find("SSL alert number") != std::string::npos)
+      last_code = RdKafka::ERR__SSL;
+    if (last_code == RdKafka::ERR__AUTHENTICATION || last_code == RdKafka::ERR__SSL)
+      return failure("the brokers (" + bootstrap_servers + ") refused the connection: "
+                     + access_refusal(last_code, last_text));
+    if (std::chrono::steady_clock::now() >= deadline)
+      return failure("no broker of " + bootstrap_servers + " answered within " + std::to_string(timeout_ms)
+                     + " ms; is the broker reachable?"
+                     + (last_code == RdKafka::ERR_NO_ERROR ? std::string{} : " The last error: " + last_text));
+  }
+}
 
 caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_list& defaults,
                                                                 const property_list& overrides) {
   std::unique_ptr<RdKafka::Conf> conf{RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL)};
   std::string err;
-  for (const auto* list : {&defaults, &overrides})
-    for (const auto& [name, value] : *list)
-      if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK)
-        return make_error(job_error::invalid_option, "librdkafka property " + name + "=" + value + ": " + err);
+  for (const auto* list : {&defaults, &overrides}) {
+    for (const auto& [name, value] : *list) {
+      auto result = conf->set(name, value, err);
+      if (result == RdKafka::Conf::CONF_OK)
+        continue;
+      // Never the value: a mistyped secret property (sasl.passwrod) holds the secret, and
+      // librdkafka's own text quotes an invalid value.
+      std::string what = "librdkafka property " + name + " (from kafka.properties or the environment variable "
+                         + environment_name_of(name) + "; its value is not shown): " + without_value(err, value);
+      if (result == RdKafka::Conf::CONF_UNKNOWN)
+        what += "; check the spelling (a Kubernetes service-link variable of a Service whose name starts with "
+                "\"kstream-rdkafka\" lands here too: set enableServiceLinks: false on the pod)";
+      return make_error(job_error::invalid_option, what);
+    }
+  }
   return conf;
 }
 
 caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
 make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb,
-                  std::uint64_t max_in_flight_bytes) {
+                  std::uint64_t max_in_flight_bytes, RdKafka::EventCb* event_cb) {
   // The prefetch holds records that are not in flight yet: a sixteenth of the byte bound for
   // the queue (at most 2 MiB, see below), an eighth for one fetch response (1 to 16 MiB; a
   // record larger than that still comes, alone: KIP-74). Its buffers stay until their last
@@ -75,6 +201,8 @@ make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalanc
   std::string err;
   if (rebalance_cb != nullptr && (*conf)->set("rebalance_cb", rebalance_cb, err) != RdKafka::Conf::CONF_OK)
     return failure("rebalance callback: " + err);
+  if (event_cb != nullptr && (*conf)->set("event_cb", event_cb, err) != RdKafka::Conf::CONF_OK)
+    return failure("event callback: " + err);
   std::unique_ptr<RdKafka::KafkaConsumer> consumer{RdKafka::KafkaConsumer::create(conf->get(), err)};
   if (!consumer)
     return failure("cannot create the Kafka consumer: " + err);
@@ -164,6 +292,9 @@ caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& t
     if (info->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART)
       return failure("topic " + topic + " does not exist; create it (scripts/kafka-admin.py create " + topic
                      + ":3) or set the topic option");
+    if (info->err() == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED)
+      return failure("topic " + topic + ": " + RdKafka::err2str(info->err())
+                     + acl_hint("Describe (implied by Read or Write)", "topic " + topic));
     if (info->err() != RdKafka::ERR_NO_ERROR)
       return failure("topic " + topic + ": " + RdKafka::err2str(info->err()));
     return static_cast<int>(info->partitions()->size());
@@ -192,9 +323,13 @@ caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, cons
       size_t count = 0;
       const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(described, &count);
       for (size_t i = 0; i < count; ++i) {
-        if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (auto code = rd_kafka_ConfigResource_error(resources[i]); code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          const char* reason = rd_kafka_ConfigResource_error_string(resources[i]);
           result = failure("cannot read the configuration of topic " + topic + ": "
-                           + rd_kafka_ConfigResource_error_string(resources[i]));
+                           + (reason != nullptr && *reason != '\0' ? reason : rd_kafka_err2str(code))
+                           + (code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+                                ? acl_hint("DescribeConfigs", "topic " + topic)
+                                : std::string{}));
           continue;
         }
         size_t entries = 0;

@@ -13,9 +13,30 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 
 namespace kstream {
+
+/// A librdkafka log event through spdlog, at its severity, as "<client>: librdkafka: <text>".
+void log_librdkafka_event(const char* client, RdKafka::Event& event);
+
+/// librdkafka's events of one client (its event_cb): log lines through spdlog, and errors,
+/// the last one kept, so that start-up can say why no broker answers.
+class client_events : public RdKafka::EventCb {
+public:
+  explicit client_events(const char* client);
+  void event_cb(RdKafka::Event& event) override;
+  /// The last error librdkafka reported: its code (ERR_NO_ERROR: none yet) and text.
+  std::pair<RdKafka::ErrorCode, std::string> last_error() const;
+
+private:
+  const char* client_;
+  mutable std::mutex mutex_;
+  RdKafka::ErrorCode last_code_ = RdKafka::ERR_NO_ERROR;
+  std::string last_text_;
+};
 
 /// A librdkafka configuration from `defaults`, then `overrides` (the user's properties win).
 /// The error names the property and librdkafka's reason.
@@ -24,10 +45,12 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
 
 /// The stream job's consumer: manual offsets, partition EOF events, read_committed. Its
 /// prefetch (queued.max.messages.kbytes, fetch.max.bytes, max.partition.fetch.bytes) is sized
-/// to a small part of `max_in_flight_bytes`, the instance's byte bound.
+/// to a small part of `max_in_flight_bytes`, the instance's byte bound. `event_cb`: its
+/// errors and log lines (client_events).
 caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
 make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb,
-                  std::uint64_t max_in_flight_bytes = pipeline_settings{}.max_in_flight_bytes);
+                  std::uint64_t max_in_flight_bytes = pipeline_settings{}.max_in_flight_bytes,
+                  RdKafka::EventCb* event_cb = nullptr);
 
 /// What the producer's records and batches may weigh, from the topics' max.message.bytes.
 struct producer_limits {
@@ -53,6 +76,17 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
                                                                     producer_limits limits,
                                                                     RdKafka::DeliveryReportCb* delivery_cb,
                                                                     RdKafka::EventCb* event_cb = nullptr);
+
+/// Waits until a broker answers `client`, up to `timeout_ms`. An authentication or TLS
+/// failure among `events` (the client's event_cb) ends the wait at once; the error names the
+/// cause and what to check, never a secret.
+caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& events,
+                        const std::string& bootstrap_servers, int timeout_ms);
+
+/// For an error code that means the brokers refuse this client (authentication, TLS,
+/// authorization): the cause, librdkafka's `detail` and what to check (`resource`: what an
+/// authorization error is about, e.g. "Read on the consumer group g"); empty otherwise.
+std::string access_refusal(int code, const std::string& detail, const std::string& resource = {});
 
 /// Partition count of `topic`, or an error naming the topic and the broker.
 caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& topic, int timeout_ms);

@@ -1,6 +1,7 @@
 // The record sink over a Kafka producer (adapters/kafka_record_sink.hpp).
 #include "adapters/kafka_record_sink.hpp"
 
+#include "adapters/kafka_clients.hpp"
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -86,7 +87,11 @@ caf::error kafka_record_sink::start(std::unique_ptr<RdKafka::Producer> producer,
   if (transactional) {
     std::unique_ptr<RdKafka::Error> error{producer_->init_transactions(timeout_ms)};
     if (error)
-      return make_error(job_error::kafka_setup, "cannot initialise transactions: " + error->str());
+      return make_error(job_error::kafka_setup,
+                        "cannot initialise transactions: " + error->str()
+                          + (error->code() == RdKafka::ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                               ? "; the client's principal needs Write on the TransactionalId (README.md, Security)"
+                               : ""));
   }
   return caf::none;
 }
@@ -201,7 +206,23 @@ bool kafka_record_sink::flush(std::chrono::milliseconds timeout) {
   return producer_->flush(static_cast<int>(timeout.count())) == RdKafka::ERR_NO_ERROR;
 }
 
+record_sink::step_result kafka_record_sink::with_transaction_failure(step_result result) {
+  if (result.ok())
+    return result;
+  std::lock_guard<std::mutex> guard{transaction_failure_mutex_};
+  if (!transaction_failure_.empty() && result.message.find(transaction_failure_) == std::string::npos)
+    result.message += "; the transaction had failed: " + transaction_failure_;
+  if (result.message.find("Topic authorization failed") != std::string::npos)
+    result.message += "; the client's principal needs Write on " + topics_.output + " and " + topics_.dlq
+                      + " (README.md, section Security)";
+  return result;
+}
+
 record_sink::step_result kafka_record_sink::begin_transaction() {
+  {
+    std::lock_guard<std::mutex> guard{transaction_failure_mutex_};
+    transaction_failure_.clear();
+  }
   return classify(rd_kafka_begin_transaction(producer_->c_ptr()));
 }
 
@@ -213,18 +234,20 @@ record_sink::step_result kafka_record_sink::send_offsets(const std::vector<std::
   rd_kafka_topic_partition_list_t* partitions = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
   for (auto [partition, next] : offsets)
     rd_kafka_topic_partition_list_add(partitions, topics_.input.c_str(), partition)->offset = next;
-  auto result = classify(rd_kafka_send_offsets_to_transaction(producer_->c_ptr(), partitions, group.metadata.get(),
-                                                              static_cast<int>(timeout.count())));
+  auto result = with_transaction_failure(classify(rd_kafka_send_offsets_to_transaction(
+    producer_->c_ptr(), partitions, group.metadata.get(), static_cast<int>(timeout.count()))));
   rd_kafka_topic_partition_list_destroy(partitions);
   return result;
 }
 
 record_sink::step_result kafka_record_sink::commit_transaction(std::chrono::milliseconds timeout) {
-  return classify(rd_kafka_commit_transaction(producer_->c_ptr(), static_cast<int>(timeout.count())));
+  return with_transaction_failure(
+    classify(rd_kafka_commit_transaction(producer_->c_ptr(), static_cast<int>(timeout.count()))));
 }
 
 record_sink::step_result kafka_record_sink::abort_transaction(std::chrono::milliseconds timeout) {
-  return classify(rd_kafka_abort_transaction(producer_->c_ptr(), static_cast<int>(timeout.count())));
+  return with_transaction_failure(
+    classify(rd_kafka_abort_transaction(producer_->c_ptr(), static_cast<int>(timeout.count()))));
 }
 
 void kafka_record_sink::probe_connection() {
@@ -254,12 +277,12 @@ void kafka_record_sink::event_cb(RdKafka::Event& event) {
       spdlog::warn("producer: {} ({})", event.str(), RdKafka::err2str(event.err()));
       break;
     case RdKafka::Event::EVENT_LOG:
-      if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR)
-        spdlog::error("producer: librdkafka: {}", event.str());
-      else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING)
-        spdlog::warn("producer: librdkafka: {}", event.str());
-      else
-        spdlog::debug("producer: librdkafka: {}", event.str());
+      if (event.fac() == "TXNERR") {
+        std::lock_guard<std::mutex> guard{transaction_failure_mutex_};
+        if (transaction_failure_.empty())
+          transaction_failure_ = event.str();
+      }
+      log_librdkafka_event("producer", event);
       break;
     default:
       break;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace kstream {
@@ -78,6 +79,12 @@ private:
   listener* listener_ = nullptr;
   std::atomic<bool>* reachable_;
   std::chrono::steady_clock::time_point last_probe_{};
+  /// Why librdkafka failed the current transaction (its TXNERR log line), if it did: a later
+  /// step's error ("invalid state") does not say it. Written on librdkafka's threads.
+  std::mutex transaction_failure_mutex_;
+  std::string transaction_failure_;
+  /// `result` with the transaction's first failure added when that is not its own text.
+  step_result with_transaction_failure(step_result result);
 };
 
 } // namespace kstream

@@ -142,6 +142,21 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
       brokers_down_ = true;
       spdlog::warn("consumer: {} (topic {}); librdkafka reconnects by itself", message.errstr(), topic_);
       return false;
+    case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_GROUP_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
+      // The broker's answer to this principal, not a passing state: librdkafka would retry
+      // forever. (Authentication errors come as events, and only at start-up are they
+      // final: a broker restarting can cut a handshake short.)
+      if (!failure_)
+        failure_ = make_error(
+          job_error::kafka_setup,
+          "the consumer of " + topic_ + " was refused: "
+            + access_refusal(message.err(), message.errstr(),
+                             message.err() == RdKafka::ERR_GROUP_AUTHORIZATION_FAILED ? "Read on the consumer group"
+                             : message.err() == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED ? "Read on topic " + topic_
+                                                                                         : "an ACL on the cluster"));
+      return false;
     default:
       // librdkafka retries transient errors by itself; say what happened and go on.
       spdlog::warn("consumer: {} (topic {}, partition {})", message.errstr(), topic_, message.partition());
@@ -288,6 +303,10 @@ bool kafka_record_source::reachable() {
       brokers_down_ = false;
   }
   return !brokers_down_;
+}
+
+caf::error kafka_record_source::failure() {
+  return failure_;
 }
 
 void kafka_record_source::close() {

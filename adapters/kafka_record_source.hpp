@@ -3,6 +3,7 @@
 // The record source over Kafka (the consumer actor's port actors/record_source.hpp).
 
 #include "actors/record_source.hpp"
+#include "adapters/kafka_clients.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 
@@ -42,10 +43,16 @@ public:
   group_membership membership() override;
   std::int64_t lag(std::int32_t partition) override;
   bool reachable() override;
+  caf::error failure() override;
   void close() override;
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
+
+  /// The consumer's event callback (give it to make_job_consumer with this object).
+  client_events& events() {
+    return events_;
+  }
 
 private:
   /// Handles one message; false when it was not a record (timeout, EOF, error).
@@ -73,6 +80,9 @@ private:
   std::map<std::int32_t, partition_state> partitions_;
   std::map<std::int32_t, std::int64_t> start_offsets_;
   bool closed_ = false;
+  /// The first error that ends the source (see failure()).
+  caf::error failure_;
+  client_events events_{"consumer"};
 };
 
 } // namespace kstream

@@ -5,7 +5,7 @@ namespace kstream {
 
 namespace {
 
-const std::vector<option_spec> job_options = {
+const std::vector<option_spec> job_options = with_http_limits({
   {"kafka", "bootstrap-servers", option_kind::string, "Kafka bootstrap servers, host:port[,host:port]"},
   {"kafka", "group-id", option_kind::string, "consumer group id"},
   {"kafka", "input-topic", option_kind::string, "topic to read"},
@@ -31,7 +31,7 @@ const std::vector<option_spec> job_options = {
   {"http", "bind-address", option_kind::string, "HTTP bind address"},
   {"log", "level", option_kind::string, "trace, debug, info, warn or error"},
   {"log", "progress-interval-ms", option_kind::integer, "progress line interval (0 = off)"},
-};
+});
 
 /// The transaction timeout against the intervals it must cover; one setting for it.
 caf::error check_transaction_timeout(const job_settings& s) {
@@ -115,6 +115,8 @@ caf::expected<job_settings> app_config::validate() const {
                           + std::to_string(out.max_in_flight) + ")");
   out.drain = caf::get_or(*this, "job.drain", defaults.drain);
   out.http_bind_address = string_option("http.bind-address", out.http_bind_address);
+  if (auto err = read_http_limits(out))
+    return err;
   auto level = log_level(out.log_level);
   if (!level)
     return level.error();

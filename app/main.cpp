@@ -46,11 +46,14 @@ caf::expected<job_clients> connect(const job_settings& settings, metrics_registr
   job_clients clients;
   // Headroom: the classifier appends the two stay members to each value in place.
   clients.source = std::make_shared<kafka_record_source>(settings.input_topic, domain::enrichment_reserve);
-  auto consumer = make_job_consumer(settings, clients.source.get(), settings.max_in_flight_bytes);
+  auto consumer = make_job_consumer(settings, clients.source.get(), settings.max_in_flight_bytes,
+                                    &clients.source->events());
   if (!consumer)
     return consumer.error();
   // The topics, read through the consumer's connection before the producer exists: the
   // producer's message.max.bytes follows the topics' own limit.
+  if (auto err = await_broker(**consumer, clients.source->events(), settings.bootstrap_servers, startup_timeout_ms))
+    return err;
   sink_topics topics{settings.input_topic, settings.output_topic, settings.dlq_topic};
   for (auto [topic, count] : {std::pair{&settings.input_topic, &topics.input_partitions},
                               std::pair{&settings.output_topic, &topics.output_partitions},

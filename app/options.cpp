@@ -60,6 +60,16 @@ bool has_kind(const caf::config_value& value, option_kind kind) {
 
 } // namespace
 
+std::vector<option_spec> with_http_limits(std::vector<option_spec> options) {
+  options.push_back({"http", "idle-timeout-ms", option_kind::integer,
+                     "a connection that sends nothing for this long is closed (408)"});
+  options.push_back({"http", "request-timeout-ms", option_kind::integer,
+                     "a request head must be complete this long after the connection opened (408 otherwise)"});
+  options.push_back({"http", "max-connections", option_kind::integer,
+                     "open connections at most; a new one beyond it closes the oldest (503)"});
+  return options;
+}
+
 caf::error invalid_option(std::string what) {
   return make_error(job_error::invalid_option, std::move(what));
 }
@@ -135,9 +145,11 @@ caf::error checked_config::check_options() const {
         if (spec == options_.end())
           return invalid_option("unknown option " + section_name + "." + name + " (see " + sample_file_
                                 + " for the options)");
+        // The value of kafka.properties is not shown: it may hold a secret.
         if (!has_kind(value, spec->kind))
-          return invalid_option("option " + section_name + "." + name + " = " + caf::to_string(value) + " is not "
-                                + kind_name(spec->kind) + " (" + spec->description + ")");
+          return invalid_option("option " + section_name + "." + name
+                                + (spec->kind == option_kind::string_list ? "" : " = " + caf::to_string(value))
+                                + " is not " + kind_name(spec->kind) + " (" + spec->description + ")");
       }
     }
   }
@@ -157,6 +169,19 @@ caf::expected<std::int64_t> checked_config::ranged_option(const char* key, std::
   return value;
 }
 
+caf::error checked_config::read_http_limits(http_settings& out) const {
+  const http_settings defaults;
+  for (auto err : {read_ranged("http.idle-timeout-ms", defaults.http_idle_timeout_ms, 100, 3'600'000,
+                               out.http_idle_timeout_ms),
+                   read_ranged("http.request-timeout-ms", defaults.http_request_timeout_ms, 100, 3'600'000,
+                               out.http_request_timeout_ms),
+                   read_ranged("http.max-connections", defaults.http_max_connections, 1, 10'000,
+                               out.http_max_connections)})
+    if (err)
+      return err;
+  return caf::none;
+}
+
 caf::error checked_config::require_non_empty(std::initializer_list<const char*> keys) const {
   for (const char* key : keys)
     if (string_option(key, "unset").empty())
@@ -166,10 +191,14 @@ caf::error checked_config::require_non_empty(std::initializer_list<const char*> 
 
 caf::expected<std::vector<std::pair<std::string, std::string>>> checked_config::rdkafka_properties() const {
   std::vector<std::pair<std::string, std::string>> out;
+  std::size_t position = 0;
   for (const auto& item : caf::get_or(*this, "kafka.properties", std::vector<std::string>{})) {
+    ++position;
     auto eq = item.find('=');
+    // Not the entry itself: "sasl.password:..." would print the secret.
     if (eq == std::string::npos || eq == 0)
-      return invalid_option("kafka.properties entry \"" + item + "\" is not of the form \"name=value\"");
+      return invalid_option("kafka.properties entry " + std::to_string(position)
+                            + " is not of the form \"name=value\" (its text is not shown: it may hold a secret)");
     out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
   // Secrets come from the environment, after the file, so that they win.

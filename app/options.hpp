@@ -4,6 +4,7 @@
 // configuration, strict checking (CAF silently drops a value of the wrong type and ignores
 // a misspelt option in a config file), and the command-line handling of main().
 
+#include "adapters/http.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -28,6 +29,10 @@ struct option_spec {
   option_kind kind;
   const char* description;
 };
+
+/// `options` followed by the HTTP server's limits (http.idle-timeout-ms,
+/// http.request-timeout-ms, http.max-connections), which both binaries share.
+std::vector<option_spec> with_http_limits(std::vector<option_spec> options);
 
 /// An error of a wrong option or value; describe_error() gives its text.
 caf::error invalid_option(std::string what);
@@ -69,6 +74,8 @@ protected:
     field = static_cast<Field>(*value);
     return caf::none;
   }
+  /// The options of with_http_limits() into `out`, each within its range.
+  caf::error read_http_limits(http_settings& out) const;
   /// Refuses an explicitly empty value for any of `keys`.
   caf::error require_non_empty(std::initializer_list<const char*> keys) const;
   /// kafka.properties ("name=value" each), then the KSTREAM_RDKAFKA_* environment (wins).

@@ -38,7 +38,10 @@ caf::expected<caf::actor> start_health_server(caf::actor_system& sys, const http
       return routes.extra(request);
     return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
   };
-  auto server = start_http_server(sys, settings.http_port, settings.http_bind_address, std::move(router));
+  http_limits limits{std::chrono::milliseconds(settings.http_idle_timeout_ms),
+                     std::chrono::milliseconds(settings.http_request_timeout_ms),
+                     static_cast<std::size_t>(settings.http_max_connections)};
+  auto server = start_http_server(sys, settings.http_port, settings.http_bind_address, std::move(router), limits);
   if (!server)
     return make_error(job_error::invalid_option, "cannot listen on " + settings.http_bind_address + ":"
                                                    + std::to_string(settings.http_port) + " for HTTP ("

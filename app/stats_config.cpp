@@ -9,7 +9,7 @@ namespace kstream {
 
 namespace {
 
-const std::vector<option_spec> stats_options = {
+const std::vector<option_spec> stats_options = with_http_limits({
   {"kafka", "bootstrap-servers", option_kind::string, "Kafka bootstrap servers, host:port[,host:port]"},
   {"kafka", "group-id", option_kind::string,
    "prefix of the view's consumer group: each process joins <prefix>-<host>-<pid>"},
@@ -29,7 +29,7 @@ const std::vector<option_spec> stats_options = {
   {"view", "terminal", option_kind::string, "\"auto\" (live when stdout is a terminal), \"live\" or \"plain\""},
   {"view", "refresh-ms", option_kind::integer, "live view redraw interval"},
   {"log", "level", option_kind::string, "trace, debug, info, warn or error"},
-};
+});
 
 } // namespace
 
@@ -84,6 +84,8 @@ caf::expected<stats_settings> stats_config::validate() const {
   if (!out.expect_manifest.empty() && !out.drain)
     return invalid_option("--expect-manifest needs --job.drain (the table is compared once it is final)");
   out.http_bind_address = str("http.bind-address", out.http_bind_address);
+  if (auto err = read_http_limits(out))
+    return err;
   auto terminal = str("view.terminal", "auto");
   if (terminal == "auto")
     out.terminal = terminal_mode::automatic;

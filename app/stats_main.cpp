@@ -227,10 +227,15 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   for (const auto& property : settings.extra_properties)
     client_settings.extra_properties.push_back(property);
   auto source = std::make_shared<kafka_record_source>(settings.input_topic);
-  auto consumer_client = make_job_consumer(client_settings, source.get());
+  auto consumer_client =
+    make_job_consumer(client_settings, source.get(), pipeline_settings{}.max_in_flight_bytes, &source->events());
   if (!consumer_client) {
     spdlog::critical("{}", describe_error(consumer_client.error()));
     return exit_usage;
+  }
+  if (auto err = await_broker(**consumer_client, source->events(), settings.bootstrap_servers, startup_timeout_ms)) {
+    spdlog::critical("{}", describe_error(err));
+    return exit_failure;
   }
   auto partitions = partition_count(**consumer_client, settings.input_topic, startup_timeout_ms);
   if (!partitions) {
@@ -415,6 +420,14 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
                final_view->restored_records, final_view->table.unknown_records, final_view->duplicates_skipped);
   if (changelog && changelog->failed() > 0)
     failed = true;
+  // A checkpoint the state topic refused (e.g. no Write ACL on it) is a failure too: the next
+  // start would restore an older table, or none, without anyone being told.
+  if (state && state->failed() > 0) {
+    spdlog::critical("{} checkpoints were not written to the state topic {} (see the warnings above); "
+                     "kafka.state-topic=\"\" turns checkpoints off",
+                     state->failed(), settings.state_topic);
+    failed = true;
+  }
   if (!settings.expect_manifest.empty() && !failed) {
     auto differences = manifest_differences(final_view->table, settings.expect_manifest);
     if (differences.empty()) {

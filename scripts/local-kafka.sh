@@ -4,6 +4,8 @@
 #   scripts/local-kafka.sh start    resolve jars (Maven Central, cached), format, start, wait, create topics
 #   scripts/local-kafka.sh stop     stop the broker and delete its data
 #   scripts/local-kafka.sh status   exit 0 when the broker answers
+#   scripts/local-kafka.sh jars     resolve the jars only and print their folder (for brokers
+#                                   that tests configure themselves, e.g. tests/security)
 #
 # Environment: KAFKA_PORT (9092), KAFKA_DATA_DIR (a temporary folder), KSTREAM_CACHE
 # (~/.cache/kstream-app, where the jars go). `start` is idempotent.
@@ -110,5 +112,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  jars) resolve_jars; echo "$libs" ;;
+  *) echo "usage: $0 start|stop|status|jars" >&2; exit 2 ;;
 esac

@@ -34,11 +34,12 @@ def ensure_broker():
         raise RuntimeError(f"the local Kafka broker could not be started:\n{result.stdout}\n{result.stderr}")
 
 
-def create_topics(prefix, partitions=3, names=("in", "out", "dlq"), configs=None, bootstrap=BOOTSTRAP):
-    """Fresh topics for one test: {name: topic}; `configs` = {name: {config: value}}."""
+def create_topics(prefix, partitions=3, names=("in", "out", "dlq"), configs=None, bootstrap=BOOTSTRAP, client=None):
+    """Fresh topics for one test: {name: topic}; `configs` = {name: {config: value}};
+    `client`: librdkafka properties of a secured broker (they win over `bootstrap`)."""
     run = f"{prefix}_{uuid.uuid4().hex[:8]}"
     topics = {name: f"{run}_{name}" for name in names}
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **(client or {})})
     futures = admin.create_topics([NewTopic(t, num_partitions=partitions, replication_factor=1,
                                             config=(configs or {}).get(name, {}))
                                    for name, t in topics.items()], operation_timeout=30)
@@ -88,11 +89,13 @@ def make_record(i, rng):
     return text, ci, co
 
 
-def produce_records(topic, count, seed=7, partitions=3, extra=()):
+def produce_records(topic, count, seed=7, partitions=3, extra=(), client=None):
     """Writes `count` records (+ `extra` raw values) round-robin over the partitions.
-    Returns {(partition, value): expected category} and the list of (partition, value)."""
+    Returns {(partition, value): expected category} and the list of (partition, value).
+    `client`: librdkafka properties of a secured broker (they win over the local one)."""
     rng = random.Random(seed)
-    producer = Producer({"bootstrap.servers": BOOTSTRAP, "linger.ms": 20, "enable.idempotence": True})
+    producer = Producer({"bootstrap.servers": BOOTSTRAP, "linger.ms": 20, "enable.idempotence": True,
+                         **(client or {})})
     sent = []
     deadline = time.monotonic() + 120
 
@@ -127,13 +130,15 @@ def expected_output(value, ci, co):
     return value[:-1] + suffix
 
 
-def read_topic(topic, committed_only=True, timeout=60, timestamps=False):
+def read_topic(topic, committed_only=True, timeout=60, timestamps=False, client=None):
     """Every record of `topic` as (partition, offset, key, value bytes, headers), read to the end;
-    with timestamps=True, (partition, offset, key, value bytes, headers, timestamp ms)."""
+    with timestamps=True, (partition, offset, key, value bytes, headers, timestamp ms).
+    `client`: librdkafka properties of a secured broker (they win over the local one)."""
     consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"reader-{uuid.uuid4().hex}",
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
                          "enable.partition.eof": True,
-                         "isolation.level": "read_committed" if committed_only else "read_uncommitted"})
+                         "isolation.level": "read_committed" if committed_only else "read_uncommitted",
+                         **(client or {})})
     metadata = consumer.list_topics(topic, timeout=10)
     partitions = list(metadata.topics[topic].partitions)
     consumer.assign([TopicPartition(topic, p, 0) for p in partitions])

@@ -106,8 +106,12 @@ TEST_CASE("bad values are refused with the option's name", "[config]") {
         == "option job.max-in-flight-bytes = 1000 is out of range [1048576, 68719476736]");
   CHECK(error_of("[job]\nmax-in-flight=\"many\"\n").find("job.max-in-flight") != std::string::npos);
   CHECK(error_of("[http]\nport=70000\n") == "option http.port = 70000 is out of range [0, 65535]");
+  CHECK(error_of("[http]\nmax-connections=0\n") == "option http.max-connections = 0 is out of range [1, 10000]");
+  CHECK(error_of("[http]\nidle-timeout-ms=5\n") == "option http.idle-timeout-ms = 5 is out of range [100, 3600000]");
   CHECK(error_of("[log]\nlevel=\"loud\"\n").find("log.level") != std::string::npos);
-  CHECK(error_of("[kafka]\nproperties=[\"novalue\"]\n").find("novalue") != std::string::npos);
+  // A malformed entry is named by its position, never shown: it may hold a secret.
+  CHECK(error_of("[kafka]\nproperties=[\"linger.ms=5\", \"sasl.password:hunter22\"]\n")
+        == "kafka.properties entry 2 is not of the form \"name=value\" (its text is not shown: it may hold a secret)");
   CHECK(error_of("[kafka]\noutput-topic=\"expedia\"\n").find("three different topics") != std::string::npos);
   CHECK(error_of("[kafka]\ngroup-id=\"\"\n") == "option kafka.group-id must not be empty");
   CHECK(error_of("[job]\nbatch-size=100\nmax-in-flight=10\n").find("must not exceed") != std::string::npos);
@@ -132,6 +136,26 @@ TEST_CASE("librdkafka properties from the environment", "[config]") {
   REQUIRE(props.size() == 2);
   CHECK(props[0] == std::pair<std::string, std::string>{"sasl.password", "secret"});
   CHECK(props[1] == std::pair<std::string, std::string>{"security.protocol", "SASL_SSL"});
+}
+
+TEST_CASE("a refused librdkafka property is named, its value never shown", "[config][security]") {
+  // A mistyped secret property: the variable KSTREAM_RDKAFKA_SASL_PASSWROD=...
+  auto unknown = make_rdkafka_conf({}, {{"sasl.passwrod", "hunter2-secret"}});
+  REQUIRE_FALSE(unknown);
+  auto text = describe_error(unknown.error());
+  CHECK(text.find("sasl.passwrod") != std::string::npos);
+  CHECK(text.find("KSTREAM_RDKAFKA_SASL_PASSWROD") != std::string::npos);
+  CHECK(text.find("enableServiceLinks") != std::string::npos);
+  CHECK(text.find("hunter2") == std::string::npos);
+  // librdkafka's own message quotes an invalid value: it is taken out, long or short.
+  for (std::string value : {"hunter2-secret", "abc"}) {
+    auto invalid = make_rdkafka_conf({}, {{"enable.idempotence", value}});
+    REQUIRE_FALSE(invalid);
+    text = describe_error(invalid.error());
+    INFO(text);
+    CHECK(text.find("enable.idempotence") != std::string::npos);
+    CHECK(text.find(value) == std::string::npos);
+  }
 }
 
 namespace {
@@ -190,6 +214,9 @@ TEST_CASE("the job's sample file writes every option with the settings structs' 
     CHECK(s->transaction_timeout_ms == defaults.transaction_timeout_ms);
     CHECK(s->http_port == defaults.http_port);
     CHECK(s->http_bind_address == defaults.http_bind_address);
+    CHECK(s->http_idle_timeout_ms == defaults.http_idle_timeout_ms);
+    CHECK(s->http_request_timeout_ms == defaults.http_request_timeout_ms);
+    CHECK(s->http_max_connections == defaults.http_max_connections);
     CHECK(s->log_level == defaults.log_level);
     CHECK(s->progress_interval_ms == defaults.progress_interval_ms);
   }
@@ -219,6 +246,9 @@ TEST_CASE("kstream-stats' sample file writes every option with the settings stru
     CHECK(s->checkpoint_interval_ms == defaults.checkpoint_interval_ms);
     CHECK(s->http_port == defaults.http_port);
     CHECK(s->http_bind_address == defaults.http_bind_address);
+    CHECK(s->http_idle_timeout_ms == defaults.http_idle_timeout_ms);
+    CHECK(s->http_request_timeout_ms == defaults.http_request_timeout_ms);
+    CHECK(s->http_max_connections == defaults.http_max_connections);
     CHECK(s->terminal == defaults.terminal);
     CHECK(s->refresh_ms == defaults.refresh_ms);
     CHECK(s->log_level == defaults.log_level);

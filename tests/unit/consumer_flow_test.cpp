@@ -279,6 +279,25 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a rewind that cannot reposition st
   CHECK(describe_error(reason).find("committed offsets") != std::string::npos);
 }
 
+TEST_CASE_METHOD(consumer_fixture, "consumer: a source the brokers refuse closes it and stops it with the reason",
+                 "[actors][consumer][security]") {
+  source->partitions[0] = values(5, 0);
+  bool closed = false;
+  hooks.on_closed = [&] { closed = true; };
+  auto subject = start();
+  self->monitor(subject);
+  run_steps(10);
+  REQUIRE_FALSE(closed); // polling on: nothing wrong yet
+  source->scripted_failure = make_error(job_error::kafka_setup, "not authorized: Group authorization failed");
+  run_steps(10);
+  CHECK(closed);          // downstream told to stop: what is in flight is committed
+  CHECK(source->closed);  // the group is left
+  caf::error reason;
+  self->receive([&](caf::down_msg& down) { reason = down.reason; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(reason);
+  CHECK(describe_error(reason) == "not authorized: Group authorization failed");
+}
+
 TEST_CASE_METHOD(consumer_fixture, "consumer: a revocation hands records in flight over with their epoch and offsets",
                  "[actors][consumer][handover]") {
   source->partitions[0] = values(23, 0);

@@ -135,6 +135,13 @@ public:
     return true;
   }
 
+  /// Set to make the source report a failure after the next poll, as a refused client would.
+  caf::error scripted_failure;
+
+  caf::error failure() override {
+    return scripted_failure;
+  }
+
   void close() override {
     closed = true;
     std::vector<std::int32_t> ids;
