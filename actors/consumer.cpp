@@ -28,6 +28,7 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     m.assigned = true;
     m.in_flight = 0;
     m.paused = false;
+    m.lag = -1; // unknown until the next lag update
   }
   spdlog::info("consumer: assigned partitions [{}]", partition_list(assigned));
   if (hooks.on_assignment)
@@ -72,6 +73,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
     m.assigned = false;
     m.in_flight = 0;
     m.paused = false;
+    m.lag = -1; // no longer ours: its lag series goes away
   }
   // Acks still on their way for the revoked partitions must not count for a later assignment.
   ++epoch;
@@ -135,6 +137,7 @@ void consumer_state::on_delivered(const batch_delivered& ack) {
   if (it == partitions.end() || it->second.epoch != ack.epoch)
     return; // stale: the partition was revoked or rewound since
   auto& flow = it->second;
+  metrics->note_progress();
   flow.in_flight -= static_cast<std::int64_t>(ack.records);
   flow.acked_next = std::max(flow.acked_next, ack.next_offset);
   auto& m = metrics->partition(ack.partition);
@@ -194,8 +197,11 @@ void consumer_state::commit_acked(bool synchronous) {
       flow.committed_next = flow.acked_next;
     }
   }
-  if (!offsets.empty())
+  if (!offsets.empty()) {
+    const auto started = std::chrono::steady_clock::now();
     source->commit(offsets, synchronous);
+    metrics->commit_duration.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   last_commit = std::chrono::steady_clock::now();
 }
 

@@ -47,6 +47,7 @@ void producer_state::produce(enriched_batch& batch) {
   }
   const auto id = ledger.open(batch.partition, batch.epoch, batch.last_offset,
                               batch.records.size() + batch.dead_letters.size());
+  visibility.writing(batch);
   // Calls `produce_once` until the sink takes the record or says why it will not. A full
   // queue empties as Kafka acknowledges (or, with the broker gone, as librdkafka's message
   // timeout fails the records), so this wait is bounded.
@@ -108,8 +109,11 @@ void producer_state::complete_batches() {
     auto& m = metrics->partition(done.partition);
     m.produced.fetch_add(done.produced, std::memory_order_relaxed);
     m.dead_lettered.fetch_add(done.dead_lettered, std::memory_order_relaxed);
+    visibility.delivered(done.partition, done.epoch);
     self->send(consumer, batch_delivered{done.partition, done.epoch, done.records, done.next_offset});
   }
+  if (config.pipeline.guarantee == delivery_guarantee::at_least_once)
+    visibility.visible(); // an acknowledged record is visible to every reader
 }
 
 template <class Step>
@@ -134,6 +138,7 @@ record_sink::step_result producer_state::retry_step(Step&& step) {
 bool producer_state::commit_transaction() {
   if (!transaction_open || failed)
     return !failed;
+  const auto commit_started = std::chrono::steady_clock::now();
   // Everything produced in this transaction must be acknowledged before its offsets go in.
   sink->flush(config.transaction_timeout);
   complete_batches();
@@ -176,6 +181,9 @@ bool producer_state::commit_transaction() {
   ledger.transaction_committed();
   failures_in_a_row = 0;
   metrics->transactions_committed.fetch_add(1, std::memory_order_relaxed);
+  metrics->commit_duration.observe(
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
+  visibility.visible();
   return true;
 }
 
@@ -200,6 +208,7 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
   }
   spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason, partition_list(partitions));
   ledger.begin_rewind(partitions);
+  visibility.forget(partitions);
   for (auto p : partitions)
     metrics->partition(p).rewinds.fetch_add(1, std::memory_order_relaxed);
   // Hand-overs of rewound partitions cannot be answered from delivered offsets any more.
@@ -322,6 +331,7 @@ producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer
   st.sink = std::move(sink);
   st.consumer = std::move(consumer);
   st.metrics = metrics;
+  st.visibility = visibility_tracker{&metrics->end_to_end_latency};
   st.sink->set_listener(&st);
   auto schedule_tick = [self] {
     if (self->state.config.tick_interval.count() > 0)

@@ -1,6 +1,7 @@
 // The record sink over a Kafka producer (adapters/kafka_record_sink.hpp).
 #include "adapters/kafka_record_sink.hpp"
 
+#include "adapters/kafka_clients.hpp"
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -234,12 +235,7 @@ void kafka_record_sink::event_cb(RdKafka::Event& event) {
       spdlog::warn("producer: {} ({})", event.str(), RdKafka::err2str(event.err()));
       break;
     case RdKafka::Event::EVENT_LOG:
-      if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR)
-        spdlog::error("producer: librdkafka: {}", event.str());
-      else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING)
-        spdlog::warn("producer: librdkafka: {}", event.str());
-      else
-        spdlog::debug("producer: librdkafka: {}", event.str());
+      log_rdkafka_line(event.severity(), "producer", event.fac(), event.str());
       break;
     default:
       break;

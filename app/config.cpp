@@ -21,9 +21,12 @@ const std::vector<option_spec> job_options = {
   {"job", "commit-interval-ms", option_kind::integer, "transaction / offset commit interval"},
   {"job", "drain", option_kind::boolean, "exit once all partitions are at their end and committed"},
   {"job", "shutdown-timeout-ms", option_kind::integer, "bound on a graceful stop"},
+  {"job", "stall-timeout-ms", option_kind::integer,
+   "/healthz fails after this long without progress while records wait (0 = never)"},
   {"http", "port", option_kind::integer, "HTTP port for /healthz /readyz /metrics (0 = off)"},
   {"http", "bind-address", option_kind::string, "HTTP bind address"},
   {"log", "level", option_kind::string, "trace, debug, info, warn or error"},
+  {"log", "format", option_kind::string, "text or json (one object a line); UTC timestamps in both"},
   {"log", "progress-interval-ms", option_kind::integer, "progress line interval (0 = off)"},
 };
 
@@ -68,6 +71,8 @@ caf::expected<job_settings> app_config::validate() const {
                                out.commit_interval_ms),
                    read_ranged("job.shutdown-timeout-ms", defaults.shutdown_timeout_ms, 100, 3'600'000,
                                out.shutdown_timeout_ms),
+                   read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000,
+                               out.stall_timeout_ms),
                    read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
                    read_ranged("log.progress-interval-ms", defaults.progress_interval_ms, 0, 3'600'000,
                                out.progress_interval_ms)})
@@ -82,6 +87,10 @@ caf::expected<job_settings> app_config::validate() const {
   if (!level)
     return level.error();
   out.log_level = *level;
+  auto format = log_line_format(defaults.log_line_format);
+  if (!format)
+    return format.error();
+  out.log_line_format = *format;
   auto properties = rdkafka_properties();
   if (!properties)
     return properties.error();

@@ -103,8 +103,11 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
                            && metrics.output_reachable.load() && metrics.sum().assigned > 0 && watch->reachable();
                   },
                   "not assigned yet, or the brokers are unreachable\n",
-                  [&metrics] { return prometheus_text(metrics); },
-                  nullptr},
+                  [&metrics, build = this_build()] { return prometheus_text(metrics, build); },
+                  nullptr,
+                  [&metrics, stall = std::chrono::milliseconds(settings.stall_timeout_ms)] {
+                    return metrics.health(stall);
+                  }},
     "/healthz /readyz /metrics");
   if (!http) {
     spdlog::critical("{}", describe_error(http.error()));
@@ -174,12 +177,13 @@ int main(int argc, char** argv) {
   kstream::job_settings settings;
   if (auto code = kstream::prepare_service(cfg, argc, argv, "kstream-app", "caf-application.ini", settings))
     return *code;
-  kstream::set_up_logging(settings.log_level, false, "kstream-app");
+  kstream::set_up_logging(settings.log_level, settings.log_line_format, false, "kstream-app");
   spdlog::info("kstream-app: {} -> {} (dead letters: {}), group {}, {}, bootstrap {}", settings.input_topic,
                settings.output_topic, settings.dlq_topic, settings.group_id, to_string(settings.guarantee),
                settings.bootstrap_servers);
   // The actors' shared counters outlive the actor system, whose destructor waits for every actor.
   kstream::metrics_registry metrics;
+  metrics.topic = settings.input_topic;
   caf::actor_system sys{cfg};
   return run(sys, settings, metrics);
 }

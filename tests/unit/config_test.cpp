@@ -71,6 +71,8 @@ TEST_CASE("bad values are refused with the option's name", "[config]") {
   CHECK(error_of("[job]\nmax-in-flight=\"many\"\n").find("job.max-in-flight") != std::string::npos);
   CHECK(error_of("[http]\nport=70000\n") == "option http.port = 70000 is out of range [0, 65535]");
   CHECK(error_of("[log]\nlevel=\"loud\"\n").find("log.level") != std::string::npos);
+  CHECK(error_of("[log]\nformat=\"xml\"\n") == R"(log.format = "xml" is not one of "text", "json")");
+  CHECK(error_of("[job]\nstall-timeout-ms=-1\n") == "option job.stall-timeout-ms = -1 is out of range [0, 86400000]");
   CHECK(error_of("[kafka]\nproperties=[\"novalue\"]\n").find("novalue") != std::string::npos);
   CHECK(error_of("[kafka]\noutput-topic=\"expedia\"\n").find("three different topics") != std::string::npos);
   CHECK(error_of("[kafka]\ngroup-id=\"\"\n") == "option kafka.group-id must not be empty");
@@ -154,6 +156,8 @@ TEST_CASE("the job's sample file writes every option with the settings structs' 
     CHECK(s->http_bind_address == defaults.http_bind_address);
     CHECK(s->log_level == defaults.log_level);
     CHECK(s->progress_interval_ms == defaults.progress_interval_ms);
+    CHECK(s->log_line_format == defaults.log_line_format);
+    CHECK(s->stall_timeout_ms == defaults.stall_timeout_ms);
   }
   CHECK(from_sample->transactional_id == from_nothing->transactional_id);
 }
@@ -182,5 +186,7 @@ TEST_CASE("kstream-stats' sample file writes every option with the settings stru
     CHECK(s->terminal == defaults.terminal);
     CHECK(s->refresh_ms == defaults.refresh_ms);
     CHECK(s->log_level == defaults.log_level);
+    CHECK(s->log_line_format == defaults.log_line_format);
+    CHECK(s->stall_timeout_ms == defaults.stall_timeout_ms);
   }
 }

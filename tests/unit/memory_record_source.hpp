@@ -22,6 +22,9 @@ public:
   int pause_calls = 0;
   int resume_calls = 0;
   bool closed = false;
+  /// Partitions the next poll revokes, as a rebalance would; they are not read any more.
+  std::vector<std::int32_t> revoke_next;
+  std::set<std::int32_t> revoked;
 
   void set_listener(listener* target) override {
     listener_ = target;
@@ -35,6 +38,11 @@ public:
         ids.push_back(id);
       listener_->on_assigned(ids);
     }
+    if (!revoke_next.empty()) {
+      listener_->on_revoked(revoke_next);
+      revoked.insert(revoke_next.begin(), revoke_next.end());
+      revoke_next.clear();
+    }
     // Round-robin over the partitions, one record at a time, like a fetch of several.
     std::size_t taken = 0;
     bool progress = true;
@@ -42,7 +50,7 @@ public:
       progress = false;
       for (auto& [id, values] : partitions) {
         auto& pos = position[id];
-        if (paused.count(id) != 0 || taken >= max_records)
+        if (paused.count(id) != 0 || revoked.count(id) != 0 || taken >= max_records)
           continue;
         if (pos >= values.size()) {
           listener_->on_end_of_partition(id);
