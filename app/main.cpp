@@ -158,8 +158,8 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   const bool ok = runner.run();
   runner.finish({*http, caf::actor_cast<caf::actor>(progress)});
   auto totals = metrics.sum();
-  spdlog::info("done: in {} | out {} | dead-lettered {} | unwritable {} | transactions committed {} aborted {} | "
-               "rewinds {} | backpressure pauses {}",
+  spdlog::info("kstream-app: done: in {} | out {} | dead-lettered {} | unwritable {} | transactions committed {} "
+               "aborted {} | rewinds {} | backpressure pauses {}",
                totals.consumed, totals.produced, totals.dead_lettered, metrics.records_unwritable.load(),
                metrics.transactions_committed.load(), metrics.transactions_aborted.load(), totals.rewinds,
                totals.pauses);

@@ -319,7 +319,8 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   if (!live_view) {
     std::cout << domain::render_text(final_view->table) << std::flush;
   }
-  spdlog::info("done: {} records read from {}, {} counted in the table, {} unknown, {} duplicates skipped",
+  spdlog::info("kstream-stats: done: {} records read from {}, {} counted in the table, {} unknown, {} duplicates "
+               "skipped",
                final_view->records_read, settings.input_topic, final_view->table.total_records(),
                final_view->table.unknown_records, final_view->duplicates_skipped);
   if (changelog && changelog->failed() > 0)

@@ -107,7 +107,7 @@ def test_metrics_after_a_run_and_json_logs(logs):
     assert {"kstream-app", "consumer"} <= components, components
     assigned = [r for r in records if r["component"] == "consumer" and r["message"].startswith("assigned partitions")]
     assert assigned and assigned[0]["partitions"] == [0, 1, 2]
-    assert any(r["message"].startswith("done: in 3000") for r in records)
+    assert any(r["component"] == "kstream-app" and r["message"].startswith("done: in 3000 | out ") for r in records)
 
 
 def set_output_min_insync(admin, topic, replicas):
