@@ -1,16 +1,16 @@
 """What an operator reads, on the real local broker: /metrics after a run, /healthz through a real
 output stall and back, JSON logs with librdkafka's own lines among them (docs/metrics.md)."""
 import json
+import os
 import re
 import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
-from confluent_kafka.admin import AdminClient, ConfigResource
-
-from kafka_testlib import (APP, BOOTSTRAP, BUILD_DIR, ROOT, create_topics, free_port, job_args, metrics,
+from kafka_testlib import (BOOTSTRAP, BUILD_DIR, ROOT, create_topics, free_port, job_args, metrics,
                            produce_records, read_topic, start_job, total, wait_for)
 
 STATS = BUILD_DIR / "app" / "kstream-stats"
@@ -110,49 +110,63 @@ def test_metrics_after_a_run_and_json_logs(logs):
     assert any(r["component"] == "kstream-app" and r["message"].startswith("done: in 3000 | out ") for r in records)
 
 
-def set_output_min_insync(admin, topic, replicas):
-    resource = ConfigResource("topic", topic, set_config={"min.insync.replicas": str(replicas)})
-    for future in admin.alter_configs([resource]).values():
-        future.result(timeout=30)
+def kafka_libs():
+    """The broker's jars, as scripts/local-kafka.sh resolves them (for Kafka's own admin commands)."""
+    pom = (ROOT / "scripts" / "kafka" / "pom.xml").read_text()
+    version = re.search(r"<kafka.version>(.*)</kafka.version>", pom).group(1)
+    return Path(os.environ.get("KSTREAM_CACHE", Path.home() / ".cache" / "kstream-app")) / f"kafka-{version}" / "libs"
 
 
-def test_healthz_fails_while_the_output_refuses_writes_and_recovers(logs):
-    """A real stall: the output topic asks for 2 in-sync replicas of a 1-broker cluster, so every
-    write is refused (NOT_ENOUGH_REPLICAS, retried by librdkafka) while the brokers answer. With
-    records in flight and nothing acknowledged for job.stall-timeout-ms, /healthz says 503 and
-    why; once the topic takes writes again, the job catches up, 200 again, nothing lost or doubled."""
+def set_producer_quota(client_id, config):
+    """A client quota through Kafka's own ConfigCommand (confluent-kafka 1.7 has no client-quota
+    call): --add-config producer_byte_rate=N, or --delete-config producer_byte_rate."""
+    subprocess.run(["java", "-cp", f"{kafka_libs()}/*", "kafka.admin.ConfigCommand", "--bootstrap-server", BOOTSTRAP,
+                    "--alter", *config, "--entity-type", "clients", "--entity-name", client_id],
+                   check=True, capture_output=True, timeout=120)
+
+
+def test_healthz_fails_while_the_output_is_throttled_and_recovers(logs):
+    """A real stall: a producer quota of 1 byte/s on the job's client id (its own, so no other
+    test is throttled). The broker answers but mutes the producer's connection, so nothing is
+    acknowledged while records wait: after job.stall-timeout-ms /healthz says 503 and why. Without
+    the quota the job's request times out (socket.timeout.ms, 10 s here), is sent again and taken:
+    200 again, and every record exactly once."""
     topics = create_topics("stall")
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    client_id = f"kstream-stall-{topics['in']}"
     produce_records(topics["in"], 500)
     port = free_port()
     proc = start_job(job_args(topics, group=f"g-{topics['in']}", drain=False, http_port=port,
-                              extra=["--job.stall-timeout-ms=3000", "--job.commit-interval-ms=200"]),
+                              extra=["--job.stall-timeout-ms=3000", "--job.commit-interval-ms=200",
+                                     f'--kafka.properties=["client.id={client_id}","socket.timeout.ms=10000"]']),
                      logs / "job.log")
+    throttled = False
     try:
         wait_for(lambda: total(metrics(port), "kstream_records_produced_total")
                  + total(metrics(port), "kstream_records_dead_lettered_total") == 500, 60, "the first 500 written")
-        assert get(port, "/healthz") == (200, "ok\n")
         # Idle (nothing in flight, lag 0) for longer than the stall timeout is healthy.
-        time.sleep(4)
         wait_for(lambda: total(metrics(port), "kstream_consumer_lag_records") == 0, 10, "lag 0")
+        time.sleep(4)
         assert get(port, "/healthz") == (200, "ok\n")
 
-        set_output_min_insync(admin, topics["out"], 2)
+        set_producer_quota(client_id, ["--add-config", "producer_byte_rate=1"])
+        throttled = True
         produce_records(topics["in"], 500, seed=8)
-        wait_for(lambda: get(port, "/healthz")[0] == 503, 60, "/healthz 503 while the output refuses writes")
+        wait_for(lambda: get(port, "/healthz")[0] == 503, 60, "/healthz 503 while the output is throttled")
         status, body = get(port, "/healthz")
+        values = metrics(port)
         assert status == 503 and body.startswith("stalled: nothing acknowledged for "), body
         assert "job.stall-timeout-ms 3000" in body and "records in flight" in body, body
-        values = metrics(port)
         assert total(values, "kstream_records_in_flight") > 0
-        assert values["kstream_kafka_reachable"] == 1  # a stall, not an outage
-        assert get(port, "/readyz")[0] == 200
+        assert get(port, "/readyz")[0] == 200  # a stall, not an outage
 
-        set_output_min_insync(admin, topics["out"], 1)
-        wait_for(lambda: get(port, "/healthz") == (200, "ok\n"), 90, "/healthz 200 once writes are taken again")
+        set_producer_quota(client_id, ["--delete-config", "producer_byte_rate"])
+        throttled = False
         wait_for(lambda: total(metrics(port), "kstream_records_produced_total")
-                 + total(metrics(port), "kstream_records_dead_lettered_total") >= 1000, 90, "all 1000 written")
+                 + total(metrics(port), "kstream_records_dead_lettered_total") >= 1000, 120, "all 1000 written")
+        wait_for(lambda: get(port, "/healthz") == (200, "ok\n"), 30, "/healthz 200 once the output takes records")
     finally:
+        if throttled:
+            set_producer_quota(client_id, ["--delete-config", "producer_byte_rate"])
         code = stop(proc)
     assert code == 0, (logs / "job.log").read_text()
     # Exactly once through the stall: 1000 records in, 1000 committed out (ext + dlq).
