@@ -49,6 +49,9 @@ build-fuzz: ## the libFuzzer target (clang) in build-fuzz/
 fuzz: build-fuzz ## fuzz the JSON reader + enrichment for FUZZ_SECONDS (60) against boost::json::parse
 	bash tests/fuzz/run.sh $(FUZZ_BUILD_DIR)/kstream-fuzz-json $(FUZZ_SECONDS)
 
+test-asan: build-asan ## the unit, actor and integration tests under ASan+UBSan
+	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -L '^(unit|integration)$$' $(CTEST_ARGS)
+
 test-tsan: build-tsan ## the unit and actor tests under ThreadSanitizer
 	TSAN_OPTIONS="$(TSAN_RUN_OPTIONS)" ctest --test-dir $(TSAN_BUILD_DIR) --output-on-failure -L unit $(CTEST_ARGS)
 
@@ -59,7 +62,7 @@ test-faults: build ## fault tests on a broker of their own (127.0.0.1:19092): ki
 # the TSan build the broker-free tests; the release build runs everything, every area's
 # tests against the local broker included (the fuzzer's 60 s run and the fault tests too).
 test: setup build build-asan build-tsan build-fuzz ## everything: unit, actor, integration, fuzz, faults, data, deploy
-	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -L '^(unit|integration)$$' $(CTEST_ARGS)
+	$(MAKE) --no-print-directory test-asan
 	TSAN_OPTIONS="$(TSAN_RUN_OPTIONS)" ctest --test-dir $(TSAN_BUILD_DIR) --output-on-failure -L unit $(CTEST_ARGS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_ARGS)
 

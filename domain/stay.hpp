@@ -1,6 +1,18 @@
 #pragma once
 
 // Stay length in days from check-in to check-out, and its category.
+//
+// This is the job's rule. Other copies of it exist on purpose, each written independently so
+// that a mistake in one shows as a disagreement with the others, never as a shared blind spot:
+// - tools/datagen/dates.cpp: the data generator's copy; it writes the expected table into each
+//   data set's manifest.json, so the manifest must not be computed by the code it checks.
+// - tests/lib/stay_rules.py: the Python oracle the integration, stats and benchmark checks
+//   compare the job's output with.
+// - bench/faust/agent.py and bench/kafka-streams/.../EnrichApp.java: the benchmark's peers (the
+//   seed's faust agent and Kafka Streams) must do the same work as the job to be compared.
+// tests/lib/stay_cases.json is the table of date cases all of them are held to
+// (tests/unit/stay_cases_test.cpp for this file and the generator, tests/lib/test_stay_rules.py
+// for the oracle); bench/contract.py holds the peers to the oracle (bench.py --contract-check).
 
 #include <array>
 #include <cstdint>

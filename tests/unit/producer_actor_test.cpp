@@ -136,7 +136,7 @@ struct producer_fixture : actor_fixture {
 
 } // namespace
 
-TEST_CASE_METHOD(producer_fixture, "producer: output and offsets commit together; credit follows delivery",
+TEST_CASE_METHOD(producer_fixture, "producer: output and offsets commit together, credit follows delivery",
                  "[actors][producer]") {
   start();
   self->send(subject, batch(0, 1, {0, 1, 2}, {3}));
@@ -341,7 +341,7 @@ TEST_CASE_METHOD(producer_fixture, "producer: a hand-over of rewound work fails 
   CHECK(answer->error.find("rewound") != std::string::npos);
 }
 
-TEST_CASE_METHOD(producer_fixture, "producer: stop commits what is left; a failed final commit is an error exit",
+TEST_CASE_METHOD(producer_fixture, "producer: stop commits what is left, a failed final commit is an error exit",
                  "[actors][producer][shutdown]") {
   SECTION("committed") {
     start();
