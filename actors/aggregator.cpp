@@ -20,12 +20,36 @@ void stats_board::publish(std::shared_ptr<const stats_view> view) {
   latest_ = std::move(view);
 }
 
+void aggregator_state::publish(stats_board* board, bool checkpoint) {
+  auto view = std::make_shared<stats_view>(counters);
+  view->table = table.snapshot();
+  view->updated_at = std::chrono::system_clock::now();
+  if (checkpoint) {
+    counters.checkpoint = std::make_shared<const std::string>(
+      domain::checkpoint_json(settings.input_topic, counters.next_offsets, table));
+    view->checkpoint = counters.checkpoint;
+    changed_since_checkpoint = false;
+  }
+  board->publish(std::move(view));
+}
+
 aggregator_actor::behavior_type aggregator(aggregator_actor::stateful_pointer<aggregator_state> self,
-                                           stats_board* board) {
+                                           stats_board* board, aggregator_settings settings) {
   self->set_exit_handler([self](caf::exit_msg& msg) {
     if (msg.reason != caf::exit_reason::user_shutdown)
       self->quit(msg.reason);
   });
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  if (st.settings.restored) {
+    st.table = std::move(st.settings.restored->table);
+    st.counters.next_offsets = st.settings.restored->positions;
+    st.counters.restored_records = st.table.records();
+    st.settings.restored.reset();
+    st.publish(board, false);
+  }
+  if (st.settings.checkpoint_interval.count() > 0)
+    self->delayed_send(self, st.settings.checkpoint_interval, tick_atom::value);
   return {
     [=](consumed_batch& batch) {
       auto& st = self->state;
@@ -47,18 +71,29 @@ aggregator_actor::behavior_type aggregator(aggregator_actor::stateful_pointer<ag
       }
       if (counted_up_to >= 0)
         counters.next_offsets[batch.partition] = counted_up_to;
-      if (changed)
+      if (changed) {
         ++counters.sequence;
-      auto view = std::make_shared<stats_view>(counters);
-      view->table = st.table.snapshot();
-      view->updated_at = std::chrono::system_clock::now();
-      board->publish(std::move(view));
+        st.changed_since_checkpoint = true;
+      }
+      st.publish(board, false);
       // Credit back to the consumer: everything of this batch is accounted for.
       if (auto sender = self->current_sender())
         self->send(caf::actor_cast<credit_actor>(sender),
                    batch_delivered{batch.partition, batch.epoch, batch.records.size(), last_offset + 1});
     },
-    [=](stop_atom) { self->quit(); },
+    [=](tick_atom) {
+      auto& st = self->state;
+      if (st.changed_since_checkpoint)
+        st.publish(board, true);
+      self->delayed_send(self, st.settings.checkpoint_interval, tick_atom::value);
+    },
+    [=](stop_atom) {
+      // The last checkpoint covers everything counted: the next start reads on from there.
+      auto& st = self->state;
+      if (st.changed_since_checkpoint || !st.counters.checkpoint)
+        st.publish(board, true);
+      self->quit();
+    },
   };
 }
 

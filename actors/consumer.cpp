@@ -27,6 +27,7 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     auto& m = metrics->partition(partition);
     m.assigned = true;
     m.in_flight = 0;
+    m.at_end = false;
     m.paused = false;
     m.lag = -1; // unknown until the next lag update
   }
@@ -72,6 +73,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
     auto& m = metrics->partition(partition);
     m.assigned = false;
     m.in_flight = 0;
+    m.at_end = false;
     m.paused = false;
     m.lag = -1; // no longer ours: its lag series goes away
   }
@@ -122,6 +124,7 @@ void consumer_state::dispatch_pending() {
     }
     auto& m = metrics->partition(partition);
     m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
+    m.at_end.store(flow.at_end, std::memory_order_release);
     if (!flow.paused && flow.in_flight >= credit) {
       // Out of credit: stop fetching this partition until acks come back.
       source->pause(partition);
@@ -173,6 +176,7 @@ caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& reque
     }
     auto& m = metrics->partition(partition);
     m.in_flight = 0;
+    m.at_end = false;
     m.paused = false;
     done.epochs.push_back(flow.epoch);
     ids.push_back(partition);

@@ -26,6 +26,9 @@ struct partition_metrics {
   std::atomic<std::uint64_t> dead_lettered{0};
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::int64_t> lag{-1}; // -1: unknown (not exported)
+  /// Read to its end (read_committed: the last stable offset) and every record read handed
+  /// on: stored after in_flight, so that a reader that sees it (acquire) sees in_flight too.
+  std::atomic<bool> at_end{false};
   std::atomic<bool> assigned{false};
   std::atomic<bool> paused{false};
   std::atomic<std::uint64_t> pauses{0};  // times backpressure paused the partition

@@ -29,6 +29,12 @@ struct pipeline_settings {
   bool drain = false;
   /// Bound on a graceful stop, and on every blocking Kafka call made while stopping.
   std::uint64_t shutdown_timeout_ms = 30000;
+  /// exactly_once: librdkafka's transaction.timeout.ms. The broker aborts a transaction left
+  /// open this long, so it bounds how long a crashed instance's open transaction holds back
+  /// what read_committed readers see when no successor with its transactional id fences it
+  /// (Kafka's default, 60 s, would be a minute; Kafka Streams sets 10 s under exactly_once_v2).
+  /// Also how long a retriable transaction error is retried.
+  std::uint64_t transaction_timeout_ms = 10000;
 };
 
 } // namespace kstream

@@ -28,7 +28,7 @@ namespace kstream {
 struct producer_config {
   pipeline_settings pipeline;
   /// How long a retriable transaction error is retried (librdkafka's transaction.timeout.ms).
-  std::chrono::milliseconds transaction_timeout{60000};
+  std::chrono::milliseconds transaction_timeout{pipeline_settings{}.transaction_timeout_ms};
   /// Failures (aborts, failed deliveries) without a successful commit in between before the
   /// job gives up: the same failure again and again is not retried forever.
   int max_failures_in_a_row = 5;

@@ -8,7 +8,23 @@
 namespace kstream {
 
 void stats_publisher_state::publish() {
+  // caught_up() first, then the view: a view taken after the table caught up covers it.
+  if (!caught_up && (!settings.caught_up || settings.caught_up())) {
+    caught_up = true;
+    spdlog::info("stats publisher: caught up with the input{}", sink ? "; publishing the table to " + sink->destination() : "");
+  }
   auto view = board->latest();
+  if (settings.state_sink && view->checkpoint && view->checkpoint != checkpoint_written) {
+    std::string error;
+    if (settings.state_sink->publish(settings.state_key, *view->checkpoint, error))
+      checkpoint_written = view->checkpoint;
+    else
+      spdlog::warn("stats publisher: cannot write the checkpoint ({} bytes) to {}: {}", view->checkpoint->size(),
+                   settings.state_sink->destination(), error);
+    settings.state_sink->poll();
+  }
+  if (!caught_up || !sink)
+    return;
   for (std::size_t i = 0; i < view->table.rows.size(); ++i) {
     const auto& row = view->table.rows[i];
     if (row.records == 0 || published[i] == row)
@@ -40,9 +56,16 @@ stats_publisher_actor::behavior_type stats_publisher(stats_publisher_actor::stat
     [=](stop_atom) {
       auto& st = self->state;
       st.publish();
-      st.sink->flush(st.settings.flush_timeout);
-      spdlog::info("stats publisher: {} changelog records delivered to {}, {} failed", st.sink->delivered(),
-                   st.sink->destination(), st.sink->failed());
+      if (st.sink) {
+        st.sink->flush(st.settings.flush_timeout);
+        spdlog::info("stats publisher: {} changelog records delivered to {}, {} failed", st.sink->delivered(),
+                     st.sink->destination(), st.sink->failed());
+      }
+      if (st.settings.state_sink) {
+        st.settings.state_sink->flush(st.settings.flush_timeout);
+        spdlog::info("stats publisher: {} checkpoints delivered to {}, {} failed", st.settings.state_sink->delivered(),
+                     st.settings.state_sink->destination(), st.settings.state_sink->failed());
+      }
       self->quit();
     },
   };

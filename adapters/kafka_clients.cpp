@@ -12,8 +12,6 @@ namespace kstream {
 
 namespace {
 
-constexpr int default_transaction_timeout_ms = 60000;
-
 caf::error failure(std::string what) {
   return make_error(job_error::kafka_setup, std::move(what));
 }
@@ -124,7 +122,7 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
     defaults.emplace_back("message.max.bytes", std::to_string(max_message_bytes));
   if (pipeline.guarantee == delivery_guarantee::exactly_once) {
     defaults.emplace_back("transactional.id", settings.transactional_id);
-    defaults.emplace_back("transaction.timeout.ms", std::to_string(default_transaction_timeout_ms));
+    defaults.emplace_back("transaction.timeout.ms", std::to_string(pipeline.transaction_timeout_ms));
   }
   auto conf = make_rdkafka_conf(defaults, settings.extra_properties);
   if (!conf)
@@ -206,14 +204,6 @@ caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, cons
   rd_kafka_ConfigResource_destroy(resource);
   rd_kafka_queue_destroy(queue);
   return result;
-}
-
-int transaction_timeout_ms(const kafka_settings& settings) {
-  int timeout = default_transaction_timeout_ms;
-  for (const auto& [name, value] : settings.extra_properties)
-    if (name == "transaction.timeout.ms")
-      timeout = std::atoi(value.c_str());
-  return timeout > 0 ? timeout : default_transaction_timeout_ms;
 }
 
 } // namespace kstream

@@ -45,7 +45,4 @@ caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& t
 /// broker's topic configuration.
 caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, const std::string& topic, int timeout_ms);
 
-/// librdkafka's transaction.timeout.ms as the job configures it (the user's property wins).
-int transaction_timeout_ms(const kafka_settings& settings);
-
 } // namespace kstream

@@ -242,6 +242,9 @@ void kafka_record_source::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka
                                        std::vector<RdKafka::TopicPartition*>& partitions) {
   const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+    for (auto* tp : partitions)
+      if (auto start = start_offsets_.find(tp->partition()); start != start_offsets_.end())
+        tp->set_offset(start->second);
     if (cooperative) {
       std::unique_ptr<RdKafka::Error> error{consumer->incremental_assign(partitions)};
       if (error)

@@ -26,6 +26,11 @@ public:
 
   /// Takes the consumer (created with this object as its rebalance callback) and subscribes.
   caf::error start(std::unique_ptr<RdKafka::KafkaConsumer> consumer);
+  /// Where assigned partitions start (kstream-stats' restored positions) instead of their
+  /// committed offsets; call before start().
+  void start_at(std::map<std::int32_t, std::int64_t> offsets) {
+    start_offsets_ = std::move(offsets);
+  }
 
   void set_listener(listener* target) override;
   void poll(std::size_t max_records, std::chrono::milliseconds timeout) override;
@@ -65,6 +70,7 @@ private:
   bool brokers_down_ = false;
   std::chrono::steady_clock::time_point last_reachability_probe_{};
   std::map<std::int32_t, partition_state> partitions_;
+  std::map<std::int32_t, std::int64_t> start_offsets_;
   bool closed_ = false;
 };
 

@@ -11,9 +11,11 @@ const std::vector<option_spec> job_options = {
   {"kafka", "input-topic", option_kind::string, "topic to read"},
   {"kafka", "output-topic", option_kind::string, "topic for enriched records"},
   {"kafka", "dlq-topic", option_kind::string, "dead-letter topic for values that are not JSON objects"},
-  {"kafka", "transactional-id", option_kind::string, "transactional.id (default <group-id>-<hostname>)"},
+  {"kafka", "instance-name", option_kind::string,
+   "this instance's name in the default transactional id and group.instance.id (default: the host name)"},
+  {"kafka", "transactional-id", option_kind::string, "transactional.id (default <group-id>-<instance-name>)"},
   {"kafka", "static-membership", option_kind::boolean,
-   "join as <group-id>-<hostname> (group.instance.id): a restart gets its partitions back at once"},
+   "join as <group-id>-<instance-name> (group.instance.id): a restart gets its partitions back at once"},
   {"kafka", "properties", option_kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
   {"job", "guarantee", option_kind::string, "exactly_once or at_least_once"},
   {"job", "max-in-flight", option_kind::integer, "records in flight per instance, shared evenly by its partitions; a partition is paused at its share"},
@@ -21,6 +23,8 @@ const std::vector<option_spec> job_options = {
   {"job", "commit-interval-ms", option_kind::integer, "transaction / offset commit interval"},
   {"job", "drain", option_kind::boolean, "exit once all partitions are at their end and committed"},
   {"job", "shutdown-timeout-ms", option_kind::integer, "bound on a graceful stop"},
+  {"job", "transaction-timeout-ms", option_kind::integer,
+   "transaction.timeout.ms (exactly_once): how long a crashed instance's open transaction can hold read_committed readers back"},
   {"job", "stall-timeout-ms", option_kind::integer,
    "/healthz fails after this long without progress while records wait (0 = never)"},
   {"http", "port", option_kind::integer, "HTTP port for /healthz /readyz /metrics (0 = off)"},
@@ -29,6 +33,32 @@ const std::vector<option_spec> job_options = {
   {"log", "format", option_kind::string, "text or json (one object a line); UTC timestamps in both"},
   {"log", "progress-interval-ms", option_kind::integer, "progress line interval (0 = off)"},
 };
+
+/// The transaction timeout against the intervals it must cover; one setting for it.
+caf::error check_transaction_timeout(const job_settings& s) {
+  for (const auto& [name, value] : s.extra_properties)
+    if (name == "transaction.timeout.ms")
+      return invalid_option("transaction.timeout.ms=" + value + " in kafka.properties (or KSTREAM_RDKAFKA_TRANSACTION_TIMEOUT_MS): "
+                            "set job.transaction-timeout-ms instead, which the job also checks and uses for its retries");
+  if (s.guarantee != delivery_guarantee::exactly_once)
+    return {};
+  const auto timeout = std::to_string(s.transaction_timeout_ms);
+  // A transaction stays open for a commit interval plus the flush and the commit; the broker
+  // aborts one that outlives the timeout, and every commit would fail.
+  if (s.transaction_timeout_ms < 2 * s.commit_interval_ms)
+    return invalid_option("job.transaction-timeout-ms (" + timeout + ") must be at least twice job.commit-interval-ms ("
+                          + std::to_string(s.commit_interval_ms)
+                          + "): a transaction stays open a commit interval plus its flush and commit, and the broker "
+                            "aborts one that outlives the timeout; raise the timeout or shorten the interval");
+  // A graceful stop ends with a commit that is retried for up to the transaction timeout:
+  // a shorter stop would give up on a commit that could still succeed (exit 1, the work redone).
+  if (s.shutdown_timeout_ms < s.transaction_timeout_ms)
+    return invalid_option("job.shutdown-timeout-ms (" + std::to_string(s.shutdown_timeout_ms)
+                          + ") must be at least job.transaction-timeout-ms (" + timeout
+                          + "): a graceful stop ends with a commit retried for up to the transaction timeout; "
+                            "raise the shutdown timeout or lower the transaction timeout");
+  return {};
+}
 
 } // namespace
 
@@ -71,6 +101,9 @@ caf::expected<job_settings> app_config::validate() const {
                                out.commit_interval_ms),
                    read_ranged("job.shutdown-timeout-ms", defaults.shutdown_timeout_ms, 100, 3'600'000,
                                out.shutdown_timeout_ms),
+                   // librdkafka's own range; the broker caps it at transaction.max.timeout.ms (15 min)
+                   read_ranged("job.transaction-timeout-ms", defaults.transaction_timeout_ms, 1000, 900'000,
+                               out.transaction_timeout_ms),
                    read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000,
                                out.stall_timeout_ms),
                    read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
@@ -95,7 +128,11 @@ caf::expected<job_settings> app_config::validate() const {
   if (!properties)
     return properties.error();
   out.extra_properties = std::move(*properties);
-  const auto instance_name = out.group_id + "-" + host_name();
+  if (auto err = check_transaction_timeout(out))
+    return err;
+  // A pod's name where the host name is not the instance's (a hostNetwork pod has the node's).
+  auto instance = string_option("kafka.instance-name", "");
+  const auto instance_name = out.group_id + "-" + (instance.empty() ? host_name() : instance);
   if (out.guarantee == delivery_guarantee::exactly_once && out.transactional_id.empty())
     out.transactional_id = instance_name;
   if (caf::get_or(*this, "kafka.static-membership", !defaults.group_instance_id.empty()))

@@ -144,7 +144,7 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   auto consumer_handle = sys.spawn<caf::detached>(consumer, clients->source, std::move(hooks), flow, &metrics);
   producer_config producing;
   producing.pipeline = settings;
-  producing.transaction_timeout = std::chrono::milliseconds(transaction_timeout_ms(settings));
+  producing.transaction_timeout = std::chrono::milliseconds(settings.transaction_timeout_ms);
   *producer_slot = sys.spawn<caf::detached>(producer, producing, clients->sink, consumer_handle, &metrics);
   progress_reporter_actor progress;
   if (settings.progress_interval_ms > 0)

@@ -34,6 +34,9 @@ struct stats_settings : http_settings {
   std::string group_id = "kstream-stats"; // resolved: <kafka.group-id>-<host>-<pid>
   std::string input_topic = kafka_settings{}.output_topic;
   std::string stats_topic = "expedia_stay_stats"; // empty: no changelog
+  /// Compacted topic of the table's checkpoints (key = input topic), created when missing;
+  /// empty: every start reads the input from the beginning.
+  std::string state_topic = "expedia_stay_stats_state";
   property_list extra_properties;
   // [job]
   std::uint64_t batch_size = pipeline_settings{}.batch_size;
@@ -41,6 +44,7 @@ struct stats_settings : http_settings {
   bool drain = false;
   std::uint64_t shutdown_timeout_ms = pipeline_settings{}.shutdown_timeout_ms;
   std::uint64_t publish_interval_ms = 1000;
+  std::uint64_t checkpoint_interval_ms = 5000; // while the table changes; and on stop
   std::uint64_t stall_timeout_ms = job_settings{}.stall_timeout_ms;
   // [view]
   terminal_mode terminal = terminal_mode::automatic;

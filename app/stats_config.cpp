@@ -15,12 +15,15 @@ const std::vector<option_spec> stats_options = {
    "prefix of the view's consumer group: each process joins <prefix>-<host>-<pid>"},
   {"kafka", "input-topic", option_kind::string, "topic of enriched records to count"},
   {"kafka", "stats-topic", option_kind::string, "compacted changelog topic for the table (\"\" = off)"},
+  {"kafka", "state-topic", option_kind::string,
+   "compacted topic of the table's checkpoints, a restart reads on from the last (\"\" = re-read everything)"},
   {"kafka", "properties", option_kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
   {"job", "batch-size", option_kind::integer, "records per batch from the consumer to the aggregator"},
   {"job", "max-in-flight", option_kind::integer, "records in flight per instance, shared evenly by its partitions"},
   {"job", "drain", option_kind::boolean, "print the final table and exit once every partition is at its end"},
   {"job", "shutdown-timeout-ms", option_kind::integer, "bound on a graceful stop"},
   {"job", "publish-interval-ms", option_kind::integer, "changelog publication interval"},
+  {"job", "checkpoint-interval-ms", option_kind::integer, "checkpoint interval (state topic) while the table changes"},
   {"job", "stall-timeout-ms", option_kind::integer,
    "/healthz fails after this long without progress while records wait (0 = never)"},
   {"http", "port", option_kind::integer, "HTTP port for / (page), /stats, /healthz, /readyz, /metrics (0 = off)"},
@@ -49,6 +52,7 @@ caf::expected<stats_settings> stats_config::validate() const {
   out.group_id = str("kafka.group-id", out.group_id);
   out.input_topic = str("kafka.input-topic", out.input_topic);
   out.stats_topic = str("kafka.stats-topic", out.stats_topic);
+  out.state_topic = str("kafka.state-topic", out.state_topic);
   if (auto err = require_non_empty({"kafka.bootstrap-servers", "kafka.group-id", "kafka.input-topic"}))
     return err;
   // The view commits nothing and re-reads everything on each start, so a shared group buys
@@ -57,6 +61,9 @@ caf::expected<stats_settings> stats_config::validate() const {
   out.group_id += "-" + host_name() + "-" + std::to_string(getpid());
   if (out.stats_topic == out.input_topic)
     return invalid_option("kafka.stats-topic must differ from kafka.input-topic (\"" + out.input_topic + "\")");
+  if (!out.state_topic.empty() && (out.state_topic == out.input_topic || out.state_topic == out.stats_topic))
+    return invalid_option("kafka.state-topic (\"" + out.state_topic
+                          + "\") must differ from kafka.input-topic and kafka.stats-topic");
   auto properties = rdkafka_properties();
   if (!properties)
     return properties.error();
@@ -67,6 +74,8 @@ caf::expected<stats_settings> stats_config::validate() const {
                                out.shutdown_timeout_ms),
                    read_ranged("job.publish-interval-ms", defaults.publish_interval_ms, 10, 3'600'000,
                                out.publish_interval_ms),
+                   read_ranged("job.checkpoint-interval-ms", defaults.checkpoint_interval_ms, 10, 3'600'000,
+                               out.checkpoint_interval_ms),
                    read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000,
                                out.stall_timeout_ms),
                    read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),

@@ -16,6 +16,7 @@
 #include "adapters/kafka_changelog_sink.hpp"
 #include "adapters/kafka_clients.hpp"
 #include "adapters/kafka_record_source.hpp"
+#include "adapters/kafka_state_store.hpp"
 #include "adapters/prometheus.hpp"
 #include "app/service.hpp"
 #include "app/stats_config.hpp"
@@ -36,6 +37,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -45,6 +47,39 @@ using kstream::exit_ok;
 using kstream::exit_usage;
 
 constexpr int startup_timeout_ms = 15000;
+constexpr int restore_timeout_ms = 60000;
+constexpr std::size_t max_checkpoint_bytes = 8 * 1024 * 1024;
+
+/// The saved checkpoint when it is one of this input as it is now; nullopt (logged) when it
+/// cannot be used: another topic, partitions the topic does not have, or positions past its
+/// end (the topic was deleted and created again).
+std::optional<kstream::domain::stay_checkpoint> usable_checkpoint(const std::string& saved,
+                                                                  const kstream::stats_settings& settings,
+                                                                  const std::map<std::int32_t, std::int64_t>& ends) {
+  std::string error;
+  auto checkpoint = kstream::domain::checkpoint_from_json(saved, error);
+  if (!checkpoint) {
+    spdlog::warn("the checkpoint in {} cannot be read ({}): reading {} from the beginning", settings.state_topic, error,
+                 settings.input_topic);
+    return std::nullopt;
+  }
+  if (checkpoint->input_topic != settings.input_topic)
+    error = "it is of topic " + checkpoint->input_topic;
+  for (const auto& [partition, position] : checkpoint->positions) {
+    auto end = ends.find(partition);
+    if (end == ends.end())
+      error = "the topic has no partition " + std::to_string(partition);
+    else if (position > end->second)
+      error = "its position " + std::to_string(position) + " in partition " + std::to_string(partition)
+              + " is past the end of the topic (" + std::to_string(end->second) + "): the topic was created again";
+  }
+  if (!error.empty()) {
+    spdlog::warn("the checkpoint in {} does not fit {} ({}): reading it from the beginning", settings.state_topic,
+                 settings.input_topic, error);
+    return std::nullopt;
+  }
+  return checkpoint;
+}
 
 std::string iso_time(std::chrono::system_clock::time_point at) {
   if (at.time_since_epoch().count() == 0)
@@ -63,14 +98,17 @@ struct view_status {
   const kstream::metrics_registry* metrics = nullptr;
   int partitions = 0;
   std::atomic<bool> done{false};
+  std::atomic<bool> drained{false}; // --job.drain ended with every partition at its end
 
-  /// Every partition assigned and at its high watermark.
+  /// Every partition read to an end it had after the start (read_committed: its last stable
+  /// offset, so also while a producer keeps a transaction open) and every record before it
+  /// counted (none in flight to the aggregator): the table covers the input up to that end.
   bool caught_up(kstream::metrics_registry& registry) const {
     if (!registry.consuming.load() || partitions == 0)
       return false;
     for (int p = 0; p < partitions; ++p) {
       auto& m = registry.partition(p);
-      if (!m.assigned.load() || m.lag.load() != 0)
+      if (!m.assigned.load() || !m.at_end.load(std::memory_order_acquire) || m.in_flight.load() != 0)
         return false;
     }
     return true;
@@ -84,6 +122,7 @@ std::string stats_json(const kstream::stats_view& view, view_status& status, kst
   st["group_id"] = status.settings->group_id;
   st["stats_topic"] = status.settings->stats_topic;
   st["records_read"] = view.records_read;
+  st["restored_records"] = view.restored_records;
   st["duplicates_skipped"] = view.duplicates_skipped;
   st["sequence"] = view.sequence;
   st["lag"] = metrics.sum().lag;
@@ -201,12 +240,12 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   }
   status.partitions = *partitions;
 
-  std::shared_ptr<kafka_changelog_sink> changelog;
-  if (!settings.stats_topic.empty()) {
-    changelog = std::make_shared<kafka_changelog_sink>(settings.stats_topic);
+  // A producer of keyed records (the changelog's rows, the state topic's checkpoints).
+  auto make_producer = [&settings](kafka_changelog_sink& sink, const char* client_id,
+                                   property_list more) -> std::unique_ptr<RdKafka::Producer> {
     property_list defaults = {
       {"bootstrap.servers", settings.bootstrap_servers},
-      {"client.id", "kstream-stats-publisher"},
+      {"client.id", client_id},
       {"enable.idempotence", "true"},
       {"acks", "all"},
       {"linger.ms", "20"},
@@ -214,24 +253,69 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
       // same key (another instance, a Kafka Streams app) lands on the same partition.
       {"partitioner", "murmur2_random"},
     };
+    defaults.insert(defaults.end(), more.begin(), more.end());
     auto conf = make_rdkafka_conf(defaults, settings.extra_properties);
     if (!conf) {
       spdlog::critical("{}", describe_error(conf.error()));
-      return exit_usage;
+      return nullptr;
     }
     std::string err;
-    (*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(changelog.get()), err);
+    (*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&sink), err);
     std::unique_ptr<RdKafka::Producer> producer{RdKafka::Producer::create(conf->get(), err)};
-    if (!producer) {
-      spdlog::critical("cannot create the changelog producer: {}", err);
+    if (!producer)
+      spdlog::critical("cannot create the {} producer: {}", client_id, err);
+    return producer;
+  };
+
+  std::shared_ptr<kafka_changelog_sink> changelog;
+  if (!settings.stats_topic.empty()) {
+    changelog = std::make_shared<kafka_changelog_sink>(settings.stats_topic);
+    auto producer = make_producer(*changelog, "kstream-stats-publisher", {});
+    if (!producer)
       return exit_usage;
-    }
     auto stats_partitions = partition_count(*producer, settings.stats_topic, startup_timeout_ms);
     if (!stats_partitions) {
       spdlog::critical("{} (kafka.stats-topic; \"\" turns the changelog off)", describe_error(stats_partitions.error()));
       return exit_failure;
     }
     changelog->start(std::move(producer));
+  }
+
+  // --- the state topic: the last checkpoint, restored when it fits this input -----------------
+  std::shared_ptr<kafka_changelog_sink> state;
+  std::optional<domain::stay_checkpoint> restored;
+  if (!settings.state_topic.empty()) {
+    state = std::make_shared<kafka_changelog_sink>(settings.state_topic);
+    // A checkpoint holds every hotel id: compressed, ~5 bytes an id; the topic takes 8 MB.
+    auto producer = make_producer(*state, "kstream-stats-checkpoints",
+                                  {{"compression.type", "zstd"}, {"message.max.bytes", std::to_string(max_checkpoint_bytes)}});
+    if (!producer)
+      return exit_usage;
+    if (auto err = ensure_state_topic(*producer, settings.state_topic, max_checkpoint_bytes, startup_timeout_ms)) {
+      spdlog::critical("{}", describe_error(err));
+      return exit_failure;
+    }
+    state->start(std::move(producer));
+    auto saved = read_latest_value(client_settings, settings.state_topic, settings.input_topic, restore_timeout_ms);
+    if (!saved) {
+      spdlog::critical("{} (kafka.state-topic; \"\" reads the input from the beginning instead)",
+                       describe_error(saved.error()));
+      return exit_failure;
+    }
+    auto ends = end_offsets(**consumer_client, settings.input_topic, *partitions, startup_timeout_ms);
+    if (!ends) {
+      spdlog::critical("{}", describe_error(ends.error()));
+      return exit_failure;
+    }
+    if (*saved)
+      restored = usable_checkpoint(**saved, settings, *ends);
+    if (restored) {
+      spdlog::info("restored the table of {} records from {}: reading {} on from its positions", restored->table.records(),
+                   settings.state_topic, settings.input_topic);
+      source->start_at(restored->positions);
+    } else {
+      spdlog::info("no checkpoint of {} in {}: reading it from the beginning", settings.input_topic, settings.state_topic);
+    }
   }
   if (auto err = source->start(std::move(*consumer_client))) {
     spdlog::critical("{}", describe_error(err));
@@ -265,7 +349,10 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   }
 
   // --- actors ---------------------------------------------------------------------------------
-  auto counter = sys.spawn(aggregator, &board);
+  auto counter = sys.spawn(aggregator, &board,
+                           aggregator_settings{settings.input_topic, std::move(restored),
+                                               state ? std::chrono::milliseconds(settings.checkpoint_interval_ms)
+                                                     : std::chrono::milliseconds(0)});
   consumer_hooks hooks;
   hooks.spawn_stage = [counter](std::int32_t) -> batch_stage_actor { return counter; };
   consumer_settings flow;
@@ -275,10 +362,18 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   flow.drain = settings.drain;
   auto consumer_handle = sys.spawn<caf::detached>(consumer, source, std::move(hooks), flow, &metrics);
 
+  // The changelog gets the table only once it has caught up with the input (read to an end
+  // the input had after this start): before, a restarted view's table may be lower than what
+  // it published before. A drained run has caught up by definition.
   stats_publisher_actor publisher;
-  if (changelog)
-    publisher = sys.spawn<caf::detached>(stats_publisher, &board, changelog,
-                                         stats_publisher_settings{std::chrono::milliseconds(settings.publish_interval_ms)});
+  if (changelog || state) {
+    stats_publisher_settings publishing;
+    publishing.interval = std::chrono::milliseconds(settings.publish_interval_ms);
+    publishing.caught_up = [&status, &metrics] { return status.drained.load() || status.caught_up(metrics); };
+    publishing.state_sink = state;
+    publishing.state_key = settings.input_topic;
+    publisher = sys.spawn<caf::detached>(stats_publisher, &board, changelog, std::move(publishing));
+  }
 
   auto status_line = [&settings, &metrics, &status, &board]() {
     auto view = board.latest();
@@ -309,20 +404,21 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   caf::anon_send(consumer_handle, poll_atom::value);
   bool failed = !runner.run();
   status.done = !failed;
+  status.drained = !failed && settings.drain;
 
-  // --- the final table: changelog flushed, last redraw, then stdout -----------------------------
+  // --- the final table: last checkpoint, changelog flushed, last redraw, then stdout ------------
+  runner.stop_and_wait(caf::actor_cast<caf::actor>(counter));
   runner.stop_and_wait(caf::actor_cast<caf::actor>(publisher));
   runner.stop_and_wait(caf::actor_cast<caf::actor>(view));
-  runner.stop_and_wait(caf::actor_cast<caf::actor>(counter));
   runner.finish({*http});
   auto final_view = board.latest();
   if (!live_view) {
     std::cout << domain::render_text(final_view->table) << std::flush;
   }
-  spdlog::info("kstream-stats: done: {} records read from {}, {} counted in the table, {} unknown, {} duplicates "
-               "skipped",
+  spdlog::info("kstream-stats: done: {} records read from {}, {} counted in the table ({} of them restored from a "
+               "checkpoint), {} unknown, {} duplicates skipped",
                final_view->records_read, settings.input_topic, final_view->table.total_records(),
-               final_view->table.unknown_records, final_view->duplicates_skipped);
+               final_view->restored_records, final_view->table.unknown_records, final_view->duplicates_skipped);
   if (changelog && changelog->failed() > 0)
     failed = true;
   if (!settings.expect_manifest.empty() && !failed) {

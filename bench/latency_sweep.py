@@ -22,14 +22,16 @@ records/s and p99 <= 250 ms.
 """
 import argparse
 import copy
-import json
 import os
-import shutil
-import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402
+from kbench.cli import add_run_options
+from kbench.common import FULL_SET_RECORDS, log
+from kbench.contenders import CONTENDERS, Ctx, kstream_app_settings
+from kbench.data import ensure_data
+from kbench.reports import (fmt, gnuplot, lat_note, machine_section, publish_latest, rate_range, span,
+                            write_report)
+from kbench.runs import run_contenders, start_run
 
 GOAL_RATIO, GOAL_P99_MS, GOAL_INTERVAL = 0.8, 250.0, 100
 
@@ -40,41 +42,35 @@ def variant(spec):
     env = dict(kv.split("=", 1) for kv in envs.split(",") if kv)
     if not name or not env or not all(k.startswith("KSTREAM_RDKAFKA_") or k == "BENCH_KSTREAM_APP_ARGS" for k in env):
         raise SystemExit(f"latency_sweep: --variant wants NAME:KSTREAM_RDKAFKA_X=V[,...], got {spec!r}")
-    base = next(c for c in bench.CONTENDERS if c.name == "kstream-app-eos")
+    base = next(c for c in CONTENDERS if c.name == "kstream-app-eos")
     c = copy.copy(base)
     c.name, c.label = f"kstream-app-eos-{name}", f"kstream-app exactly_once, {', '.join(f'{k}={v}' for k, v in env.items())}"
     c.env = env
-    c.settings = lambda ctx, env=env: bench.kstream_app_settings(ctx) + [f"{k}={v}" for k, v in env.items()]
+    c.settings = lambda ctx, env=env: kstream_app_settings(ctx) + [f"{k}={v}" for k, v in env.items()]
     return c
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--records", type=int, default=int(os.environ.get("BENCH_RECORDS", bench.FULL_SET_RECORDS)))
+    p.add_argument("--records", type=int, default=int(os.environ.get("BENCH_RECORDS", FULL_SET_RECORDS)))
     p.add_argument("--topic")
     p.add_argument("--intervals", default="100,250,1000", help="commit intervals, ms")
     p.add_argument("--contenders", default="kstream-app-eos,kafka-streams-eos")
     p.add_argument("--limits", default="limit-kcat,limit-cpp", help="the limit's contenders ('' for none)")
     p.add_argument("--variant", action="append", default=[], metavar="NAME:ENV=VALUE,...")
     p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
-    p.add_argument("--bootstrap", default=os.environ.get("BENCH_BOOTSTRAP", "127.0.0.1:9092"))
-    p.add_argument("--build-dir", default=os.environ.get("BENCH_BUILD_DIR", "build"))
     p.add_argument("--lat-rate", type=int, default=1000, help="latency run: records/s")
     p.add_argument("--lat-seconds", type=int, default=20, help="latency run: seconds")
-    p.add_argument("--timeout", type=float)
-    p.add_argument("--out", default=os.path.join(bench.BENCH, "results"))
-    p.add_argument("--no-latest", action="store_true")
-    p.add_argument("--reload", action="store_true")
-    p.add_argument("--keep-topics", action="store_true")
+    add_run_options(p, latest="latest-latency")
     args = p.parse_args()
     args.deep, args.partial, args.no_latency, args.commit_ms, args.smoke = False, {}, False, 1000, False
     intervals = [int(x) for x in args.intervals.split(",") if x]
-    ctx = bench.Ctx(args)
-    by_name = {c.name: c for c in bench.CONTENDERS}
+    ctx = Ctx(args)
+    by_name = {c.name: c for c in CONTENDERS}
     wanted = [by_name[n] for n in args.contenders.split(",") if n] + [variant(v) for v in args.variant]
     limits = [by_name[n] for n in args.limits.split(",") if n]
-    stamp, run_id, mach, kafka = bench.start_run("latency_sweep", ctx, wanted + limits, args)
-    data = bench.ensure_data(kafka, args)
+    stamp, run_id, mach, kafka = start_run("latency_sweep", ctx, wanted + limits, args)
+    data = ensure_data(kafka, args)
     ctx.partitions = len(data["end_offsets"])
 
     limits = [at_one_second(c) for c in limits]
@@ -82,14 +78,14 @@ def main():
     rows, lim_rows = [], []
     for ms in intervals:
         ctx.commit_ms = ms
-        bench.log(f"commit interval {ms} ms")
-        for r in bench.run_contenders(limits + wanted, ctx, kafka, data, f"{run_id}c{ms}", args, latency_too=True,
+        log(f"commit interval {ms} ms")
+        for r in run_contenders(limits + wanted, ctx, kafka, data, f"{run_id}c{ms}", args, latency_too=True,
                                       no_latency_for=limit_names):
             r["commit_ms"] = ms
             (lim_rows if r["name"] in limit_names else rows).append(r)
     limit = limits_by_interval(lim_rows)
     md_path, png = report(rows, lim_rows, limit, data, args, stamp, mach)
-    bench.log(f"report {md_path}" + (f", chart {png}" if png else ""))
+    log(f"report {md_path}" + (f", chart {png}" if png else ""))
     return 0 if all(r.get("ok") for r in rows + lim_rows) else 1
 
 
@@ -138,10 +134,6 @@ def goals(rows, limit):
     return out
 
 
-def span(sp):
-    return f"{sp['min']:,}-{sp['max']:,}" if sp else "–"
-
-
 def report(rows, lim_rows, limit, data, args, stamp, mach):
     repeat = max(1, args.repeat)
     lines = [f"# Latency sweep {stamp}: commit interval against throughput and latency", "",
@@ -152,10 +144,10 @@ def report(rows, lim_rows, limit, data, args, stamp, mach):
              "The limit (no commit interval; passthroughs at 1 s), run in turns with each interval's "
              "runs; \"x limit\" divides by the faster limit of the same interval:", ""] + [
                  f"- beside {ms} ms: " + ", ".join(
-                     f"{r['label']} {bench.fmt(r.get('records_per_s')) if r.get('ok') else 'FAILED'}"
+                     f"{r['label']} {fmt(r.get('records_per_s')) if r.get('ok') else 'FAILED'}"
                      + (f" ({r['spread']['min']:,}-{r['spread']['max']:,})" if r.get("spread") else "")
                      for r in lim_rows if r["commit_ms"] == ms)
-                 + (f"; the limit is {bench.fmt(limit_rate(limit, ms))} records/s." if limit_rate(limit, ms) else ".")
+                 + (f"; the limit is {fmt(limit_rate(limit, ms))} records/s." if limit_rate(limit, ms) else ".")
                  for ms in sorted({r["commit_ms"] for r in lim_rows})] + ["",
              "| contender | commit interval ms | output check | records/s | min-max | x limit | CPU µs/rec | "
              "peak RSS MB | latency p50 ms | p99 ms | max ms |",
@@ -166,17 +158,17 @@ def report(rows, lim_rows, limit, data, args, stamp, mach):
         x = r["records_per_s"] / lim if r.get("ok") and lim and r.get("records_per_s") else None
         sp = r.get("spread")
         lines.append(f"| {r['label']} | {r['commit_ms']} | {'ok' if r.get('ok') else '**FAILED**'} | "
-                     f"{bench.fmt(r.get('records_per_s')) if r.get('ok') else '–'} | "
+                     f"{fmt(r.get('records_per_s')) if r.get('ok') else '–'} | "
                      f"{span(sp)} | "
-                     f"{f'{x:.2f}' if x else '–'} | {bench.fmt(r.get('cpu_us_per_record'), 2)} | "
-                     f"{bench.fmt(r.get('peak_rss_mb'))} | {bench.fmt(lat.get('p50_ms'))} | "
-                     f"{bench.fmt(lat.get('p99_ms'))} | {bench.fmt(lat.get('max_ms'))}{bench.lat_note(r)} |")
+                     f"{f'{x:.2f}' if x else '–'} | {fmt(r.get('cpu_us_per_record'), 2)} | "
+                     f"{fmt(r.get('peak_rss_mb'))} | {fmt(lat.get('p50_ms'))} | "
+                     f"{fmt(lat.get('p99_ms'))} | {fmt(lat.get('max_ms'))}{lat_note(r)} |")
     lines += ["", f"## Goal (issue 13): at {GOAL_INTERVAL} ms, exactly_once >= {GOAL_RATIO}x the limit and "
               f"p99 <= {GOAL_P99_MS:.0f} ms", "", "| contender | x limit | p99 ms | |", "|---|---:|---:|---|"]
     for label, x, p99 in goals(rows, limit):
         ok = x is not None and p99 is not None and x >= GOAL_RATIO and p99 <= GOAL_P99_MS
-        lines.append(f"| {label} | {f'{x:.2f}' if x else '–'} | {bench.fmt(p99)} | {'met' if ok else 'MISSED'} |")
-    if data["records"] < bench.FULL_SET_RECORDS:
+        lines.append(f"| {label} | {f'{x:.2f}' if x else '–'} | {fmt(p99)} | {'met' if ok else 'MISSED'} |")
+    if data["records"] < FULL_SET_RECORDS:
         lines += ["", f"Throughput here is on {data['records']:,} records, not the full set: start-up and the "
                   "last commit weigh more, so ratios to the limit read low."]
     lines += ["", "## Non-default settings", ""]
@@ -188,29 +180,20 @@ def report(rows, lim_rows, limit, data, args, stamp, mach):
                 s for s in (r.get("settings") or ["none"]) if not s.startswith(("job.commit-interval-ms",
                                                                                  "commit.interval.ms"))))
     lines += ["", "The commit interval is the swept one (kstream-app `job.commit-interval-ms`, default 1000; "
-              "Kafka Streams `commit.interval.ms`, default 100 under exactly_once_v2).", "",
-              "## Machine", ""] + [f"- {k}: {v}" for k, v in mach.items()] + [""]
-    md = "\n".join(lines)
+              "Kafka Streams `commit.interval.ms`, default 100 under exactly_once_v2)."]
+    md = "\n".join(lines + machine_section(mach))
     base = os.path.join(args.out, f"{stamp}-latency")
-    with open(base + ".md", "w") as f:
-        f.write(md)
-    with open(base + ".json", "w") as f:
-        json.dump({"stamp": stamp, "machine": mach, "manifest": data["manifest"], "limit": lim_rows, "rows": rows,
-                   "args": {k: v for k, v in vars(args).items() if k != "partial"}}, f, indent=1)
+    write_report(base, md, {"stamp": stamp, "machine": mach, "manifest": data["manifest"], "limit": lim_rows,
+                            "rows": rows, "args": {k: v for k, v in vars(args).items() if k != "partial"}})
     print(md)
     png = chart(rows, limit, base)
     if not args.no_latest:
-        shutil.copyfile(base + ".md", os.path.join(args.out, "latest-latency.md"))
-        if png:
-            shutil.copyfile(png, os.path.join(args.out, "latest-latency.png"))
+        publish_latest(args.out, "latest-latency", base + ".md", png)
     return base + ".md", png
 
 
 def chart(rows, limit, base):
     """Two panels over the commit interval: records/s (with 0.8x each interval's limit) and p50/p99."""
-    if not shutil.which("gnuplot"):
-        bench.log("no gnuplot: no chart")
-        return None
     names = []
     for r in rows:
         if r["name"] not in names:
@@ -222,13 +205,12 @@ def chart(rows, limit, base):
             for r in rows:
                 if r["name"] == n and r.get("ok"):
                     lat = r.get("latency") or {}
-                    sp = r.get("spread") or {"min": r["records_per_s"], "max": r["records_per_s"]}
+                    sp = rate_range(r)
                     f.write(f"{r['commit_ms']} {r['records_per_s']} {sp['min']} {sp['max']} "
                             f"{lat.get('p50_ms', 'NaN')} {lat.get('p99_ms', 'NaN')}\n")
         label = next(r["label"] for r in rows if r["name"] == n).replace("KSTREAM_RDKAFKA_", "")
         files.append((dat, label))
     files_extra = []
-    png = base + ".png"
     colors = ["#3572a5", "#c0504d", "#4f9a52", "#8064a2", "#f79646"]
     thr = ", ".join(f"'{d}' using 1:2:3:4 with yerrorlines lw 2 lc rgb '{colors[i % 5]}' title '{lab}'"
                     for i, (d, lab) in enumerate(files))
@@ -245,7 +227,7 @@ def chart(rows, limit, base):
     lat += f", {GOAL_P99_MS} with lines dt 2 lc rgb '#000000' title 'p99 goal {GOAL_P99_MS:.0f} ms'"
     script = f"""
 set terminal pngcairo size 1300,640 font 'sans,10' noenhanced
-set output '{png}'
+set output '{base}.png'
 set multiplot layout 1,2 title 'exactly-once: commit interval against throughput and latency ({os.path.basename(base)})'
 set logscale x
 set xrange [70:1500]
@@ -262,11 +244,7 @@ set yrange [10:*]
 plot {lat}
 unset multiplot
 """
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    except subprocess.CalledProcessError:
-        bench.log("gnuplot failed: no chart")
-        png = None
+    png = gnuplot(script, base + ".png")
     for d in [d for d, _ in files] + files_extra:
         os.remove(d)
     return png

@@ -18,53 +18,48 @@ Writes bench/results/<stamp>-scale.{md,json,png} and latest-scale.{md,png}.
 import argparse
 import json
 import os
-import re
-import shutil
-import subprocess
 import sys
 import time
 
 from confluent_kafka import Producer
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402
-import contract  # noqa: E402
-
-ID_RE = re.compile(rb'"id"\s*:\s*(\d+)')
+import contract
+from kbench.checks import ID_RE, hotel_id, oracle_category
+from kbench.cli import add_run_options
+from kbench.common import FULL_SET_RECORDS, log
+from kbench.contenders import CONTENDERS, Ctx
+from kbench.data import cached_manifest, ensure_data, finish_data, manifest_path
+from kbench.kafka_io import read_topic
+from kbench.reports import fmt, gnuplot, machine_section, publish_latest, span, write_report
+from kbench.runs import run_contenders, start_run
 
 
 def load(kafka, args, records, partitions):
     """The data set of `records` records in `partitions` partitions (loaded or derived)."""
     a = argparse.Namespace(**vars(args))
     a.records, a.topic = records, None
-    if partitions == 3 and records <= bench.FULL_SET_RECORDS:
-        return bench.ensure_data(kafka, a)
-    a.records, a.topic = bench.FULL_SET_RECORDS, None
-    src = bench.ensure_data(kafka, a)
+    if partitions == 3 and records <= FULL_SET_RECORDS:
+        return ensure_data(kafka, a)
+    a.records, a.topic = FULL_SET_RECORDS, None
+    src = ensure_data(kafka, a)
     topic = f"bench_in_{records}" + (f"_p{partitions}" if partitions != 3 else "")
-    d = os.path.join(bench.BENCH, "results", "tmp", f"data-{topic}")
-    mpath = os.path.join(d, "manifest.json")
-    if os.path.isfile(mpath) and topic in kafka.topics() and not args.reload:
-        with open(mpath) as f:
-            manifest = json.load(f)
-        ends = kafka.end_offsets(topic)
-        if manifest.get("records") == records and sum(ends) >= records and len(ends) == partitions:
-            bench.log(f"reusing derived topic {topic}")
-            a.records, a.topic = records, topic
-            return bench.finish_data(kafka, topic, manifest, ends, a)
+    mpath = manifest_path(topic)
+    cached = cached_manifest(kafka, topic, records, args.reload, partitions=partitions)
+    if cached:
+        log(f"reusing derived topic {topic}")
+        a.records, a.topic = records, topic
+        return finish_data(kafka, topic, *cached, a)
     derive(kafka, src, topic, records, partitions, mpath)
     with open(mpath) as f:
         manifest = json.load(f)
     a.records, a.topic = records, topic
-    return bench.finish_data(kafka, topic, manifest, kafka.end_offsets(topic), a)
+    return finish_data(kafka, topic, manifest, kafka.end_offsets(topic), a)
 
 
 def derive(kafka, src, topic, records, partitions, mpath):
     n_src = src["records"]
-    bench.log(f"deriving {topic}: {records:,} records in {partitions} partitions from {src['topic']}")
-    kafka.delete(topic)
-    time.sleep(2)
-    kafka.create(topic, partitions=partitions)
+    log(f"deriving {topic}: {records:,} records in {partitions} partitions from {src['topic']}")
+    kafka.recreate(topic, partitions=partitions)
     prod = Producer({"bootstrap.servers": kafka.bootstrap, "linger.ms": 50, "batch.num.messages": 10000,
                      "compression.type": "lz4", "enable.idempotence": True,
                      "queue.buffering.max.messages": 500000})
@@ -92,20 +87,19 @@ def derive(kafka, src, topic, records, partitions, mpath):
                 except BufferError:
                     prod.poll(0.05)
             per_part[part] += 1
-            cat = bench.fast_category(bench.field(bench.CI_RE, value), bench.field(bench.CO_RE, value))
+            cat = oracle_category(value)
             cats[cat][0] += 1
-            h = bench.HOTEL_RE.search(value)
-            cats[cat][1].add(int(h.group(1)) if h and h.group(1) != b"null" else None)
+            cats[cat][1].add(hotel_id(value))
             written[0] += 1
             if written[0] % 500000 == 0:
                 prod.poll(0)
-                bench.log(f"  {written[0]:,} records ({written[0] / (time.monotonic() - t0):,.0f}/s)")
+                log(f"  {written[0]:,} records ({written[0] / (time.monotonic() - t0):,.0f}/s)")
         return on_record
 
     k = 0
     try:
         while written[0] < records:
-            bench.read_topic(kafka.bootstrap, src["topic"], copy_one(k), partitions=len(src["end_offsets"]))
+            read_topic(kafka.bootstrap, src["topic"], copy_one(k), partitions=len(src["end_offsets"]))
             k += 1
     except Done:
         pass
@@ -114,37 +108,31 @@ def derive(kafka, src, topic, records, partitions, mpath):
     manifest = {"records": records, "seed": src["manifest"].get("seed"), "per_partition": per_part,
                 "generator": f"bench/scale.py: {src['topic']} copied (ids renumbered, partition = id mod "
                              f"{partitions})",
-                # distinct hotels counted as bench.check_output counts them
+                # distinct hotels counted as kbench.checks.check_output counts them
                 "categories": [{"stay_category": c, "records": v[0], "distinct_hotels": len(v[1])}
                                for c, v in cats.items()]}
     os.makedirs(os.path.dirname(mpath), exist_ok=True)
     with open(mpath, "w") as f:
         json.dump(manifest, f, indent=1)
-    bench.log(f"derived {topic} in {time.monotonic() - t0:.0f} s")
+    log(f"derived {topic} in {time.monotonic() - t0:.0f} s")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="200000,2189130,10000000")
     p.add_argument("--partitions", default="3,6,12")
-    p.add_argument("--partitions-records", type=int, default=bench.FULL_SET_RECORDS)
+    p.add_argument("--partitions-records", type=int, default=FULL_SET_RECORDS)
     p.add_argument("--contenders", default="kstream-app-eos")
     p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
-    p.add_argument("--bootstrap", default=os.environ.get("BENCH_BOOTSTRAP", "127.0.0.1:9092"))
-    p.add_argument("--build-dir", default=os.environ.get("BENCH_BUILD_DIR", "build"))
     p.add_argument("--commit-ms", type=int, default=1000)
-    p.add_argument("--timeout", type=float)
-    p.add_argument("--out", default=os.path.join(bench.BENCH, "results"))
-    p.add_argument("--no-latest", action="store_true")
-    p.add_argument("--reload", action="store_true")
-    p.add_argument("--keep-topics", action="store_true")
+    add_run_options(p, latest="latest-scale")
     args = p.parse_args()
     args.deep, args.partial, args.no_latency, args.smoke, args.topic = False, {}, True, False, None
     args.lat_rate, args.lat_seconds = 1000, 20
-    ctx = bench.Ctx(args)
-    by_name = {c.name: c for c in bench.CONTENDERS}
+    ctx = Ctx(args)
+    by_name = {c.name: c for c in CONTENDERS}
     wanted = [by_name[n] for n in args.contenders.split(",") if n]
-    stamp, run_id, mach, kafka = bench.start_run("scale", ctx, wanted, args)
+    stamp, run_id, mach, kafka = start_run("scale", ctx, wanted, args)
     points = [(int(n), 3) for n in args.sizes.split(",") if n]
     points += [(args.partitions_records, int(q)) for q in args.partitions.split(",") if q
                and (args.partitions_records, int(q)) not in points]
@@ -152,17 +140,13 @@ def main():
     for n, parts in points:
         data = load(kafka, args, n, parts)
         ctx.partitions = parts
-        for r in bench.run_contenders(wanted, ctx, kafka, data, f"{run_id}n{n}p{parts}", args, latency_too=False):
+        for r in run_contenders(wanted, ctx, kafka, data, f"{run_id}n{n}p{parts}", args, latency_too=False):
             r.update(records=n, partitions=parts)
             rows.append(r)
-            bench.log(f"{r['name']} {n:,} records, {parts} partitions: {r.get('records_per_s')} rec/s, "
+            log(f"{r['name']} {n:,} records, {parts} partitions: {r.get('records_per_s')} rec/s, "
                       f"{r.get('cpu_us_per_record')} µs/rec, {r.get('peak_rss_mb')} MB, ok={r.get('ok')}")
     report(rows, args, stamp, mach)
     return 0 if all(r.get("ok") for r in rows) else 1
-
-
-def span(sp):
-    return f"{sp['min']:,}-{sp['max']:,}" if sp else "–"
 
 
 def report(rows, args, stamp, mach):
@@ -178,9 +162,9 @@ def report(rows, args, stamp, mach):
         sp = r.get("spread")
         lines.append(f"| {r['label']} | {r['records']:,} | {r['partitions']} | "
                      f"{'ok' if r.get('ok') else '**FAILED** ' + r.get('error', '') + ' ' + r.get('check', {}).get('detail', '')} | "
-                     f"{bench.fmt(r.get('wall_s'), 2)} | {bench.fmt(r.get('records_per_s'))} | "
-                     f"{span(sp)} | {bench.fmt(r.get('cpu_s'), 2)} | "
-                     f"{bench.fmt(r.get('cpu_us_per_record'), 2)} | {bench.fmt(r.get('peak_rss_mb'))} |")
+                     f"{fmt(r.get('wall_s'), 2)} | {fmt(r.get('records_per_s'))} | "
+                     f"{span(sp)} | {fmt(r.get('cpu_s'), 2)} | "
+                     f"{fmt(r.get('cpu_us_per_record'), 2)} | {fmt(r.get('peak_rss_mb'))} |")
     by3 = [r for r in rows if r["partitions"] == 3 and r.get("ok")]
     if len(by3) > 1:
         lo, hi = min(by3, key=lambda r: r["records"]), max(by3, key=lambda r: r["records"])
@@ -188,27 +172,18 @@ def report(rows, args, stamp, mach):
                   f"{lo['cpu_us_per_record']} -> {hi['cpu_us_per_record']} µs "
                   f"({hi['cpu_us_per_record'] / lo['cpu_us_per_record']:.2f}x); peak RSS {lo['peak_rss_mb']} -> "
                   f"{hi['peak_rss_mb']} MB."]
-    lines += ["", "## Machine", ""] + [f"- {k}: {v}" for k, v in mach.items()] + [""]
-    md = "\n".join(lines)
+    md = "\n".join(lines + machine_section(mach))
     print(md)
     base = os.path.join(args.out, f"{stamp}-scale")
-    with open(base + ".md", "w") as f:
-        f.write(md)
-    with open(base + ".json", "w") as f:
-        json.dump({"stamp": stamp, "machine": mach, "rows": rows,
-                   "args": {k: v for k, v in vars(args).items() if k != "partial"}}, f, indent=1)
+    write_report(base, md, {"stamp": stamp, "machine": mach, "rows": rows,
+                            "args": {k: v for k, v in vars(args).items() if k != "partial"}})
     png = chart(rows, base)
     if not args.no_latest:
-        shutil.copyfile(base + ".md", os.path.join(args.out, "latest-scale.md"))
-        if png:
-            shutil.copyfile(png, os.path.join(args.out, "latest-scale.png"))
-    bench.log(f"report {base}.md" + (f", chart {png}" if png else ""))
+        publish_latest(args.out, "latest-scale", base + ".md", png)
+    log(f"report {base}.md" + (f", chart {png}" if png else ""))
 
 
 def chart(rows, base):
-    if not shutil.which("gnuplot"):
-        bench.log("no gnuplot: no chart")
-        return None
     size_dat, part_dat = base + ".size.dat", base + ".part.dat"
     psize = max((r["records"] for r in rows if r["partitions"] != 3), default=None)
     with open(size_dat, "w") as f:
@@ -217,12 +192,19 @@ def chart(rows, base):
     with open(part_dat, "w") as f:
         for r in sorted((r for r in rows if r["records"] == psize and r.get("ok")), key=lambda r: r["partitions"]):
             f.write(f"{r['partitions']} {r['records_per_s']} {r['cpu_us_per_record']} {r['peak_rss_mb']}\n")
-    png = base + ".png"
-    plots = []
-    panels = [(dat, xl) for dat, xl in ((size_dat, "records (millions, 3 partitions)"), (part_dat, "input partitions"))
-              if os.path.getsize(dat) > 0]
+    try:
+        return draw(base, [(dat, xl) for dat, xl in ((size_dat, "records (millions, 3 partitions)"),
+                                                     (part_dat, "input partitions")) if os.path.getsize(dat) > 0])
+    finally:
+        os.remove(size_dat)
+        os.remove(part_dat)
+
+
+def draw(base, panels):
+    """<base>.png: per panel (data file, x label) records/s, CPU per record and peak RSS, or None."""
     if not panels:
         return None
+    plots = []
     for dat, xl in panels:
         for col, title, color in ((2, "records/s", "#3572a5"), (3, "CPU µs per record", "#4f9a52"),
                                   (4, "peak RSS MB", "#c0504d")):
@@ -232,22 +214,14 @@ def chart(rows, base):
                          "font ',8' notitle")
     script = f"""
 set terminal pngcairo size 1400,{400 * len(panels)} font 'sans,10' noenhanced
-set output '{png}'
+set output '{base}.png'
 set multiplot layout {len(panels)},3 title 'kstream-app: cost as the work grows ({os.path.basename(base)})'
 set grid
 set yrange [0:*]
 set xrange [0:*]
 set offsets 0, graph 0.08, graph 0.15, 0
 """ + "\n".join(plots) + "\nunset multiplot\n"
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    except subprocess.CalledProcessError:
-        bench.log("gnuplot failed: no chart")
-        png = None
-    finally:
-        os.remove(size_dat)
-        os.remove(part_dat)
-    return png
+    return gnuplot(script, base + ".png")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Writes bench/results/<stamp>-throttle.{md,png,json} and latest-throttle.{md,png}
   throttle.py [--records N] [--rate BYTES_PER_S] [--seconds S] [--guarantee exactly_once]
 """
 import argparse
-import datetime
 import json
 import os
 import shutil
@@ -19,12 +18,15 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402
+from kbench.common import BENCH, CACHE, log, new_run
+from kbench.contenders import CONTENDERS, Ctx, kstream_app_cmd
+from kbench.data import ensure_data
+from kbench.kafka_io import Kafka
+from kbench.processes import start, stop, tree_usage
 
 
 def quota(bootstrap, client_id, rate):
-    libs = os.path.join(bench.CACHE, "kafka-3.9.1", "libs")
+    libs = os.path.join(CACHE, "kafka-3.9.1", "libs")
     change = (["--add-config", f"producer_byte_rate={rate}"] if rate else
               ["--delete-config", "producer_byte_rate"])
     subprocess.run(["java", "-cp", f"{libs}/*", "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap,
@@ -42,20 +44,17 @@ def main():
     p.add_argument("--bootstrap", default="127.0.0.1:9092")
     p.add_argument("--build-dir", default=os.environ.get("BENCH_BUILD_DIR", "build"))
     p.add_argument("--commit-ms", type=int, default=1000)
-    p.add_argument("--out", default=os.path.join(bench.BENCH, "results"))
+    p.add_argument("--out", default=os.path.join(BENCH, "results"))
     args = p.parse_args()
     args.deep, args.reload = False, False
-    ctx = bench.Ctx(args)
+    ctx = Ctx(args)
     if not ctx.kstream_app():
         raise SystemExit("throttle: kstream-app is not built")
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_id = stamp.lower().replace("t", "").replace("z", "")
-    ctx.runtmp = os.path.join(bench.BENCH, "results", "tmp", "runs", stamp)
-    os.makedirs(ctx.runtmp, exist_ok=True)
-    kafka = bench.Kafka(args.bootstrap)
-    data = bench.ensure_data(kafka, args)
-    contender = next(c for c in bench.CONTENDERS if c.name == "kstream-app-eos")
-    contender.command = bench.kstream_app_cmd(args.guarantee)
+    stamp, run_id = new_run(ctx)
+    kafka = Kafka(args.bootstrap)
+    data = ensure_data(kafka, args)
+    contender = next(c for c in CONTENDERS if c.name == "kstream-app-eos")
+    contender.command = kstream_app_cmd(args.guarantee)
     client_id = f"bench-throttled-{run_id}"
     out = f"bench_throttle_{run_id}"
     group = f"bench-throttle-{run_id}"
@@ -63,24 +62,24 @@ def main():
     quota(args.bootstrap, client_id, args.rate)
     os.environ["KSTREAM_RDKAFKA_CLIENT_ID"] = client_id
     logfile = os.path.join(ctx.runtmp, "throttle.log")
-    bench.log(f"throttle: kstream-app {args.guarantee}, producer quota {args.rate} B/s, {args.seconds} s")
-    proc = bench.start(contender, ctx, data["topic"], out, group, True, [out + "_dlq"], logfile)
+    log(f"throttle: kstream-app {args.guarantee}, producer quota {args.rate} B/s, {args.seconds} s")
+    proc = start(contender, ctx, data["topic"], out, group, True, [out + "_dlq"], logfile)
     t0 = time.monotonic()
     samples = []  # (t, rss MB, cpu s, output records, committed input records)
     try:
         while time.monotonic() - t0 < args.seconds and proc.poll() is None:
-            rss, cpu = bench.tree_usage(proc.pid)
+            rss, cpu = tree_usage(proc.pid)
             written = sum(kafka.end_offsets(out))
             committed = kafka.committed(group, data["topic"], 3)
             samples.append((round(time.monotonic() - t0, 1), round(rss / 2**20, 1), round(cpu, 2), written,
                             sum(max(0, c) for c in committed)))
             time.sleep(0.5)
     finally:
-        bench.stop(proc)
+        stop(proc)
         quota(args.bootstrap, client_id, 0)
         kafka.delete(out, out + "_dlq")
     rss = [s[1] for s in samples]
-    half = [s[1] for s in samples if s[0] >= args.seconds / 2]
+    half = [s[1] for s in samples if s[0] >= args.seconds / 2] or rss  # a job that ended early
     written = samples[-1][3] if samples else 0
     md = [f"# kstream-app with its output throttled ({stamp})", "",
           f"`{args.guarantee}`, input `{data['topic']}` ({data['records']:,} records), broker quota "

@@ -9,8 +9,9 @@ after the last input (the last transaction).
   KSTREAM_RDKAFKA_FETCH_WAIT_MAX_MS=500 bench/timeline.py --input bench_in_2189130 --summary
 
 Each run gets output and dead-letter topics of its own (deleted afterwards) and a new consumer
-group, so it reads the whole input. The job's command line is the benchmark's own (bench.py);
-extra arguments after `--` go to the job, and its log goes to a file named on failure.
+group, so it reads the whole input. The job's command line is the benchmark's own
+(kbench.contenders); extra arguments after `--` go to the job, and its log goes to a file named
+on failure.
 """
 import argparse
 import os
@@ -22,10 +23,10 @@ import uuid
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
-BENCH = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, BENCH)
-sys.path.insert(0, os.path.join(os.path.dirname(BENCH), "tests", "integration"))
-import bench  # noqa: E402  (the job's command line, as the benchmark runs it)
+from kbench.common import ROOT
+from kbench.contenders import Ctx, kstream_app_cmd  # the job's command line, as the benchmark runs it
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import kafka_testlib as kt  # noqa: E402  (the /metrics reader and the free port of the tests)
 
 CONSUMED = "kstream_records_consumed_total"
@@ -61,7 +62,7 @@ def main():
     p.add_argument("job_args", nargs="*", help="extra job arguments (after --)")
     args = p.parse_args()
 
-    ctx = bench.Ctx(args)
+    ctx = Ctx(args)
     if not ctx.kstream_app():
         sys.exit(f"timeline: no kstream-app under {args.build_dir}: build the project first (make build)")
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
@@ -72,9 +73,9 @@ def main():
     out, group = f"timeline_out_{tag}", f"timeline_{tag}"
     for future in admin.create_topics([NewTopic(out, partitions, 1), NewTopic(out + "_dlq", partitions, 1)]).values():
         future.result()
-    argv, env, cwd = bench.kstream_app_cmd("exactly_once")(ctx, args.input, out, group, True, ())
+    argv, env, cwd = kstream_app_cmd("exactly_once")(ctx, args.input, out, group, True, ())
     port = kt.free_port()
-    # bench.py turns the HTTP endpoint off; the last value of an option is the one the job takes.
+    # the benchmark turns the HTTP endpoint off; the last value of an option is the one the job takes.
     argv += [f"--http.port={port}", *args.job_args]
     log_path = os.path.join(tempfile.gettempdir(), f"{out}.log")
     rows = []

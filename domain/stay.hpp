@@ -12,7 +12,7 @@
 //   seed's faust agent and Kafka Streams) must do the same work as the job to be compared.
 // tests/lib/stay_cases.json is the table of date cases all of them are held to
 // (tests/unit/stay_cases_test.cpp for this file and the generator, tests/lib/test_stay_rules.py
-// for the oracle); bench/contract.py holds the peers to the oracle (bench.py --contract-check).
+// for the oracle); bench/kbench/checks.py holds every peer's output to the oracle.
 
 #include <array>
 #include <cstdint>

@@ -1,6 +1,7 @@
 // The per-category table of records and distinct hotels (domain/stay_table.hpp).
 #include "domain/stay_table.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -87,6 +88,110 @@ stay_snapshot stay_table::snapshot() const {
   }
   out.unknown_records = unknown_records_;
   return out;
+}
+
+boost::json::object stay_table::state() const {
+  boost::json::array categories;
+  for (const auto& state : categories_) {
+    boost::json::array hotels;
+    hotels.reserve(state.hotels.size());
+    for (auto hotel : state.hotels)
+      hotels.push_back(hotel);
+    boost::json::object item;
+    item["records"] = state.records;
+    item["without_hotel"] = state.without_hotel;
+    item["hotels"] = std::move(hotels);
+    categories.push_back(std::move(item));
+  }
+  boost::json::object out;
+  out["categories"] = std::move(categories);
+  out["unknown"] = unknown_records_;
+  return out;
+}
+
+std::optional<stay_table> stay_table::from_state(const boost::json::value& saved, std::string& error) {
+  try {
+    const auto& object = saved.as_object();
+    const auto& categories = object.at("categories").as_array();
+    if (categories.size() != all_stay_categories.size()) {
+      error = "the saved table has " + std::to_string(categories.size()) + " categories, not "
+              + std::to_string(all_stay_categories.size());
+      return std::nullopt;
+    }
+    stay_table out;
+    out.unknown_records_ = object.at("unknown").to_number<std::uint64_t>();
+    out.total_records_ = out.unknown_records_;
+    for (std::size_t i = 0; i < categories.size(); ++i) {
+      const auto& item = categories[i].as_object();
+      auto& state = out.categories_[i];
+      state.records = item.at("records").to_number<std::uint64_t>();
+      state.without_hotel = item.at("without_hotel").to_number<std::uint64_t>();
+      const auto& hotels = item.at("hotels").as_array();
+      state.hotels.reserve(hotels.size());
+      for (const auto& hotel : hotels)
+        state.hotels.insert(hotel.to_number<std::int64_t>());
+      if (state.hotels.size() != hotels.size() || state.without_hotel > state.records
+          || state.hotels.size() > state.records - state.without_hotel) {
+        error = "the saved table's category " + std::to_string(i) + " is inconsistent";
+        return std::nullopt;
+      }
+      out.total_records_ += state.records;
+    }
+    return out;
+  } catch (const std::exception& e) {
+    error = std::string{"the saved table has an unexpected shape: "} + e.what();
+    return std::nullopt;
+  }
+}
+
+std::string checkpoint_json(std::string_view input_topic, const std::map<std::int32_t, std::int64_t>& positions,
+                            const stay_table& table) {
+  boost::json::object saved_positions;
+  for (const auto& [partition, next] : positions)
+    saved_positions[std::to_string(partition)] = next;
+  boost::json::object out;
+  out["format"] = 1;
+  out["input_topic"] = input_topic;
+  out["positions"] = std::move(saved_positions);
+  out["table"] = table.state();
+  return boost::json::serialize(out);
+}
+
+std::optional<stay_checkpoint> checkpoint_from_json(std::string_view text, std::string& error) {
+  boost::system::error_code parse_error;
+  auto saved = boost::json::parse(text, parse_error);
+  if (parse_error || !saved.is_object()) {
+    error = "not a JSON object";
+    return std::nullopt;
+  }
+  try {
+    const auto& object = saved.as_object();
+    if (object.at("format").to_number<int>() != 1) {
+      error = "unknown format " + boost::json::serialize(object.at("format"));
+      return std::nullopt;
+    }
+    stay_checkpoint out;
+    out.input_topic = std::string{object.at("input_topic").as_string()};
+    for (const auto& position : object.at("positions").as_object()) {
+      const std::string partition{position.key()};
+      std::size_t used = 0;
+      auto id = std::stoi(partition, &used);
+      auto offset = position.value().to_number<std::int64_t>();
+      if (used != partition.size() || id < 0 || offset < 0) {
+        error = "a bad position \"" + partition + "\": " + std::to_string(offset);
+        return std::nullopt;
+      }
+      out.positions[id] = offset;
+    }
+    auto table = stay_table::from_state(object.at("table"), error);
+    if (!table)
+      return std::nullopt;
+    out.table = std::move(*table);
+    return out;
+  } catch (const std::exception& e) {
+    error = std::string{"unexpected shape: "} + e.what();
+    return std::nullopt;
+  }
 }
 
 boost::json::object to_json(const stay_snapshot& snapshot) {

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,6 +91,13 @@ public:
     return total_records_;
   }
 
+  /// Everything the table knows, hotel sets included, as a JSON object:
+  /// {"categories":[{"records":..,"without_hotel":..,"hotels":[..]},..],"unknown":..}
+  /// (categories in all_stay_categories order), so that a restored table counts on exactly.
+  boost::json::object state() const;
+  /// The table saved by state(); nullopt (with `error`) when `saved` is not such an object.
+  static std::optional<stay_table> from_state(const boost::json::value& saved, std::string& error);
+
 private:
   struct category_state {
     std::uint64_t records = 0;
@@ -108,6 +116,21 @@ boost::json::object to_json(const stay_snapshot& snapshot);
 /// The value of a changelog record for one category (key = the category text):
 /// {"stay_category":"Short stay","records":N,"distinct_hotels":M}
 std::string changelog_value(const stay_row& row);
+
+/// A table with the input positions it covers: the records below `positions` (per partition,
+/// the offset after the last counted record) and no other. What kstream-stats saves to its
+/// state topic and restores from, instead of reading its input again from the beginning.
+struct stay_checkpoint {
+  std::string input_topic;
+  std::map<std::int32_t, std::int64_t> positions;
+  stay_table table;
+};
+
+/// {"format":1,"input_topic":..,"positions":{"0":N,..},"table":<stay_table::state()>}
+std::string checkpoint_json(std::string_view input_topic, const std::map<std::int32_t, std::int64_t>& positions,
+                            const stay_table& table);
+/// Parses to_json()'s text; nullopt with `error` saying what is wrong.
+std::optional<stay_checkpoint> checkpoint_from_json(std::string_view text, std::string& error);
 
 /// The table as text, in the style of ksqlDB's console:
 ///   +------------------------+-----------+-----------------+

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Helm chart: helm lint, helm template with the default values and with every
-# optional feature on (ci/all-features-values.yaml), each validated by kubeconform -strict
+# The Helm chart: helm lint, helm template with the default values (Deployment mode), the
+# defaults in StatefulSet mode, and every optional feature on (ci/all-features-values.yaml,
+# StatefulSet mode), each validated by kubeconform -strict
 # against tests/deploy/schemas/; then what the rendering must say (config contract,
 # probes, security, grace period, secrets as env vars) and what it must refuse.
 # shellcheck source=tests/deploy/lib.sh
@@ -24,19 +25,21 @@ ok "helm lint --strict, every optional feature on"
 
 helm template kstream-app "$chart" --namespace confluent "${kv[@]}" >"$work/default.yaml"
 helm template kstream-app "$chart" --namespace confluent "${kv[@]}" -f "$all" "${extra[@]}" >"$work/all.yaml"
-for r in default all; do
+helm template kstream-app "$chart" --namespace confluent "${kv[@]}" --set workload.kind=StatefulSet >"$work/statefulset.yaml"
+for r in default all statefulset; do
   kubeconform_strict "$work/$r.yaml" >"$work/kc.out" 2>&1 || { cat "$work/kc.out"; fail "kubeconform ($r)"; }
   ok "kubeconform -strict ($r values): $(tail -n 1 "$work/kc.out")"
 done
 
-python3 "$repo/tests/deploy/check_chart.py" "$work/default.yaml" "$work/all.yaml" "$repo/app/caf-application.ini"
-ok "rendered manifests: config contract, probes, security, grace period, secrets, optional kinds"
+python3 "$repo/tests/deploy/check_chart.py" "$work/default.yaml" "$work/all.yaml" "$repo/app/caf-application.ini" \
+  "$work/statefulset.yaml"
+ok "rendered manifests: config contract, probes, security, grace period, secrets, optional kinds, both workload kinds"
 # The check would catch what review found: a Job pod with the job's selector labels, no
 # default spread of the replicas.
 python3 - "$work/all.yaml" "$work/all-joblabels.yaml" <<'PY'
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
-dep = [d for d in docs if d["kind"] == "Deployment"][0]
+dep = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")][0]
 for d in docs:
     if d["kind"] == "Job":
         d["spec"]["template"]["metadata"]["labels"].update(dep["spec"]["selector"]["matchLabels"])
@@ -60,7 +63,7 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
     timeout 20 "$app_bin" --config-file="$1" --dump-config >"$1.dump" 2>&1 || { cat "$1.dump"; return 1; }
     python3 "$repo/tests/deploy/check_caf_dump.py" "$1" "$1.dump"
   }
-  for r in default all; do
+  for r in default all statefulset; do
     ini_of "$work/$r.yaml" >"$work/$r.ini"
     dump_check "$work/$r.ini" || fail "kstream-app does not read the chart's configuration back ($r)"
   done
@@ -88,6 +91,14 @@ ok "NOTES.txt renders (helm install --dry-run=client) and tells what to do next"
 # What the chart must refuse.
 render() { helm template kstream-app "$chart" "${kv[@]}" "$@"; }
 expect_fail "replicaCount above the partition count" render --set replicaCount=4
+expect_fail "replicaCount above the partition count (StatefulSet)" render --set workload.kind=StatefulSet --set replicaCount=4
+expect_fail "an unknown workload kind" render --set workload.kind=DaemonSet
+expect_fail "one transactional id for several pods" render --set replicaCount=2 --set config.kafka.transactional-id=tx
+expect_fail "one transactional id for pods KEDA may add" render --set workload.kind=StatefulSet --set keda.enabled=true \
+  --set config.kafka.transactional-id=tx
+expect_fail "a fixed instance name in the shared configuration" render --set config.kafka.instance-name=pod
+expect_fail "a transaction timeout under twice the commit interval" render --set config.job.commit-interval-ms=6000
+expect_fail "a shutdown timeout under the transaction timeout" render --set config.job.shutdown-timeout-ms=5000
 expect_fail "grace period shorter than the job's shutdown timeout" render --set terminationGracePeriodSeconds=10
 expect_fail "KEDA maxReplicaCount above the partition count" render --set keda.enabled=true --set keda.maxReplicaCount=5
 expect_fail "HTTP endpoint switched off (probes need it)" render --set config.http.port=0

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Checks on `helm template` output of charts/kstream-app (called by chart.sh).
 
-usage: check_chart.py DEFAULT.yaml ALL_FEATURES.yaml app/caf-application.ini
+usage: check_chart.py DEFAULT.yaml ALL_FEATURES.yaml app/caf-application.ini [STATEFULSET.yaml]
+
+DEFAULT renders the Deployment mode, ALL_FEATURES (and STATEFULSET, the defaults with
+workload.kind=StatefulSet) the StatefulSet mode.
 """
 import json
 import math
@@ -63,17 +66,51 @@ def ini_of(docs, name_suffix=""):
     return parse_ini(cms[0]["data"]["caf-application.ini"]), cms[0]
 
 
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+
+
 def container(docs):
-    dep = by_kind(docs, "Deployment")
-    check(len(dep) == 1, "one Deployment")
+    dep = [d for d in docs if d["kind"] in WORKLOAD_KINDS]
+    check(len(dep) == 1, f"one workload (Deployment or StatefulSet): {[d['kind'] for d in dep]}")
     return dep[0], dep[0]["spec"]["template"]["spec"]["containers"][0]
+
+
+def job_service(docs):
+    """The Service of the job's HTTP port (not the StatefulSet's headless one)."""
+    return [d for d in by_kind(docs, "Service") if d["spec"].get("clusterIP") != "None"]
+
+
+def identity_checks(docs, ini, dep, c, label):
+    """Each pod's identity: --kafka.instance-name from its own name (downward API), so that the
+    transactional id and group.instance.id are <group-id>-<pod name>; in StatefulSet mode
+    static membership on and a headless governing Service; in Deployment mode neither."""
+    check("--kafka.instance-name=$(KSTREAM_POD_NAME)" in c["args"], f"{label}: instance name from the pod's name")
+    env = {e["name"]: e for e in c.get("env", [])}
+    check(env.get("KSTREAM_POD_NAME", {}).get("valueFrom") == {"fieldRef": {"fieldPath": "metadata.name"}},
+          f"{label}: KSTREAM_POD_NAME from metadata.name")
+    check(ini["kafka"]["instance-name"] == '""' and ini["kafka"]["transactional-id"] == '""',
+          f"{label}: no fixed instance name or transactional id in the shared ConfigMap")
+    headless = [d for d in by_kind(docs, "Service") if d["spec"].get("clusterIP") == "None"]
+    if dep["kind"] == "StatefulSet":
+        check(ini["kafka"]["static-membership"] == "true", f"{label}: static membership on in StatefulSet mode")
+        check(len(headless) == 1 and dep["spec"].get("serviceName") == headless[0]["metadata"]["name"],
+              f"{label}: the StatefulSet's serviceName is its headless Service")
+        if headless:
+            check(headless[0]["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"],
+                  f"{label}: the headless Service selects the StatefulSet's pods")
+        check(dep["spec"].get("podManagementPolicy") == "Parallel", f"{label}: pods start in parallel")
+        check("volumeClaimTemplates" not in dep["spec"], f"{label}: no volumes (the job keeps no state)")
+    else:
+        check(ini["kafka"]["static-membership"] == "false", f"{label}: static membership off in Deployment mode")
+        check(not headless, f"{label}: no headless Service in Deployment mode")
 
 
 def common_checks(docs, label, shutdown_ms):
     ini, cm = ini_of(docs)
     dep, c = container(docs)
     pod = dep["spec"]["template"]["spec"]
-    check(c["args"] == ["--config-file=/etc/kstream-app/caf-application.ini"], f"{label}: --config-file argument")
+    check(c["args"] == ["--config-file=/etc/kstream-app/caf-application.ini", "--kafka.instance-name=$(KSTREAM_POD_NAME)"],
+          f"{label}: --config-file and --kafka.instance-name arguments")
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     check("/etc/kstream-app" in mounts and mounts["/etc/kstream-app"].get("readOnly"), f"{label}: config mounted read-only")
     vols = {v["name"]: v for v in pod["volumes"]}
@@ -101,7 +138,7 @@ def common_checks(docs, label, shutdown_ms):
     pdb = by_kind(docs, "PodDisruptionBudget")
     check(len(pdb) == 1 and pdb[0]["spec"]["selector"]["matchLabels"].items() <= dep["spec"]["template"]["metadata"]["labels"].items(),
           f"{label}: PodDisruptionBudget selects the pods")
-    svc = by_kind(docs, "Service")
+    svc = job_service(docs)
     check(len(svc) == 1 and svc[0]["spec"]["ports"][0]["name"] == "http", f"{label}: Service names the http port")
     # No secret material in any ConfigMap.
     for d in by_kind(docs, "ConfigMap"):
@@ -109,7 +146,7 @@ def common_checks(docs, label, shutdown_ms):
         check("sasl.password=" not in text and "sasl.username=" not in text, f"{label}: no credentials in ConfigMap {d['metadata']['name']}")
     # No other pod of the release (ksql Job, helm test) may match the job's selectors: the
     # Deployment would count it, the Service route to it, the PDB guard it (and block drains).
-    selectors = [("Deployment", dep["spec"]["selector"]["matchLabels"]),
+    selectors = [(dep["kind"], dep["spec"]["selector"]["matchLabels"]),
                  ("Service", svc[0]["spec"]["selector"])] + [("PodDisruptionBudget", pdb[0]["spec"]["selector"]["matchLabels"])]
     for d in docs:
         tmpl = d.get("spec", {}).get("template") if d["kind"] in ("Job",) else (d if d["kind"] == "Pod" else None)
@@ -130,7 +167,21 @@ def common_checks(docs, label, shutdown_ms):
               and "/readyz" in t["containers"][0]["args"][0], f"{label}: helm test asks the Service for /readyz")
         check(t["containers"][0]["image"] == c["image"], f"{label}: helm test runs the job's image (nothing else to pull)")
         check(t["containers"][0]["securityContext"].get("readOnlyRootFilesystem") is True, f"{label}: helm test read-only root")
+    identity_checks(docs, ini, dep, c, label)
     return ini, dep, c
+
+
+def default_spread_checks(dep, label):
+    """The default spread: over nodes and zones, preferred, counting only pods of the same
+    revision (the label the workload kind sets on its pods)."""
+    revision_label = "controller-revision-hash" if dep["kind"] == "StatefulSet" else "pod-template-hash"
+    tsc = dep["spec"]["template"]["spec"].get("topologySpreadConstraints", [])
+    check(len(tsc) == 2, f"{label}: two default spread constraints")
+    for t in tsc:
+        check(t["whenUnsatisfiable"] == "ScheduleAnyway" and t["maxSkew"] == 1
+              and t["labelSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"]
+              and t.get("matchLabelKeys") == [revision_label],
+              f"{label} spread {t['topologyKey']}: maxSkew 1, ScheduleAnyway, over the job's pods of one revision")
 
 
 def main():
@@ -156,29 +207,27 @@ def main():
             if (section, key) == ("kafka", "bootstrap-servers"):
                 check(got[key] == '"kafka.confluent.svc.cluster.local:9071"', "default broker is CFK's kafka service in namespace confluent")
             elif (section, key) == ("kafka", "static-membership"):
-                # Deliberately off: pod names of a Deployment change on every restart.
+                # Deliberately off: pod names of a Deployment change when a pod is replaced.
                 check(got[key] == "false", "static membership off in a Deployment")
             else:
                 check(got[key] == raw, f"[{section}] {key}: chart default {got[key]} == app default {raw}")
+    check(dep["kind"] == "Deployment", f"default: a Deployment ({dep['kind']})")
     check(dep["spec"]["replicas"] == 1, "default: one replica")
-    check("env" not in c, "default: no env (no credentials Secret)")
+    check([e["name"] for e in c["env"]] == ["KSTREAM_POD_NAME"], "default: no env but the pod's name (no credentials Secret)")
     check(c["image"] == "kstream-app:0.1.0", f"default image: {c['image']}")
     # Default spread: over nodes and zones, preferred (a one-node cluster still schedules).
     tsc = dep["spec"]["template"]["spec"].get("topologySpreadConstraints", [])
     check(sorted(t["topologyKey"] for t in tsc) == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"],
           f"default: replicas spread over nodes and zones: {tsc}")
-    for t in tsc:
-        check(t["whenUnsatisfiable"] == "ScheduleAnyway" and t["maxSkew"] == 1
-              and t["labelSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"],
-              f"default spread {t['topologyKey']}: maxSkew 1, ScheduleAnyway, over the job's pods")
+    default_spread_checks(dep, "default")
 
     # --- every optional feature ------------------------------------------------------
     kinds = sorted(d["kind"] for d in all_docs)
-    check(kinds == sorted(["ConfigMap", "ConfigMap", "Deployment", "Job", "Pod", "PodDisruptionBudget", "ScaledObject",
-                           "Service", "ServiceAccount", "ServiceMonitor"]), f"all-features kinds: {kinds}")
+    check(kinds == sorted(["ConfigMap", "ConfigMap", "StatefulSet", "Job", "Pod", "PodDisruptionBudget", "ScaledObject",
+                           "Service", "Service", "ServiceAccount", "ServiceMonitor"]), f"all-features kinds: {kinds}")
     ini, dep, c = common_checks(all_docs, "all-features", 45000)
     check(dep["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 60, "explicit grace period kept")
-    check("replicas" not in dep["spec"], "with KEDA the Deployment leaves replicas to the ScaledObject")
+    check("replicas" not in dep["spec"], "with KEDA the workload leaves replicas to the ScaledObject")
     tsc = dep["spec"]["template"]["spec"]["topologySpreadConstraints"]
     check(len(tsc) == 1 and tsc[0]["topologyKey"] == "kubernetes.io/hostname", "explicit topologySpreadConstraints replace the default")
     check(ini["kafka"]["properties"] == '["security.protocol=SASL_PLAINTEXT", "sasl.mechanisms=PLAIN"]',
@@ -191,7 +240,8 @@ def main():
     check(env.get("TZ", {}).get("value") == "UTC", "extraEnv passed through")
     so = by_kind(all_docs, "ScaledObject")[0]["spec"]
     trig = so["triggers"][0]
-    check(so["maxReplicaCount"] == 3 and so["scaleTargetRef"]["name"] == dep["metadata"]["name"], "ScaledObject targets the Deployment, max 3")
+    check(so["maxReplicaCount"] == 3 and so["scaleTargetRef"]["name"] == dep["metadata"]["name"]
+          and so["scaleTargetRef"]["kind"] == dep["kind"], f"ScaledObject targets the {dep['kind']}, max 3")
     check(trig["type"] == "kafka" and trig["metadata"]["topic"] == "expedia" and trig["metadata"]["consumerGroup"] == "kstream-app"
           and trig["metadata"]["allowIdleConsumers"] == "false", "KEDA kafka trigger on the job's group and topic")
     check(trig.get("authenticationRef", {}).get("name") == "kstream-app-kafka-auth", "KEDA authenticationRef")
@@ -211,6 +261,20 @@ def main():
     else:
         check(body["ksql"] == "SHOW STREAMS;", "ksql request holds the inline statements")
     check(body["streamsProperties"] == {"ksql.streams.auto.offset.reset": "earliest"}, "ksql streamsProperties")
+
+    # --- the defaults in StatefulSet mode ----------------------------------------------------
+    if len(sys.argv) > 4:
+        sts_docs = load(sys.argv[4])
+        kinds = sorted(d["kind"] for d in sts_docs)
+        check(kinds == ["ConfigMap", "Pod", "PodDisruptionBudget", "Service", "Service", "ServiceAccount", "StatefulSet"],
+              f"statefulset kinds: {kinds}")
+        sts_ini, sts, _c = common_checks(sts_docs, "statefulset", 30000)
+        check(sts["kind"] == "StatefulSet" and sts["spec"]["replicas"] == 1, "statefulset: one replica")
+        default_spread_checks(sts, "statefulset")
+        # Only static membership differs from the Deployment's configuration.
+        dep_ini, _cm = ini_of(default_docs)
+        sts_ini["kafka"]["static-membership"] = "false"
+        check(sts_ini == dep_ini, "statefulset: the same configuration as the Deployment but static membership")
 
     if failures:
         for f in failures:

@@ -169,9 +169,9 @@ STARTED = []  # every job process a test started: conftest kills what is left af
 class Job:
     """One instance of the job as a subprocess, with its HTTP port and log."""
 
-    def __init__(self, topics, group, logs, name, drain=False, transactional_id=None, extra=()):
+    def __init__(self, topics, group, logs, name, drain=False, transactional_id=None, extra=(), commit_interval_ms=200):
         self.port = kt.free_port()
-        extra = list(extra) + ["--job.commit-interval-ms=200"]
+        extra = list(extra) + [f"--job.commit-interval-ms={commit_interval_ms}"]
         if transactional_id:
             extra.append(f"--kafka.transactional-id={transactional_id}")
         self.args = kt.job_args(topics, group=group, drain=drain, http_port=self.port, extra=extra)

@@ -2,6 +2,7 @@
 #include "domain/stay_table.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
 using namespace kstream::domain;
@@ -105,4 +106,52 @@ TEST_CASE("the text table shows every category, the total and the unknown tally"
   CHECK(text.find("|all categories          |" + std::string(14, ' ') + "37 |") != std::string::npos);
   CHECK(text.find("unknown (not JSON, or stay_category missing/unknown): 1 records") != std::string::npos);
   CHECK(text.find("STAY_CATEGORY") != std::string::npos);
+}
+
+TEST_CASE("a checkpoint restores the table exactly, hotel sets included, and counting goes on from it") {
+  stay_fields_parser parser;
+  stay_table table;
+  table.add_value(parser, enriched("Short stay", "100"));
+  table.add_value(parser, enriched("Short stay", "101"));
+  table.add_value(parser, enriched("Short stay", "null"));
+  table.add_value(parser, enriched("Long stay", "100"));
+  table.add_value(parser, "not json");
+  std::string error;
+  auto text = checkpoint_json("expedia_ext", {{0, 12}, {2, 7}}, table);
+  auto restored = checkpoint_from_json(text, error);
+  REQUIRE(restored);
+  CHECK(error.empty());
+  CHECK(restored->input_topic == "expedia_ext");
+  CHECK(restored->positions == std::map<std::int32_t, std::int64_t>{{0, 12}, {2, 7}});
+  CHECK(restored->table.records() == table.records());
+  auto before = table.snapshot();
+  auto after = restored->table.snapshot();
+  CHECK(after.rows == before.rows);
+  CHECK(after.unknown_records == 1);
+  // Counting on: a hotel already in the set is not counted again, a new one is.
+  for (auto* t : {&table, &restored->table}) {
+    t->add_value(parser, enriched("Short stay", "101"));
+    t->add_value(parser, enriched("Short stay", "102"));
+  }
+  CHECK(restored->table.snapshot().rows == table.snapshot().rows);
+  CHECK(restored->table.snapshot().row(stay_category::short_stay).distinct_hotels == 3);
+}
+
+TEST_CASE("a checkpoint that is not one is refused with the reason") {
+  std::string error;
+  CHECK_FALSE(checkpoint_from_json("nope", error));
+  CHECK(error == "not a JSON object");
+  CHECK_FALSE(checkpoint_from_json(R"({"format":2,"input_topic":"t","positions":{},"table":{}})", error));
+  CHECK(error.find("unknown format") == 0);
+  CHECK_FALSE(checkpoint_from_json(R"({"format":1,"input_topic":"t","positions":{"x":1},"table":{}})", error));
+  CHECK_FALSE(checkpoint_from_json(R"({"format":1,"input_topic":"t","positions":{"0":-5},"table":{}})", error));
+  CHECK_FALSE(checkpoint_from_json(R"({"format":1,"input_topic":"t","positions":{},"table":{"categories":[],"unknown":0}})",
+                                   error));
+  CHECK(error.find("categories") != std::string::npos);
+  // More distinct hotels than records with a hotel: not a table this program saved.
+  stay_table table;
+  auto saved = boost::json::parse(checkpoint_json("t", {}, table)).as_object();
+  saved["table"].as_object()["categories"].as_array()[0].as_object()["hotels"] = boost::json::array{1, 2};
+  CHECK_FALSE(checkpoint_from_json(boost::json::serialize(saved), error));
+  CHECK(error.find("inconsistent") != std::string::npos);
 }

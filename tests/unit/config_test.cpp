@@ -65,6 +65,38 @@ TEST_CASE("file values and command-line flags", "[config]") {
   CHECK(settings->extra_properties.front() == std::pair<std::string, std::string>{"linger.ms", "20"});
 }
 
+TEST_CASE("the instance name gives the transactional id and the static member's id", "[config]") {
+  auto named = settings_from("[kafka]\ngroup-id=\"g\"\ninstance-name=\"kstream-app-2\"\nstatic-membership=true\n");
+  REQUIRE(named);
+  CHECK(named->transactional_id == "g-kstream-app-2");
+  CHECK(named->group_instance_id == "g-kstream-app-2");
+  auto unnamed = settings_from("[kafka]\ngroup-id=\"g\"\ninstance-name=\"\"\n");
+  REQUIRE(unnamed);
+  CHECK(unnamed->transactional_id == "g-" + host_name());
+  CHECK(unnamed->group_instance_id.empty());
+}
+
+TEST_CASE("the transaction timeout: 10 s unless set, checked against the commit interval and the stop", "[config]") {
+  auto defaults = settings_from("");
+  REQUIRE(defaults);
+  CHECK(defaults->transaction_timeout_ms == 10000);
+  auto set = settings_from("[job]\ntransaction-timeout-ms=20000\n");
+  REQUIRE(set);
+  CHECK(set->transaction_timeout_ms == 20000);
+  CHECK(error_of("[job]\ncommit-interval-ms=6000\n")
+        == "job.transaction-timeout-ms (10000) must be at least twice job.commit-interval-ms (6000): a transaction stays "
+           "open a commit interval plus its flush and commit, and the broker aborts one that outlives the timeout; raise "
+           "the timeout or shorten the interval");
+  CHECK(error_of("[job]\nshutdown-timeout-ms=5000\n").find("job.shutdown-timeout-ms (5000) must be at least "
+                                                          "job.transaction-timeout-ms (10000)")
+        == 0);
+  CHECK(error_of("[job]\ntransaction-timeout-ms=500\n") == "option job.transaction-timeout-ms = 500 is out of range [1000, 900000]");
+  CHECK(error_of("[kafka]\nproperties=[\"transaction.timeout.ms=60000\"]\n").find("set job.transaction-timeout-ms instead")
+        != std::string::npos);
+  // at_least_once has no transaction: the intervals are not tied to it
+  CHECK(settings_from("[job]\nguarantee=\"at_least_once\"\ncommit-interval-ms=6000\nshutdown-timeout-ms=5000\n"));
+}
+
 TEST_CASE("bad values are refused with the option's name", "[config]") {
   CHECK(error_of("[job]\nguarantee=\"twice\"\n") == R"(job.guarantee = "twice" is not one of "exactly_once", "at_least_once")");
   CHECK(error_of("[job]\nmax-in-flight=0\n") == "option job.max-in-flight = 0 is out of range [1, 10000000]");
@@ -152,6 +184,7 @@ TEST_CASE("the job's sample file writes every option with the settings structs' 
     CHECK(s->commit_interval_ms == defaults.commit_interval_ms);
     CHECK(s->drain == defaults.drain);
     CHECK(s->shutdown_timeout_ms == defaults.shutdown_timeout_ms);
+    CHECK(s->transaction_timeout_ms == defaults.transaction_timeout_ms);
     CHECK(s->http_port == defaults.http_port);
     CHECK(s->http_bind_address == defaults.http_bind_address);
     CHECK(s->log_level == defaults.log_level);
@@ -181,6 +214,8 @@ TEST_CASE("kstream-stats' sample file writes every option with the settings stru
     CHECK(s->drain == defaults.drain);
     CHECK(s->shutdown_timeout_ms == defaults.shutdown_timeout_ms);
     CHECK(s->publish_interval_ms == defaults.publish_interval_ms);
+    CHECK(s->state_topic == defaults.state_topic);
+    CHECK(s->checkpoint_interval_ms == defaults.checkpoint_interval_ms);
     CHECK(s->http_port == defaults.http_port);
     CHECK(s->http_bind_address == defaults.http_bind_address);
     CHECK(s->terminal == defaults.terminal);

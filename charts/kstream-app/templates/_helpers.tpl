@@ -17,6 +17,11 @@
 {{- end }}
 {{- end }}
 
+{{/* The StatefulSet's headless governing Service. */}}
+{{- define "kstream-app.headlessServiceName" -}}
+{{- printf "%s-headless" (include "kstream-app.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
 {{- define "kstream-app.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -80,12 +85,25 @@ booleans and numbers bare (whole numbers without a decimal point).
 {{- end }}
 {{- end }}
 
+{{/*
+The job's configuration as rendered: .Values.config, with static membership on in
+StatefulSet mode (stable pod names are what it needs).
+*/}}
+{{- define "kstream-app.config" -}}
+{{- $config := deepCopy .Values.config }}
+{{- if eq .Values.workload.kind "StatefulSet" }}
+{{- $_ := set (index $config "kafka") "static-membership" true }}
+{{- end }}
+{{- toJson $config }}
+{{- end }}
+
 {{/* The whole caf-application.ini, sections and keys in alphabetical order. */}}
 {{- define "kstream-app.ini" -}}
 ; kstream-app configuration, rendered by the Helm chart from .Values.config.
 ; Secrets are not here: they come from environment variables KSTREAM_RDKAFKA_*.
-{{- range $section := keys .Values.config | sortAlpha }}
-{{- $entries := index $.Values.config $section }}
+{{- $config := include "kstream-app.config" . | fromJson }}
+{{- range $section := keys $config | sortAlpha }}
+{{- $entries := index $config $section }}
 
 [{{ $section }}]
 {{- range $key := keys $entries | sortAlpha }}

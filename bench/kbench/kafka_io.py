@@ -1,0 +1,115 @@
+"""The broker as the benchmark sees it: topics, offsets, a group's commits, reading a topic back."""
+import time
+
+from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from kbench.common import log
+
+
+class Kafka:
+    def __init__(self, bootstrap):
+        self.bootstrap = bootstrap
+        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+
+    def topics(self):
+        return self.admin.list_topics(timeout=10).topics
+
+    def create(self, *names, partitions=3):
+        existing = self.topics()
+        new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names if n not in existing]
+        for name, fut in (self.admin.create_topics(new, operation_timeout=30).items() if new else []):
+            fut.result()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # metadata can lag the creation a little
+            t = self.topics()
+            if all(n in t and len(t[n].partitions) == partitions for n in names):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"topics {names} did not appear")
+
+    def delete(self, *names):
+        existing = self.topics()
+        names = sorted({n for n in names if n in existing})
+        for _, fut in (self.admin.delete_topics(names, operation_timeout=30).items() if names else []):
+            try:
+                fut.result()
+            except Exception as exc:  # noqa: BLE001 - best effort clean-up
+                log(f"could not delete a topic: {exc}")
+
+    def recreate(self, topic, partitions=3):
+        """An empty `topic`: deleted, a moment for the deletion to settle, created again."""
+        self.delete(topic)
+        time.sleep(2)
+        self.create(topic, partitions=partitions)
+
+    def end_offsets(self, topic):
+        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "bench-probe", "enable.auto.commit": False})
+        try:
+            parts = self.topics()[topic].partitions
+            return [c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in sorted(parts)]
+        finally:
+            c.close()
+
+    def committed(self, group, topic, partitions, probe=None):
+        """The group's committed offsets (a consumer that does not join the group)."""
+        c = probe or Consumer({"bootstrap.servers": self.bootstrap, "group.id": group, "enable.auto.commit": False})
+        try:
+            tps = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+            return [tp.offset for tp in tps]
+        finally:
+            if probe is None:
+                c.close()
+
+
+def read_topic(bootstrap, topic, fn, partitions=3):
+    """Calls fn(partition, key, value) for every committed record of topic, up to its end now."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-checker", "enable.auto.commit": False,
+                  "isolation.level": "read_committed", "enable.partition.eof": True,
+                  "fetch.max.bytes": 64 << 20, "max.partition.fetch.bytes": 16 << 20})
+    try:
+        c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        pending = set(range(partitions))
+        idle = time.monotonic()
+        while pending:
+            msgs = c.consume(10000, 1.0)
+            if not msgs and time.monotonic() - idle > 60:
+                raise RuntimeError(f"reading {topic}: no progress for 60 s")
+            for m in msgs:
+                idle = time.monotonic()
+                if m.error():
+                    if m.error().code() == KafkaError._PARTITION_EOF:
+                        pending.discard(m.partition())
+                        continue
+                    raise RuntimeError(f"reading {topic}: {m.error()}")
+                fn(m.partition(), m.key(), m.value())
+    finally:
+        c.close()
+
+
+def last_record_ends(bootstrap, topic, ends):
+    """Per partition, the offset after its last record: what a consumer has committed once it
+    has processed everything (the end offset itself can lie beyond trailing transaction markers)."""
+    out = []
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-probe", "enable.auto.commit": False,
+                  "isolation.level": "read_committed", "enable.partition.eof": True})
+    try:
+        for p, end in enumerate(ends):
+            back, last = 64, None
+            while last is None:
+                start = max(0, end - back)
+                c.assign([TopicPartition(topic, p, start)])
+                eof = False
+                while not eof:
+                    for m in c.consume(1000, 5.0):
+                        if m.error():
+                            eof = eof or m.error().code() == KafkaError._PARTITION_EOF
+                        else:
+                            last = m.offset() + 1
+                if start == 0:
+                    break
+                back *= 8
+            out.append(last or 0)
+    finally:
+        c.close()
+    return out
