@@ -79,7 +79,7 @@ aggregator_actor::behavior_type aggregator(aggregator_actor::stateful_pointer<ag
       // Credit back to the consumer: everything of this batch is accounted for.
       if (auto sender = self->current_sender())
         self->send(caf::actor_cast<credit_actor>(sender),
-                   batch_delivered{batch.partition, batch.epoch, batch.records.size(), last_offset + 1});
+                   batch_delivered{batch.partition, batch.epoch, batch.records.size(), last_offset + 1, batch.bytes});
     },
     [=](tick_atom) {
       auto& st = self->state;

@@ -13,9 +13,9 @@ bool batch_ledger::accepts(std::int32_t partition, std::uint64_t epoch) const {
 }
 
 std::uint64_t batch_ledger::open(std::int32_t partition, std::uint64_t epoch, std::int64_t last_offset,
-                                 std::uint64_t records) {
+                                 std::uint64_t records, std::uint64_t bytes, std::int64_t first_offset) {
   const auto id = next_id_++;
-  batches_[id] = batch{partition, epoch, last_offset, records, records, 0, 0};
+  batches_[id] = batch{partition, epoch, last_offset, records, records, 0, 0, bytes, first_offset};
   partitions_[partition].in_order.push_back(id);
   return id;
 }
@@ -35,6 +35,13 @@ std::optional<std::int32_t> batch_ledger::partition_of(std::uint64_t id) const {
   return it->second.partition;
 }
 
+std::optional<std::pair<std::int64_t, std::int64_t>> batch_ledger::offsets_of(std::uint64_t id) const {
+  auto it = batches_.find(id);
+  if (it == batches_.end())
+    return std::nullopt;
+  return std::pair{it->second.first_offset, it->second.last_offset};
+}
+
 std::vector<batch_ledger::completed_batch> batch_ledger::take_completed() {
   std::vector<completed_batch> out;
   for (auto& [partition, book] : partitions_) {
@@ -48,7 +55,8 @@ std::vector<batch_ledger::completed_batch> batch_ledger::take_completed() {
         book.delivered_next = next;
         transaction_offsets_[partition] = next;
       }
-      out.push_back(completed_batch{partition, done.epoch, done.records, done.produced, done.dead_lettered, next});
+      out.push_back(
+        completed_batch{partition, done.epoch, done.records, done.produced, done.dead_lettered, next, done.bytes});
       batches_.erase(it);
       book.in_order.pop_front();
     }

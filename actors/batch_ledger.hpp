@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace kstream {
@@ -25,14 +26,20 @@ public:
     std::uint64_t produced = 0;      // acknowledged by the output topic
     std::uint64_t dead_lettered = 0; // acknowledged by the dead-letter topic
     std::int64_t next_offset = -1;   // the input offset after the batch (-1: none)
+    std::uint64_t bytes = 0;         // the consumer's byte credit it gives back
   };
 
   /// Whether work of `partition` from the consumer's `epoch` is current: not older than the
   /// partition's last rewind or hand-over, and no rewind of it is under way.
   bool accepts(std::int32_t partition, std::uint64_t epoch) const;
 
-  /// Starts tracking a batch of `records` records; returns its id, the tag of its records.
-  std::uint64_t open(std::int32_t partition, std::uint64_t epoch, std::int64_t last_offset, std::uint64_t records);
+  /// Starts tracking a batch of `records` records (holding `bytes` of the consumer's byte
+  /// credit; its input offsets from `first_offset`); returns its id, the tag of its records.
+  std::uint64_t open(std::int32_t partition, std::uint64_t epoch, std::int64_t last_offset, std::uint64_t records,
+                     std::uint64_t bytes = 0, std::int64_t first_offset = -1);
+
+  /// The input offsets [first, last] of batch `id` while it is tracked.
+  std::optional<std::pair<std::int64_t, std::int64_t>> offsets_of(std::uint64_t id) const;
 
   /// One record of batch `id` is acknowledged; a batch given up since is ignored.
   void acknowledge(std::uint64_t id, bool dead_letter);
@@ -89,6 +96,8 @@ private:
     std::uint64_t remaining = 0;
     std::uint64_t produced = 0;
     std::uint64_t dead_lettered = 0;
+    std::uint64_t bytes = 0;
+    std::int64_t first_offset = -1;
   };
 
   struct partition_book {

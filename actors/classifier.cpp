@@ -17,13 +17,15 @@ std::optional<std::string_view> present(bool has, const std::string& text) {
 } // namespace
 
 classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch_sink_actor sink,
-                                           std::size_t output_payload_limit) {
+                                           std::size_t output_payload_limit,
+                                           std::shared_ptr<const refused_records> refused) {
   return {
     [=](parsed_batch& batch) {
       enriched_batch out;
       out.partition = batch.partition;
       out.epoch = batch.epoch;
       out.last_offset = batch.last_offset;
+      out.bytes = batch.bytes;
       out.dead_letters = std::move(batch.dead_letters);
       const auto parser_dead_letters = out.dead_letters.size();
       out.records.reserve(batch.records.size());
@@ -38,6 +40,12 @@ classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch
             std::move(record.source), "the enriched record (up to " + std::to_string(enriched_bytes)
                                         + " bytes) exceeds the output topic's limit of "
                                         + std::to_string(output_payload_limit) + " bytes"});
+          continue;
+        }
+        if (auto known = refused ? refused->find(batch.partition, source.offset) : std::nullopt;
+            known && known->state != refused_records::verdict::suspect) {
+          out.dead_letters.push_back(
+            dead_letter{std::move(record.source), "the output topic's broker refused the record: " + known->reason});
           continue;
         }
         // A negative day count is still reported as computed; only its category says "Erroneous".

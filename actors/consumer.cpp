@@ -27,6 +27,7 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     auto& m = metrics->partition(partition);
     m.assigned = true;
     m.in_flight = 0;
+    m.in_flight_bytes = 0;
     m.at_end = false;
     m.paused = false;
     m.lag = -1; // unknown until the next lag update
@@ -73,6 +74,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked) {
     auto& m = metrics->partition(partition);
     m.assigned = false;
     m.in_flight = 0;
+    m.in_flight_bytes = 0;
     m.at_end = false;
     m.paused = false;
     m.lag = -1; // no longer ours: its lag series goes away
@@ -89,15 +91,45 @@ void consumer_state::on_record(std::int32_t partition, kafka_record&& record) {
   auto& flow = it->second;
   flow.at_end = false;
   flow.dispatched_next = record.offset + 1;
+  flow.pending_bytes += payload_bytes(record.key, record.value, record.headers) + record_memory_overhead;
   flow.pending.push_back(std::move(record));
-  if (flow.pending.size() >= settings.batch_size) {
-    // Keep batches at the configured size even when one poll brings more.
-    consumed_batch batch{partition, flow.epoch, std::move(flow.pending)};
-    flow.pending = {};
-    flow.in_flight += static_cast<std::int64_t>(batch.records.size());
-    metrics->partition(partition).consumed.fetch_add(batch.records.size(), std::memory_order_relaxed);
-    self->send(flow.stage, std::move(batch));
+  // Keep batches at the configured size even when one poll brings more, and at a quarter of
+  // the partition's byte share: a batch is briefly in memory twice while the producer copies
+  // it into librdkafka. With large records, stop reading the partition as soon as its bytes
+  // are used, not at the end of the poll: one poll of a thousand 1 MB records is a gigabyte.
+  const auto byte_credit = partition_byte_credit();
+  const auto pending_bytes = static_cast<std::int64_t>(flow.pending_bytes);
+  if (flow.pending.size() >= settings.batch_size || pending_bytes >= byte_credit / 4
+      || flow.in_flight_bytes + pending_bytes >= byte_credit) {
+    send_pending(partition, flow);
+    pause_when_out_of_credit(partition, flow);
   }
+}
+
+void consumer_state::send_pending(std::int32_t partition, partition_flow& flow) {
+  if (flow.pending.empty())
+    return;
+  consumed_batch batch{partition, flow.epoch, std::move(flow.pending), flow.pending_bytes};
+  flow.pending = {};
+  flow.pending_bytes = 0;
+  flow.in_flight += static_cast<std::int64_t>(batch.records.size());
+  flow.in_flight_bytes += static_cast<std::int64_t>(batch.bytes);
+  auto& m = metrics->partition(partition);
+  m.consumed.fetch_add(batch.records.size(), std::memory_order_relaxed);
+  m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
+  m.in_flight_bytes.store(flow.in_flight_bytes, std::memory_order_relaxed);
+  self->send(flow.stage, std::move(batch));
+}
+
+void consumer_state::pause_when_out_of_credit(std::int32_t partition, partition_flow& flow) {
+  if (flow.paused || (flow.in_flight < partition_credit() && flow.in_flight_bytes < partition_byte_credit()))
+    return;
+  // Out of credit: stop fetching this partition until acks come back.
+  source->pause(partition);
+  flow.paused = true;
+  auto& m = metrics->partition(partition);
+  m.paused = true;
+  m.pauses.fetch_add(1, std::memory_order_relaxed);
 }
 
 void consumer_state::on_end_of_partition(std::int32_t partition) {
@@ -112,26 +144,16 @@ std::int64_t consumer_state::partition_credit() const {
   return std::max(share, static_cast<std::int64_t>(settings.batch_size));
 }
 
+std::int64_t consumer_state::partition_byte_credit() const {
+  return std::max<std::int64_t>(1, settings.max_in_flight_bytes
+                                     / std::max<std::int64_t>(1, static_cast<std::int64_t>(partitions.size())));
+}
+
 void consumer_state::dispatch_pending() {
-  const auto credit = partition_credit();
   for (auto& [partition, flow] : partitions) {
-    if (!flow.pending.empty()) {
-      consumed_batch batch{partition, flow.epoch, std::move(flow.pending)};
-      flow.pending = {};
-      flow.in_flight += static_cast<std::int64_t>(batch.records.size());
-      metrics->partition(partition).consumed.fetch_add(batch.records.size(), std::memory_order_relaxed);
-      self->send(flow.stage, std::move(batch));
-    }
-    auto& m = metrics->partition(partition);
-    m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
-    m.at_end.store(flow.at_end, std::memory_order_release);
-    if (!flow.paused && flow.in_flight >= credit) {
-      // Out of credit: stop fetching this partition until acks come back.
-      source->pause(partition);
-      flow.paused = true;
-      m.paused = true;
-      m.pauses.fetch_add(1, std::memory_order_relaxed);
-    }
+    send_pending(partition, flow);
+    pause_when_out_of_credit(partition, flow);
+    metrics->partition(partition).at_end.store(flow.at_end, std::memory_order_release);
   }
 }
 
@@ -142,11 +164,13 @@ void consumer_state::on_delivered(const batch_delivered& ack) {
   auto& flow = it->second;
   metrics->note_progress();
   flow.in_flight -= static_cast<std::int64_t>(ack.records);
+  flow.in_flight_bytes = std::max<std::int64_t>(0, flow.in_flight_bytes - static_cast<std::int64_t>(ack.bytes));
   flow.acked_next = std::max(flow.acked_next, ack.next_offset);
   auto& m = metrics->partition(ack.partition);
   m.in_flight.store(flow.in_flight, std::memory_order_relaxed);
-  // Resume at half the bound, not at the bound: fewer pause/resume round trips.
-  if (flow.paused && flow.in_flight <= partition_credit() / 2) {
+  m.in_flight_bytes.store(flow.in_flight_bytes, std::memory_order_relaxed);
+  // Resume at half the bounds, not at the bounds: fewer pause/resume round trips.
+  if (flow.paused && flow.in_flight <= partition_credit() / 2 && flow.in_flight_bytes <= partition_byte_credit() / 2) {
     source->resume(ack.partition);
     flow.paused = false;
     m.paused = false;
@@ -167,7 +191,9 @@ caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& reque
     auto& flow = it->second;
     flow.epoch = ++epoch;
     flow.in_flight = 0;
+    flow.in_flight_bytes = 0;
     flow.pending.clear();
+    flow.pending_bytes = 0;
     flow.at_end = false;
     flow.dispatched_next = -1;
     if (flow.paused) {
@@ -176,6 +202,7 @@ caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& reque
     }
     auto& m = metrics->partition(partition);
     m.in_flight = 0;
+    m.in_flight_bytes = 0;
     m.at_end = false;
     m.paused = false;
     done.epochs.push_back(flow.epoch);
@@ -262,6 +289,7 @@ consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer
   st.hooks = std::move(hooks);
   st.settings = settings;
   st.metrics = metrics;
+  st.metrics->in_flight_bytes_limit = settings.max_in_flight_bytes;
   st.source->set_listener(&st);
   return {
     [=](poll_atom) {

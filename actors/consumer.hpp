@@ -31,6 +31,8 @@ struct consumer_hooks {
 struct consumer_settings {
   std::size_t batch_size = pipeline_settings{}.batch_size;
   std::int64_t max_in_flight = static_cast<std::int64_t>(pipeline_settings{}.max_in_flight);
+  /// The same bound in bytes (what the records hold in memory), shared the same way.
+  std::int64_t max_in_flight_bytes = static_cast<std::int64_t>(pipeline_settings{}.max_in_flight_bytes);
   /// Commit offsets from delivery acks (at_least_once); under exactly_once the producer does.
   bool commit_acked_offsets = false;
   std::chrono::milliseconds commit_interval{pipeline_settings{}.commit_interval_ms};
@@ -44,12 +46,14 @@ struct partition_flow {
   batch_stage_actor stage;
   std::uint64_t epoch = 0;      // batches and acks of other epochs are stale
   std::int64_t in_flight = 0;   // records dispatched, not yet acknowledged
+  std::int64_t in_flight_bytes = 0; // their bytes (consumed_batch::bytes)
   bool paused = false;
   bool at_end = false;          // reached the end of the partition (drain mode)
   std::int64_t dispatched_next = -1; // offset after the last record dispatched
   std::int64_t acked_next = -1;      // offset after the last record acknowledged
   std::int64_t committed_next = -1;  // what was committed last (at_least_once)
   std::vector<kafka_record> pending; // read in this poll, not yet dispatched
+  std::uint64_t pending_bytes = 0;
 };
 
 class consumer_state : public record_source::listener {
@@ -78,6 +82,13 @@ public:
   void dispatch_pending();
   /// The records a partition may have in flight: its share of the instance's bound.
   std::int64_t partition_credit() const;
+  /// The bytes a partition may have in flight: its share of max_in_flight_bytes. A record
+  /// larger than the share still goes, alone.
+  std::int64_t partition_byte_credit() const;
+  /// Sends the partition's pending records as one batch.
+  void send_pending(std::int32_t partition, partition_flow& flow);
+  /// Pauses the partition once its records or bytes in flight reach its share.
+  void pause_when_out_of_credit(std::int32_t partition, partition_flow& flow);
   void on_delivered(const batch_delivered& ack);
   /// Seeks the requested partitions back to their committed offsets under new epochs; an
   /// error when a partition could not be repositioned (records would be skipped).
@@ -88,9 +99,9 @@ public:
 };
 
 /// Owns the record source (the Kafka consumer). Dispatches each partition's records in
-/// batches to that partition's pipeline, keeps at most `max_in_flight` records in flight in
-/// all, shared evenly by the assigned partitions (pausing a partition at its share, resuming
-/// when acks give credit back), and hands partitions over before they are revoked. Spawn it
+/// batches to that partition's pipeline, keeps at most `max_in_flight` records and about
+/// `max_in_flight_bytes` bytes in flight in all, shared evenly by the assigned partitions
+/// (pausing a partition at its share of either, resuming when acks give credit back), and hands partitions over before they are revoked. Spawn it
 /// detached: the source blocks. It starts polling on the first poll_atom, once the caller has
 /// wired everything; stop_atom closes it.
 consumer_actor::behavior_type consumer(consumer_actor::stateful_pointer<consumer_state> self,

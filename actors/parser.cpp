@@ -10,6 +10,7 @@ batch_stage_actor::behavior_type parser(batch_stage_actor::stateful_pointer<pars
       parsed_batch out;
       out.partition = batch.partition;
       out.epoch = batch.epoch;
+      out.bytes = batch.bytes;
       out.records.reserve(batch.records.size());
       for (auto& record : batch.records) {
         out.last_offset = std::max(out.last_offset, record.offset);

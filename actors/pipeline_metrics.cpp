@@ -103,6 +103,7 @@ metrics_registry::totals metrics_registry::sum() const {
     if (m->assigned.load(std::memory_order_relaxed)) {
       ++result.assigned;
       result.in_flight += m->in_flight.load(std::memory_order_relaxed);
+      result.in_flight_bytes += m->in_flight_bytes.load(std::memory_order_relaxed);
       result.lag += std::max<std::int64_t>(0, m->lag.load(std::memory_order_relaxed));
     }
   }

@@ -25,6 +25,7 @@ struct partition_metrics {
   std::atomic<std::uint64_t> produced{0};
   std::atomic<std::uint64_t> dead_lettered{0};
   std::atomic<std::int64_t> in_flight{0};
+  std::atomic<std::int64_t> in_flight_bytes{0}; // the consumer's byte credit in use
   std::atomic<std::int64_t> lag{-1}; // -1: unknown (not exported)
   /// Read to its end (read_committed: the last stable offset) and every record read handed
   /// on: stored after in_flight, so that a reader that sees it (acquire) sees in_flight too.
@@ -87,6 +88,11 @@ public:
   /// Records that neither the output nor the dead-letter topic took whole: the dead-letter
   /// topic got their coordinates and the reason with an empty value.
   std::atomic<std::uint64_t> records_unwritable{0};
+  /// Records the broker refused for a reason of its own (too large, invalid timestamp,
+  /// corrupt ...): found out, they went to the dead-letter topic with the broker's reason.
+  std::atomic<std::uint64_t> records_refused_by_broker{0};
+  /// job.max-in-flight-bytes, for /metrics beside the bytes in flight.
+  std::atomic<std::int64_t> in_flight_bytes_limit{0};
   std::atomic<bool> consuming{false};   // the consumer is polling with a live assignment
   std::atomic<bool> input_reachable{true};  // false while the consumer's brokers are down
   std::atomic<bool> output_reachable{true}; // false while the producer's brokers are down
@@ -111,7 +117,7 @@ public:
 
   struct totals {
     std::uint64_t consumed = 0, produced = 0, dead_lettered = 0;
-    std::int64_t in_flight = 0, lag = 0;
+    std::int64_t in_flight = 0, in_flight_bytes = 0, lag = 0;
     std::uint64_t pauses = 0, rewinds = 0;
     std::size_t assigned = 0;
   };

@@ -21,6 +21,12 @@ struct pipeline_settings {
   /// stays the same however many partitions the instance is given. A share is never below
   /// one batch.
   std::uint64_t max_in_flight = 60000;
+  /// The same bound in bytes: what the records in flight hold in memory (key, value, headers
+  /// and a fixed allowance per record), shared and enforced the same way, so that memory stays
+  /// bounded whatever the record size. librdkafka's queues are sized from it
+  /// (adapters/kafka_clients.cpp); the job's peak RSS stays under about 64 MiB plus twice this
+  /// (README "Sizing memory"; the chart's memorySizing checks its memory limit against it).
+  std::uint64_t max_in_flight_bytes = 128ULL << 20;
   /// Records per batch between actors.
   std::uint64_t batch_size = 1000;
   /// Transaction commit interval (exactly_once), offset commit interval (at_least_once).

@@ -10,6 +10,7 @@
 #include "actors/pipeline_metrics.hpp"
 #include "actors/pipeline_settings.hpp"
 #include "actors/record_sink.hpp"
+#include "actors/refused_records.hpp"
 #include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
 
@@ -35,6 +36,11 @@ struct producer_config {
   /// How often the producer serves delivery reports and looks at the commit interval; 0: it
   /// does not tick by itself (its owner sends tick_atom, as the actor tests do).
   std::chrono::milliseconds tick_interval{10};
+  /// Records the broker refused, shared with the classifiers (null: the producer keeps its own).
+  std::shared_ptr<refused_records> refused;
+  /// More records refused by the broker than this in one run is a fatal error: a topic that
+  /// refuses everything is a configuration to fix, not thousands of dead letters to write.
+  std::size_t max_refused_records = 100;
 };
 
 struct pending_handover {
@@ -69,8 +75,22 @@ public:
   };
   std::optional<delivery_failure> failure;
 
+  /// Writing a suspect record alone (refused_records): the broker's reason when it refused it.
+  bool isolating = false;
+  std::optional<std::string> isolated_refusal;
+  /// A refusal taught something since the last abort (new suspects, a record confirmed): the
+  /// abort it causes is progress, not the same failure again.
+  bool learnt_from_refusal = false;
+  bool excuse_next_failure = false; // the failure after such an abort (see abort_and_rewind)
+
   void on_delivered(std::uint64_t tag, bool dead_letter) override;
-  void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason) override;
+  void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason, bool refused) override;
+  /// Before a suspect record: everything earlier is flushed, so that the record goes alone.
+  /// False when an earlier record failed (the batch stays incomplete; the tick rewinds).
+  bool begin_isolated();
+  /// After the suspect record was produced (`taken`): flushes it and notes the verdict. False
+  /// when it was refused or failed (the batch stays incomplete; the tick rewinds).
+  bool end_isolated(std::int32_t partition, std::int64_t offset, bool dead_letter, bool taken);
   /// Records a failure that loses the work of `partition`; the next tick aborts and rewinds.
   void note_failure(std::string reason, std::int32_t partition);
 

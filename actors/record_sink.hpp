@@ -22,12 +22,15 @@ namespace kstream {
 class record_sink {
 public:
   /// Receives the delivery report of every record the sink took. `tag` is what produce_*()
-  /// was given; `dead_letter` says which topic the record went to.
+  /// was given; `dead_letter` says which topic the record went to; `refused`: the broker
+  /// refused the record's batch for a reason of the records' own (too large, invalid
+  /// timestamp, invalid or corrupt record), not for a state of the producer or the cluster.
   class listener {
   public:
     virtual ~listener() = default;
     virtual void on_delivered(std::uint64_t tag, bool dead_letter) = 0;
-    virtual void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason) = 0;
+    virtual void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason,
+                                    bool refused) = 0;
   };
 
   /// What produce_*() did with a record: took it; has no room now (serve delivery reports

@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace kstream {
@@ -53,7 +54,15 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
 }
 
 caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
-make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb) {
+make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb,
+                  std::uint64_t max_in_flight_bytes) {
+  // The prefetch holds records that are not in flight yet: a sixteenth of the byte bound for
+  // the queue (at most 2 MiB, see below), an eighth for one fetch response (1 to 16 MiB; a
+  // record larger than that still comes, alone: KIP-74). Its buffers stay until their last
+  // record is consumed, so about a queue and two responses: under a third of the bound.
+  constexpr std::uint64_t mib = 1 << 20;
+  const auto queued_kbytes = std::clamp<std::uint64_t>(max_in_flight_bytes / 16 / 1024, 1, 2048);
+  const auto fetch_bytes = std::clamp<std::uint64_t>(max_in_flight_bytes / 8, mib, 16 * mib);
   property_list defaults = {
     {"bootstrap.servers", settings.bootstrap_servers},
     {"group.id", settings.group_id},
@@ -72,8 +81,9 @@ make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalanc
     // because a paused partition's prefetch is thrown away and fetched again on resume; a
     // prefetch that fills up stops librdkafka 2.0.2's fetcher for up to a second, which
     // kafka_record_source undoes (see wake_starved_fetchers).
-    {"queued.max.messages.kbytes", "2048"},
-    {"fetch.max.bytes", "16777216"},
+    {"queued.max.messages.kbytes", std::to_string(queued_kbytes)},
+    {"fetch.max.bytes", std::to_string(fetch_bytes)},
+    {"max.partition.fetch.bytes", std::to_string(std::min<std::uint64_t>(mib, fetch_bytes))},
     // librdkafka keeps one Fetch request in flight per broker, and the broker holds a Fetch for
     // partitions that have nothing new for up to fetch.wait.max.ms. A partition resumed after
     // backpressure waits behind that held Fetch: with the default 500 ms, the job's input sat
@@ -95,9 +105,21 @@ make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalanc
   return consumer;
 }
 
+producer_limits producer_limits_for(std::size_t output_max_message_bytes, std::size_t dlq_max_message_bytes,
+                                    std::size_t framing_bytes) {
+  constexpr std::size_t librdkafka_batch_size = 1000000; // batch.size's default
+  producer_limits limits;
+  limits.max_message_bytes = std::max(output_max_message_bytes, dlq_max_message_bytes);
+  const auto smaller = std::min(output_max_message_bytes, dlq_max_message_bytes);
+  if (smaller > 0)
+    limits.max_batch_bytes = std::min(librdkafka_batch_size, smaller > 2 * framing_bytes ? smaller - framing_bytes
+                                                                                          : smaller / 2);
+  return limits;
+}
+
 caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_settings& settings,
                                                                     const pipeline_settings& pipeline,
-                                                                    std::size_t max_message_bytes,
+                                                                    producer_limits limits,
                                                                     RdKafka::DeliveryReportCb* delivery_cb,
                                                                     RdKafka::EventCb* event_cb) {
   property_list defaults = {
@@ -114,12 +136,24 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
     // the latency sweep: p99 at a 100 ms interval), so short intervals keep it short.
     {"linger.ms", pipeline.guarantee == delivery_guarantee::exactly_once && pipeline.commit_interval_ms >= 250 ? "200" : "5"},
     {"batch.num.messages", "10000"},
-    {"queue.buffering.max.kbytes", "65536"},
   };
-  // Records up to the topics' own limit (max.message.bytes): what is larger is refused at
-  // produce() time, record by record, before it can fail a whole transaction at the broker.
-  if (max_message_bytes > 0)
-    defaults.emplace_back("message.max.bytes", std::to_string(max_message_bytes));
+  // Every record in librdkafka's queue is in flight, which the consumer's credit bounds (in
+  // records and bytes): the queue's own caps sit above those bounds plus one record, so that
+  // they never are the tighter bound (and a record larger than the queue could never go).
+  const std::uint64_t largest = limits.max_message_bytes > 0 ? limits.max_message_bytes : 1000000;
+  defaults.emplace_back("queue.buffering.max.kbytes",
+                        std::to_string(std::min<std::uint64_t>((pipeline.max_in_flight_bytes + 2 * largest) / 1024,
+                                                               2147483647)));
+  defaults.emplace_back("queue.buffering.max.messages",
+                        std::to_string(std::min<std::uint64_t>(2 * pipeline.max_in_flight + pipeline.batch_size,
+                                                               10000000)));
+  // Records up to the larger topic's own limit (max.message.bytes): what is larger for its own
+  // topic is refused at produce() time, record by record, before it can fail a whole
+  // transaction at the broker. Batches of several records within the smaller one.
+  if (limits.max_message_bytes > 0)
+    defaults.emplace_back("message.max.bytes", std::to_string(limits.max_message_bytes));
+  if (limits.max_batch_bytes > 0)
+    defaults.emplace_back("batch.size", std::to_string(limits.max_batch_bytes));
   if (pipeline.guarantee == delivery_guarantee::exactly_once) {
     defaults.emplace_back("transactional.id", settings.transactional_id);
     defaults.emplace_back("transaction.timeout.ms", std::to_string(pipeline.transaction_timeout_ms));

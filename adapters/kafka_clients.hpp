@@ -11,6 +11,7 @@
 #include <caf/expected.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,15 +27,35 @@ void log_rdkafka_line(int syslog_level, const std::string& client, const std::st
 caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_list& defaults,
                                                                 const property_list& overrides);
 
-/// The stream job's consumer: manual offsets, partition EOF events, read_committed.
-caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const kafka_settings& settings,
-                                                                         RdKafka::RebalanceCb* rebalance_cb);
+/// The stream job's consumer: manual offsets, partition EOF events, read_committed. Its
+/// prefetch (queued.max.messages.kbytes, fetch.max.bytes, max.partition.fetch.bytes) is sized
+/// to a small part of `max_in_flight_bytes`, the instance's byte bound.
+caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
+make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb,
+                  std::uint64_t max_in_flight_bytes = pipeline_settings{}.max_in_flight_bytes);
 
-/// The stream job's producer: idempotent, transactional under exactly_once; it takes records
-/// of up to `max_message_bytes` (librdkafka's message.max.bytes; 0: librdkafka's default).
+/// What the producer's records and batches may weigh, from the topics' max.message.bytes.
+struct producer_limits {
+  /// The largest record of either topic (librdkafka's message.max.bytes; 0: its default).
+  std::size_t max_message_bytes = 0;
+  /// The largest batch of several records (librdkafka's batch.size; 0: its default): one
+  /// batch of one partition goes in one request, so it must fit the smaller topic's limit.
+  std::size_t max_batch_bytes = 0;
+};
+
+/// The smaller of the two topics' limits less the batch framing, at most librdkafka's default
+/// batch.size: a batch of several records then fits either topic. A single record larger than
+/// that still goes, alone in its batch (librdkafka's batch.size semantics), and each record is
+/// checked against its own topic's limit before it is produced.
+producer_limits producer_limits_for(std::size_t output_max_message_bytes, std::size_t dlq_max_message_bytes,
+                                    std::size_t framing_bytes);
+
+/// The stream job's producer: idempotent, transactional under exactly_once; records and
+/// batches within `limits`; its queue sized from the pipeline's bounds (every record in it is
+/// in flight, which the consumer's credit bounds).
 caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_settings& settings,
                                                                     const pipeline_settings& pipeline,
-                                                                    std::size_t max_message_bytes,
+                                                                    producer_limits limits,
                                                                     RdKafka::DeliveryReportCb* delivery_cb,
                                                                     RdKafka::EventCb* event_cb = nullptr);
 

@@ -25,6 +25,22 @@ bool is_dead_letter(void* opaque) {
   return (reinterpret_cast<std::uintptr_t>(opaque) & 1U) != 0;
 }
 
+/// The broker's errors that say something about the records of the refused batch, not about
+/// the producer, the transaction or the cluster: writing the same records again fails again.
+bool refused_for_its_records(RdKafka::ErrorCode code) {
+  switch (code) {
+    case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
+    case RdKafka::ERR_INVALID_RECORD:
+    case RdKafka::ERR_INVALID_TIMESTAMP:
+    case RdKafka::ERR_INVALID_MSG: // CORRUPT_MESSAGE
+    case RdKafka::ERR_INVALID_MSG_SIZE:
+    case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 record_sink::step_result classify(RdKafka::Error* raw) {
   std::unique_ptr<RdKafka::Error> error{raw};
   if (!error)
@@ -252,7 +268,8 @@ void kafka_record_sink::dr_cb(RdKafka::Message& message) {
   if (message.err() == RdKafka::ERR_NO_ERROR)
     listener_->on_delivered(tag, dead_letter);
   else
-    listener_->on_delivery_failed(tag, dead_letter, message.topic_name() + ": " + message.errstr());
+    listener_->on_delivery_failed(tag, dead_letter, message.topic_name() + ": " + message.errstr(),
+                                  refused_for_its_records(message.err()));
 }
 
 } // namespace kstream

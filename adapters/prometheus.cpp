@@ -114,6 +114,9 @@ std::string prometheus_text(const metrics_registry& metrics, const build_info& b
     single("kstream_records_unwritable_total", "counter",
            "Records neither topic took whole: the dead-letter topic got their coordinates and reason only.",
            metrics.records_unwritable.load());
+    single("kstream_records_refused_by_broker_total", "counter",
+           "Records the broker refused for a reason of its own; they went to the dead-letter topic with it.",
+           metrics.records_refused_by_broker.load());
     single("kstream_kafka_reachable", "gauge", "1 while both the consumer and the producer reach their brokers.",
            metrics.input_reachable.load() && metrics.output_reachable.load() ? 1 : 0);
     histogram_family(out, "kstream_end_to_end_latency_seconds",
@@ -126,6 +129,10 @@ std::string prometheus_text(const metrics_registry& metrics, const build_info& b
     single("kstream_kafka_reachable", "gauge", "1 while the consumer reaches its brokers.",
            metrics.input_reachable.load() ? 1 : 0);
   }
+  single("kstream_in_flight_bytes", "gauge",
+         "Bytes of the records consumed and not yet acknowledged (the byte credit in use).", metrics.sum().in_flight_bytes);
+  single("kstream_in_flight_bytes_limit", "gauge", "job.max-in-flight-bytes: the bound on kstream_in_flight_bytes.",
+         metrics.in_flight_bytes_limit.load());
   family(out, "kstream_last_progress_timestamp_seconds", "gauge",
          "Unix time of the last batch Kafka acknowledged (the process start until the first).");
   out << "kstream_last_progress_timestamp_seconds " << static_cast<double>(metrics.last_progress_unix_ms()) / 1000.0

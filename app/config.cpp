@@ -19,6 +19,8 @@ const std::vector<option_spec> job_options = {
   {"kafka", "properties", option_kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
   {"job", "guarantee", option_kind::string, "exactly_once or at_least_once"},
   {"job", "max-in-flight", option_kind::integer, "records in flight per instance, shared evenly by its partitions; a partition is paused at its share"},
+  {"job", "max-in-flight-bytes", option_kind::integer,
+   "bytes of records in flight per instance, shared like max-in-flight; sizes librdkafka's queues too"},
   {"job", "batch-size", option_kind::integer, "records per batch between actors"},
   {"job", "commit-interval-ms", option_kind::integer, "transaction / offset commit interval"},
   {"job", "drain", option_kind::boolean, "exit once all partitions are at their end and committed"},
@@ -96,6 +98,8 @@ caf::expected<job_settings> app_config::validate() const {
   else
     return invalid_option("job.guarantee = \"" + guarantee + "\" is not one of \"exactly_once\", \"at_least_once\"");
   for (auto err : {read_ranged("job.max-in-flight", defaults.max_in_flight, 1, 10'000'000, out.max_in_flight),
+                   read_ranged("job.max-in-flight-bytes", static_cast<std::int64_t>(defaults.max_in_flight_bytes),
+                               std::int64_t{1} << 20, std::int64_t{64} << 30, out.max_in_flight_bytes),
                    read_ranged("job.batch-size", defaults.batch_size, 1, 1'000'000, out.batch_size),
                    read_ranged("job.commit-interval-ms", defaults.commit_interval_ms, 10, 3'600'000,
                                out.commit_interval_ms),

@@ -43,7 +43,7 @@ caf::expected<job_clients> connect(const job_settings& settings, metrics_registr
   job_clients clients;
   // Headroom: the classifier appends the two stay members to each value in place.
   clients.source = std::make_shared<kafka_record_source>(settings.input_topic, domain::enrichment_reserve);
-  auto consumer = make_job_consumer(settings, clients.source.get());
+  auto consumer = make_job_consumer(settings, clients.source.get(), settings.max_in_flight_bytes);
   if (!consumer)
     return consumer.error();
   // The topics, read through the consumer's connection before the producer exists: the
@@ -72,9 +72,13 @@ caf::expected<job_clients> connect(const job_settings& settings, metrics_registr
                                    ? topics.output_max_message_bytes - kafka_record_framing
                                    : 0;
   clients.sink = std::make_shared<kafka_record_sink>(topics, &metrics.output_reachable);
-  auto producer = make_job_producer(settings, settings,
-                                    std::max(topics.output_max_message_bytes, topics.dlq_max_message_bytes),
-                                    clients.sink.get(), clients.sink.get());
+  const auto limits =
+    producer_limits_for(topics.output_max_message_bytes, topics.dlq_max_message_bytes, kafka_record_framing);
+  spdlog::info("producer: records up to {} bytes (each within its own topic's limit), batches up to {} bytes "
+               "({} max.message.bytes {}, {} {})",
+               limits.max_message_bytes, limits.max_batch_bytes, settings.output_topic, topics.output_max_message_bytes,
+               settings.dlq_topic, topics.dlq_max_message_bytes);
+  auto producer = make_job_producer(settings, settings, limits, clients.sink.get(), clients.sink.get());
   if (!producer)
     return producer.error();
   if (auto err = clients.sink->start(std::move(*producer), settings.guarantee == delivery_guarantee::exactly_once,
@@ -118,8 +122,12 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   // producer's, so the consumer is spawned first and reaches the producer through a slot.
   auto producer_slot = std::make_shared<producer_actor>();
   consumer_hooks hooks;
-  hooks.spawn_stage = [&sys, producer_slot, limit = clients->output_payload_limit](std::int32_t) -> batch_stage_actor {
-    auto next = sys.spawn(classifier, caf::actor_cast<batch_sink_actor>(*producer_slot), limit);
+  // What the broker refused: the producer finds it out, the classifiers dead-letter it when read again.
+  auto refused = std::make_shared<refused_records>();
+  hooks.spawn_stage = [&sys, producer_slot, limit = clients->output_payload_limit,
+                       refused](std::int32_t) -> batch_stage_actor {
+    auto next = sys.spawn(classifier, caf::actor_cast<batch_sink_actor>(*producer_slot), limit,
+                          std::shared_ptr<const refused_records>{refused});
     return sys.spawn(parser, next);
   };
   hooks.hand_over = [&sys, producer_slot, timeout = settings.shutdown_timeout_ms](handover_request request) {
@@ -138,6 +146,7 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   consumer_settings flow;
   flow.batch_size = settings.batch_size;
   flow.max_in_flight = static_cast<std::int64_t>(settings.max_in_flight);
+  flow.max_in_flight_bytes = static_cast<std::int64_t>(settings.max_in_flight_bytes);
   flow.commit_acked_offsets = settings.guarantee == delivery_guarantee::at_least_once;
   flow.commit_interval = std::chrono::milliseconds(settings.commit_interval_ms);
   flow.drain = settings.drain;
@@ -145,6 +154,7 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   producer_config producing;
   producing.pipeline = settings;
   producing.transaction_timeout = std::chrono::milliseconds(settings.transaction_timeout_ms);
+  producing.refused = refused;
   *producer_slot = sys.spawn<caf::detached>(producer, producing, clients->sink, consumer_handle, &metrics);
   progress_reporter_actor progress;
   if (settings.progress_interval_ms > 0)
@@ -158,9 +168,10 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   const bool ok = runner.run();
   runner.finish({*http, caf::actor_cast<caf::actor>(progress)});
   auto totals = metrics.sum();
-  spdlog::info("kstream-app: done: in {} | out {} | dead-lettered {} | unwritable {} | transactions committed {} "
-               "aborted {} | rewinds {} | backpressure pauses {}",
+  spdlog::info("kstream-app: done: in {} | out {} | dead-lettered {} | unwritable {} | refused by the broker {} | "
+               "transactions committed {} aborted {} | rewinds {} | backpressure pauses {}",
                totals.consumed, totals.produced, totals.dead_lettered, metrics.records_unwritable.load(),
+               metrics.records_refused_by_broker.load(),
                metrics.transactions_committed.load(), metrics.transactions_aborted.load(), totals.rewinds,
                totals.pauses);
   return ok ? exit_ok : exit_failure;

@@ -40,11 +40,18 @@ inline std::size_t payload_bytes(const std::string& key, const std::string& valu
   return total;
 }
 
-/// Consumer -> first stage of a partition's pipeline.
+/// What a record read from Kafka holds in memory while in flight: its bytes, the room kept
+/// for the enrichment, and a fixed allowance for the record's structure and allocations. The
+/// consumer's byte credit (job.max-in-flight-bytes) counts this.
+inline constexpr std::size_t record_memory_overhead = 160;
+
+/// Consumer -> first stage of a partition's pipeline. `bytes` is the batch's share of the
+/// consumer's byte credit; it travels with the batch and comes back in its ack.
 struct consumed_batch {
   std::int32_t partition = -1;
   std::uint64_t epoch = 0;
   std::vector<kafka_record> records;
+  std::uint64_t bytes = 0;
 };
 
 /// A value that parsed as a JSON object; the dates as the record had them.
@@ -70,6 +77,7 @@ struct parsed_batch {
   std::int64_t last_offset = -1;
   std::vector<parsed_record> records;
   std::vector<dead_letter> dead_letters;
+  std::uint64_t bytes = 0; // the consumed batch's byte credit, passed on
 };
 
 /// A record ready for the output topic.
@@ -89,16 +97,18 @@ struct enriched_batch {
   std::int64_t last_offset = -1;
   std::vector<output_record> records;
   std::vector<dead_letter> dead_letters;
+  std::uint64_t bytes = 0; // the consumed batch's byte credit, passed on
 };
 
 /// Producer -> consumer, once every record of a batch (output and dead letters) is
-/// acknowledged by Kafka: gives `records` of credit back to the partition; `next_offset`
-/// is the offset to commit for it under at_least_once.
+/// acknowledged by Kafka: gives `records` and `bytes` of credit back to the partition;
+/// `next_offset` is the offset to commit for it under at_least_once.
 struct batch_delivered {
   std::int32_t partition = -1;
   std::uint64_t epoch = 0;
   std::uint64_t records = 0;
   std::int64_t next_offset = -1;
+  std::uint64_t bytes = 0;
 };
 
 template <class Inspector>
@@ -114,7 +124,7 @@ typename Inspector::result_type inspect(Inspector& f, kafka_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, consumed_batch& x) {
-  return f(caf::meta::type_name("consumed_batch"), x.partition, x.epoch, x.records);
+  return f(caf::meta::type_name("consumed_batch"), x.partition, x.epoch, x.records, x.bytes);
 }
 
 template <class Inspector>
@@ -131,7 +141,7 @@ typename Inspector::result_type inspect(Inspector& f, dead_letter& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, parsed_batch& x) {
   return f(caf::meta::type_name("parsed_batch"), x.partition, x.epoch, x.last_offset, x.records,
-           x.dead_letters);
+           x.dead_letters, x.bytes);
 }
 
 template <class Inspector>
@@ -142,12 +152,12 @@ typename Inspector::result_type inspect(Inspector& f, output_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, enriched_batch& x) {
   return f(caf::meta::type_name("enriched_batch"), x.partition, x.epoch, x.last_offset, x.records,
-           x.dead_letters);
+           x.dead_letters, x.bytes);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, batch_delivered& x) {
-  return f(caf::meta::type_name("batch_delivered"), x.partition, x.epoch, x.records, x.next_offset);
+  return f(caf::meta::type_name("batch_delivered"), x.partition, x.epoch, x.records, x.next_offset, x.bytes);
 }
 
 } // namespace kstream

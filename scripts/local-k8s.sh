@@ -60,7 +60,9 @@ wait_until() {
 launch() {
   local name="$1"; shift
   if alive "$name"; then return 0; fi
-  nohup "$@" >>"$dir/$name.log" 2>&1 &
+  # fds 3-9 closed: a lock the caller holds (flock /tmp/kstream-k8s.lock ...) must not live on
+  # in the daemons, or the cluster would keep it until it stops.
+  nohup "$@" >>"$dir/$name.log" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! >"$dir/$name.pid"
   log "$name started (pid $!, log $dir/$name.log)"
 }

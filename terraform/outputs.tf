@@ -8,12 +8,6 @@ output "aks_name" {
   value       = azurerm_kubernetes_cluster.main.name
 }
 
-output "kube_config" {
-  description = "Raw kubeconfig of the cluster (its local user credentials). Prefer `make deploy-credentials`, which merges them into ~/.kube/config via az."
-  value       = azurerm_kubernetes_cluster.main.kube_config_raw
-  sensitive   = true
-}
-
 output "storage_account_name" {
   description = "Storage account holding the input data."
   value       = azurerm_storage_account.data.name
@@ -27,4 +21,14 @@ output "storage_container_name" {
 output "oidc_issuer_url" {
   description = "OIDC issuer of the cluster, for workload identity federation."
   value       = azurerm_kubernetes_cluster.main.oidc_issuer_url
+}
+
+output "key_vault_secrets_provider_client_id" {
+  description = "Client id of the Key Vault secrets provider's identity: give it \"Key Vault Secrets User\" on a vault, and name it in a SecretProviderClass (userAssignedIdentityID)."
+  value       = azurerm_kubernetes_cluster.main.key_vault_secrets_provider[0].secret_identity[0].client_id
+}
+
+output "node_subnet_id" {
+  description = "Subnet of the nodes (admitted by the storage account's firewall)."
+  value       = azurerm_subnet.nodes.id
 }

@@ -18,7 +18,7 @@ keda="$(module_dir "$KEDA_MODULE")"
 promop="$(module_dir "$PROMETHEUS_OPERATOR_MODULE")"
 
 # Exactly the built-in kinds that the chart and confluent/ render.
-kinds="/v1/ConfigMap,/v1/Namespace,/v1/Pod,/v1/Service,/v1/ServiceAccount,apps/v1/Deployment,apps/v1/StatefulSet,batch/v1/Job,policy/v1/PodDisruptionBudget"
+kinds="/v1/ConfigMap,/v1/Namespace,/v1/Pod,/v1/Secret,/v1/Service,/v1/ServiceAccount,apps/v1/Deployment,apps/v1/StatefulSet,batch/v1/Job,networking.k8s.io/v1/NetworkPolicy,policy/v1/PodDisruptionBudget"
 
 rm -f "$out"/*.json  # not platform.confluent.io/ (vendored)
 python3 "$repo/tests/deploy/gen-schemas.py" --out "$out" \

@@ -14,7 +14,7 @@ source "$here/../lib/apt.sh"
 # shellcheck source=scripts/deploy/tool-versions.sh
 source "$repo/scripts/deploy/tool-versions.sh"
 
-apt_install shellcheck
+apt_install shellcheck python3-venv
 
 if ! command -v go >/dev/null 2>&1; then
   echo "40-deploy-tools: Go is needed to build helm, kubeconform and tofu" >&2
@@ -76,4 +76,23 @@ if [ -d "$tools_src" ]; then
   # <dir>/terraform-provider-azurerm: give the stand-in a directory of its own.
   mkdir -p "$KSTREAM_TOOLS_BIN/tf-dev-overrides"
   ln -sf ../azurerm-schema-provider "$KSTREAM_TOOLS_BIN/tf-dev-overrides/terraform-provider-azurerm"
+fi
+
+# checkov (the offline policy check of terraform/ and the chart, tests/deploy/checkov.sh) in
+# a venv of its own, from PyPI at the versions of scripts/deploy/checkov-requirements.txt
+# (checkov and every dependency pinned); rebuilt when that file changes.
+checkov_req="$repo/scripts/deploy/checkov-requirements.txt"
+checkov_venv="$(dirname "$KSTREAM_TOOLS_BIN")/venv-checkov"
+checkov_hash="$(sha256sum "$checkov_req" | cut -c1-16)"
+if ! stamp_ok checkov "$checkov_hash"; then
+  echo "40-deploy-tools: installing checkov ($(grep '^checkov==' "$checkov_req"))"
+  start=$SECONDS
+  rm -rf "$checkov_venv"
+  /usr/bin/python3 -m venv "$checkov_venv"
+  "$checkov_venv/bin/pip" install -q --disable-pip-version-check --no-deps --only-binary=:all: -r "$checkov_req" \
+    || "$checkov_venv/bin/pip" install -q --disable-pip-version-check --no-deps -r "$checkov_req"
+  "$checkov_venv/bin/pip" check >/dev/null
+  ln -sf "$checkov_venv/bin/checkov" "$KSTREAM_TOOLS_BIN/checkov"
+  stamp_set checkov "$checkov_hash"
+  echo "40-deploy-tools: checkov ready in $((SECONDS - start)) s"
 fi

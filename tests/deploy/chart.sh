@@ -104,5 +104,41 @@ expect_fail "KEDA maxReplicaCount above the partition count" render --set keda.e
 expect_fail "HTTP endpoint switched off (probes need it)" render --set config.http.port=0
 expect_fail "unknown key in the job's configuration" render --set config.kafka.bootstrap-server=x:9092
 expect_fail "wrong guarantee" render --set config.job.guarantee=exactly-once
+expect_fail "a memory limit below the job's memory bound" render --set resources.limits.memory=256Mi
+expect_fail "max-in-flight-bytes beyond a given memory limit" render --set resources.limits.memory=512Mi --set config.job.max-in-flight-bytes=268435456
+expect_fail "max-in-flight-bytes below 1 MiB" render --set config.job.max-in-flight-bytes=1000
+render --set resources.limits.memory=1Gi --set config.job.max-in-flight-bytes=268435456 >/dev/null || fail "1Gi covers 256 MiB in flight"
+ok "a given memory limit that covers the bound is taken"
 expect_fail "ksql Job without statements" render --set ksqlJob.enabled=true --set 'ksqlJob.files={missing.sql}'
+
+# Security (issue 20): Pod Security "restricted" for every pod, no service links, TLS files from
+# Secrets, no secret in the ConfigMap, the NetworkPolicy, image by digest, ksqlDB over https.
+python3 "$repo/tests/deploy/check_chart_security.py" "$work/default.yaml" "$work/all.yaml"
+ok "security: every pod restricted, no service links, TLS files from read-only Secrets, no secret in the ConfigMap, NetworkPolicy (HTTP port in, brokers and DNS out), image by digest, ksqlDB over https with a netrc login"
+sec_refuses() { # WHAT HELM-ARGS...: check_chart_security.py must refuse that rendering
+  local what="$1"; shift
+  render --namespace confluent "$@" >"$work/sec-bad.yaml"
+  expect_fail "check_chart_security refuses $what" python3 "$repo/tests/deploy/check_chart_security.py" "$work/sec-bad.yaml" "$work/all.yaml"
+}
+sec_refuses "hostNetwork" --set hostNetwork=true
+sec_refuses "no NetworkPolicy" --set networkPolicy.enabled=false
+sec_refuses "a container that may escalate" --set securityContext.allowPrivilegeEscalation=false --set securityContext.privileged=true
+sec_refuses "running as root" --set podSecurityContext.runAsNonRoot=false --set podSecurityContext.runAsUser=0
+sec_refuses "egress to everywhere" --set 'networkPolicy.kafka.cidrs={0.0.0.0/0}'
+sec_refuses "a CA file outside the mounted Secrets" --set 'config.kafka.properties={security.protocol=SASL_SSL,ssl.ca.location=/etc/ssl/kafka-ca.crt}'
+# The schema refuses secrets in config.kafka.properties (they would land in the ConfigMap),
+# and the chart refuses files of Secrets it does not mount, a malformed digest, no brokers.
+for prop in sasl.password=hunter2 ssl.key.password=x ssl.keystore.password=x 'sasl.jaas.config=x required;' \
+            sasl.oauthbearer.client.secret=x ssl.key.pem=x sasl.username=kstream-app; do
+  refused_at() { { render "$@" 2>&1 || true; } | grep -o "at '/config/kafka/properties/0'.*"; }  # prints the refusal, fails without one
+  refused_at --set-json "config.kafka.properties=[\"ssl.ca.location=/x\"]" >/dev/null && fail "the schema refuses a harmless property"
+  refused_at --set-json "config.kafka.properties=[\"$prop\"]" >"$work/refusal.txt" || fail "${prop%%=*} accepted in config.kafka.properties"
+  ok "the schema refuses secret-like property ${prop%%=*} in config.kafka.properties ($(cat "$work/refusal.txt"))"
+done
+expect_fail "a TLS file of a Secret kafkaTls does not mount" render --set 'config.kafka.properties={ssl.ca.location=/etc/kafka-tls/other-ca/ca.crt}'
+expect_fail "image.digest that is not sha256:<64 hex>" render --set image.digest=sha256:abc
+expect_fail "NetworkPolicy without brokers" render --set-json 'networkPolicy.kafka.namespaces=[]'
+render --set image.repository=reg.example/kstream-app --set image.digest=sha256:"$(printf 'a%.0s' {1..64})" | grep -q "image: \"reg.example/kstream-app@sha256:a\{64\}\"" \
+  || fail "image.digest does not give repository@digest"
+ok "image.digest renders repository@sha256:..., tag left out"
 done_checks

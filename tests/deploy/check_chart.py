@@ -190,7 +190,7 @@ def main():
 
     # --- default values ------------------------------------------------------------
     kinds = sorted(d["kind"] for d in default_docs)
-    check(kinds == ["ConfigMap", "Deployment", "Pod", "PodDisruptionBudget", "Service", "ServiceAccount"],
+    check(kinds == ["ConfigMap", "Deployment", "NetworkPolicy", "NetworkPolicy", "Pod", "PodDisruptionBudget", "Service", "ServiceAccount"],
           f"default kinds: {kinds}")
     ini, dep, c = common_checks(default_docs, "default", 30000)
     # The chart's config has the app's sections and keys, each of the app's type, with the
@@ -206,6 +206,10 @@ def main():
             check(value_kind(got[key]) == value_kind(raw), f"[{section}] {key}: {got[key]} is a {value_kind(raw)} like the app's {raw}")
             if (section, key) == ("kafka", "bootstrap-servers"):
                 check(got[key] == '"kafka.confluent.svc.cluster.local:9071"', "default broker is CFK's kafka service in namespace confluent")
+            elif (section, key) == ("kafka", "properties"):
+                # The secured platform of confluent/ (check_confluent.py checks they match it).
+                check(got[key] == '["security.protocol=SASL_SSL", "sasl.mechanisms=PLAIN", "ssl.ca.location=/etc/kafka-tls/kafka-ca/ca.crt"]',
+                      f"default librdkafka properties: TLS with the platform's CA, SASL/PLAIN: {got[key]}")
             elif (section, key) == ("kafka", "static-membership"):
                 # Deliberately off: pod names of a Deployment change when a pod is replaced.
                 check(got[key] == "false", "static membership off in a Deployment")
@@ -213,7 +217,22 @@ def main():
                 check(got[key] == raw, f"[{section}] {key}: chart default {got[key]} == app default {raw}")
     check(dep["kind"] == "Deployment", f"default: a Deployment ({dep['kind']})")
     check(dep["spec"]["replicas"] == 1, "default: one replica")
-    check([e["name"] for e in c["env"]] == ["KSTREAM_POD_NAME"], "default: no env but the pod's name (no credentials Secret)")
+    # Memory derives from one place: the job's byte bound (max-in-flight-bytes) through the
+    # chart's memorySizing rule, which tests/faults/test_limits.py measures the job against.
+    values = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "..", "charts", "kstream-app", "values.yaml")))
+    sizing = values["memorySizing"]
+    in_flight = int(ini["job"]["max-in-flight-bytes"])
+    check(in_flight == values["config"]["job"]["max-in-flight-bytes"], "default max-in-flight-bytes rendered")
+    bound = math.ceil(sizing["fixedOverheadMiB"] + sizing["perInFlightByte"] * in_flight / 2**20)
+    needed = -(-bound * (100 + sizing["marginPercent"]) // 100)
+    memory = c["resources"]
+    check(memory["requests"].get("memory") == f"{bound}Mi", f"default memory request {memory['requests'].get('memory')} == the job's bound {bound}Mi")
+    check(memory["limits"].get("memory") == f"{needed}Mi", f"default memory limit {memory['limits'].get('memory')} == bound + {sizing['marginPercent']}% = {needed}Mi")
+    check(needed <= 512, f"default memory limit {needed}Mi fits the 512Mi the chart always had")
+    check([e["name"] for e in c["env"] if "secretKeyRef" not in e.get("valueFrom", {})] == ["KSTREAM_POD_NAME"],
+          "default: no env but the pod's name and the login")
+    check({e["valueFrom"]["secretKeyRef"]["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+          == {"kstream-app-kafka"}, "default: the job's login from Secret kstream-app-kafka (make deploy-cfk-secrets)")
     check(c["image"] == "kstream-app:0.1.0", f"default image: {c['image']}")
     # Default spread: over nodes and zones, preferred (a one-node cluster still schedules).
     tsc = dep["spec"]["template"]["spec"].get("topologySpreadConstraints", [])
@@ -223,14 +242,16 @@ def main():
 
     # --- every optional feature ------------------------------------------------------
     kinds = sorted(d["kind"] for d in all_docs)
-    check(kinds == sorted(["ConfigMap", "ConfigMap", "StatefulSet", "Job", "Pod", "PodDisruptionBudget", "ScaledObject",
-                           "Service", "Service", "ServiceAccount", "ServiceMonitor"]), f"all-features kinds: {kinds}")
+    check(kinds == sorted(["ConfigMap", "ConfigMap", "StatefulSet", "Job", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "Pod",
+                           "PodDisruptionBudget", "ScaledObject", "Service", "Service", "ServiceAccount", "ServiceMonitor"]),
+          f"all-features kinds: {kinds}")
     ini, dep, c = common_checks(all_docs, "all-features", 45000)
     check(dep["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 60, "explicit grace period kept")
     check("replicas" not in dep["spec"], "with KEDA the workload leaves replicas to the ScaledObject")
     tsc = dep["spec"]["template"]["spec"]["topologySpreadConstraints"]
     check(len(tsc) == 1 and tsc[0]["topologyKey"] == "kubernetes.io/hostname", "explicit topologySpreadConstraints replace the default")
-    check(ini["kafka"]["properties"] == '["security.protocol=SASL_PLAINTEXT", "sasl.mechanisms=PLAIN"]',
+    check(ini["kafka"]["properties"] == '["security.protocol=SASL_SSL", "sasl.mechanisms=PLAIN", "ssl.ca.location=/etc/kafka-tls/kafka-ca/ca.crt", '
+          '"ssl.certificate.location=/etc/kafka-tls/kstream-app-tls/tls.crt", "ssl.key.location=/etc/kafka-tls/kstream-app-tls/tls.key"]',
           f"list rendering: {ini['kafka']['properties']}")
     env = {e["name"]: e for e in c["env"]}
     for prop, key in (("SASL_USERNAME", "username"), ("SASL_PASSWORD", "password")):
@@ -251,7 +272,7 @@ def main():
     job = by_kind(all_docs, "Job")[0]
     check(job["metadata"]["annotations"]["helm.sh/hook"] == "post-install", "ksql Job is a post-install hook")
     jc = job["spec"]["template"]["spec"]["containers"][0]
-    check(jc["args"][-1] == "http://ksqldb.confluent.svc.cluster.local:8088/ksql", f"ksql Job posts to ksqlDB: {jc['args'][-1]}")
+    check(jc["args"][-1] == "https://ksqldb.confluent.svc.cluster.local:8088/ksql", f"ksql Job posts to ksqlDB: {jc['args'][-1]}")
     check(jc["securityContext"].get("readOnlyRootFilesystem") is True, "ksql Job: read-only root filesystem")
     req_cm = [d for d in by_kind(all_docs, "ConfigMap") if "request.json" in d.get("data", {})][0]
     body = json.loads(req_cm["data"]["request.json"])
@@ -266,7 +287,7 @@ def main():
     if len(sys.argv) > 4:
         sts_docs = load(sys.argv[4])
         kinds = sorted(d["kind"] for d in sts_docs)
-        check(kinds == ["ConfigMap", "Pod", "PodDisruptionBudget", "Service", "Service", "ServiceAccount", "StatefulSet"],
+        check(kinds == ["ConfigMap", "NetworkPolicy", "NetworkPolicy", "Pod", "PodDisruptionBudget", "Service", "Service", "ServiceAccount", "StatefulSet"],
               f"statefulset kinds: {kinds}")
         sts_ini, sts, _c = common_checks(sts_docs, "statefulset", 30000)
         check(sts["kind"] == "StatefulSet" and sts["spec"]["replicas"] == 1, "statefulset: one replica")

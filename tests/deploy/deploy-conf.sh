@@ -29,7 +29,8 @@ for f in deploy.conf terraform/backend.conf terraform/prod.tfvars terraform/.ter
   git check-ignore -q "$f" || fail "$f is not ignored by git"
 done
 ok "deploy.conf, terraform/backend.conf, *.tfvars, .terraform/ ignored by git"
-tracked="$(git ls-files deploy.conf terraform/backend.conf 'terraform/*.tfvars' 'terraform/*.tfstate*' 'terraform/.terraform*')"
+# (terraform/.terraform.lock.hcl, the provider lock file, is committed on purpose.)
+tracked="$(git ls-files deploy.conf terraform/backend.conf 'terraform/*.tfvars' 'terraform/*.tfstate*' 'terraform/.terraform/*')"
 [ -z "$tracked" ] || fail "tracked but must not be: $tracked"
 ok "no deploy config, tfvars or state tracked"
 done_checks

@@ -4,7 +4,7 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 passed=0 failed=0 failed_names=()
-for check in chart confluent terraform dockerfile shellcheck make-dry-run ksql-sync deploy-conf; do
+for check in chart confluent terraform checkov dockerfile shellcheck make-dry-run ksql-sync deploy-conf; do
   echo "=== deploy.$check"
   if bash "$here/$check.sh"; then
     passed=$((passed + 1))

@@ -64,6 +64,10 @@ def test_chart_on_local_kubernetes(tmp_path):
                  "--set", f"config.kafka.group-id={topics['in']}-group",
                  "--set", f"config.kafka.input-topic={topics['in']}", "--set", f"config.kafka.output-topic={topics['out']}",
                  "--set", f"config.kafka.dlq-topic={topics['dlq']}", "--set", "config.log.progress-interval-ms=2000",
+                 # The local broker is plaintext without authentication (k8s.security covers the
+                 # secured defaults: TLS from Secrets, SASL login, under Pod Security "restricted").
+                 "--set-json", "config.kafka.properties=[]", "--set", "kafkaCredentials.existingSecret=",
+                 "--set-json", "kafkaTls.secrets=[]",
                  timeout=400, check=False, env=env)
     kubectl = [KUBECTL, "--namespace", ns, "--request-timeout=30s"]
     if install.returncode != 0:

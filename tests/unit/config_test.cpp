@@ -1,4 +1,6 @@
 // The options of both binaries: defaults, sample files, checking (app/config, app/stats_config).
+#include "adapters/kafka_clients.hpp"
+#include "adapters/kafka_record_sink.hpp"
 #include "app/config.hpp"
 #include "app/stats_config.hpp"
 
@@ -100,6 +102,8 @@ TEST_CASE("the transaction timeout: 10 s unless set, checked against the commit 
 TEST_CASE("bad values are refused with the option's name", "[config]") {
   CHECK(error_of("[job]\nguarantee=\"twice\"\n") == R"(job.guarantee = "twice" is not one of "exactly_once", "at_least_once")");
   CHECK(error_of("[job]\nmax-in-flight=0\n") == "option job.max-in-flight = 0 is out of range [1, 10000000]");
+  CHECK(error_of("[job]\nmax-in-flight-bytes=1000\n")
+        == "option job.max-in-flight-bytes = 1000 is out of range [1048576, 68719476736]");
   CHECK(error_of("[job]\nmax-in-flight=\"many\"\n").find("job.max-in-flight") != std::string::npos);
   CHECK(error_of("[http]\nport=70000\n") == "option http.port = 70000 is out of range [0, 65535]");
   CHECK(error_of("[log]\nlevel=\"loud\"\n").find("log.level") != std::string::npos);
@@ -180,6 +184,7 @@ TEST_CASE("the job's sample file writes every option with the settings structs' 
     CHECK(s->extra_properties.empty());
     CHECK(s->guarantee == defaults.guarantee);
     CHECK(s->max_in_flight == defaults.max_in_flight);
+    CHECK(s->max_in_flight_bytes == defaults.max_in_flight_bytes);
     CHECK(s->batch_size == defaults.batch_size);
     CHECK(s->commit_interval_ms == defaults.commit_interval_ms);
     CHECK(s->drain == defaults.drain);
@@ -224,4 +229,17 @@ TEST_CASE("kstream-stats' sample file writes every option with the settings stru
     CHECK(s->log_line_format == defaults.log_line_format);
     CHECK(s->stall_timeout_ms == defaults.stall_timeout_ms);
   }
+}
+
+TEST_CASE("the producer's batches fit the smaller topic limit, its records the larger", "[config][limits]") {
+  // An output topic of 256 KiB beside a dead-letter topic of Kafka's default (1 MB + 12 bytes).
+  auto limits = producer_limits_for(262144, 1048588, kafka_record_framing);
+  CHECK(limits.max_message_bytes == 1048588u);
+  CHECK(limits.max_batch_bytes == 262144u - kafka_record_framing);
+  // The other way round too: the smaller one bounds the batches, whichever topic it is.
+  CHECK(producer_limits_for(1048588, 100000, kafka_record_framing).max_batch_bytes == 100000u - kafka_record_framing);
+  // Large limits: librdkafka's own batch.size default (1,000,000) stays.
+  CHECK(producer_limits_for(8388608, 8388608, kafka_record_framing).max_batch_bytes == 1000000u);
+  // Unknown limits (0): librdkafka's defaults.
+  CHECK(producer_limits_for(0, 0, kafka_record_framing).max_batch_bytes == 0u);
 }

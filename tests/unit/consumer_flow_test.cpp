@@ -11,7 +11,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <optional>
+#include <set>
 
 using namespace kstream;
 using namespace kstream::testing;
@@ -143,7 +145,7 @@ TEST_CASE_METHOD(consumer_fixture, "pipeline: every record arrives enriched, in 
   auto out = std::make_shared<collected<enriched_batch>>();
   auto sink = sys.spawn(collector<batch_sink_actor, enriched_batch>, out);
   hooks.spawn_stage = [&](std::int32_t) -> batch_stage_actor {
-    return sys.spawn(parser, sys.spawn(classifier, sink, unlimited_output));
+    return sys.spawn(parser, sys.spawn(classifier, sink, unlimited_output, std::shared_ptr<const refused_records>{}));
   };
   settings.batch_size = 7;
   settings.max_in_flight = 1000;
@@ -350,4 +352,82 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: no acknowledgement while records w
   CHECK(metrics.health(timeout, std::chrono::steady_clock::now()).healthy);
   self->send_exit(subject, caf::exit_reason::user_shutdown);
   run_steps(5);
+}
+
+TEST_CASE_METHOD(consumer_fixture, "consumer: bytes in flight are bounded too; acks give byte credit back",
+                 "[actors][consumer][bytes]") {
+  // 40-byte values: 200 bytes a record with the fixed allowance (record_memory_overhead).
+  const std::size_t record_bytes = 40 + record_memory_overhead;
+  source->partitions[0] = std::vector<std::string>(100, std::string(40, 'v'));
+  settings.batch_size = 100;
+  settings.max_in_flight = 1000;                                       // the record bound never binds here
+  settings.max_in_flight_bytes = static_cast<std::int64_t>(10 * record_bytes); // 2000 bytes: ten records
+  auto subject = start();
+  run_steps(100);
+  // Batches are cut at a quarter of the share (3 records: 600 >= 500); the fourth batch
+  // reaches the share exactly and the partition is paused within the poll.
+  REQUIRE(seen->batches.size() == 4);
+  CHECK(record_count(*seen) == 10);
+  CHECK(seen->batches[0].bytes == 3 * record_bytes);
+  CHECK(seen->batches[3].bytes == record_bytes);
+  CHECK(source->paused.count(0) == 1);
+  CHECK(source->pause_calls == 1);
+  CHECK(metrics.partition(0).in_flight_bytes == static_cast<std::int64_t>(10 * record_bytes));
+  CHECK(metrics.sum().in_flight_bytes == static_cast<std::int64_t>(10 * record_bytes));
+  CHECK(metrics.in_flight_bytes_limit == static_cast<std::int64_t>(10 * record_bytes));
+  const auto epoch = seen->batches[0].epoch;
+  // An ack of records without their bytes gives no byte credit: still paused.
+  self->send(subject, batch_delivered{0, epoch, 3, 3, 0});
+  run_steps(100);
+  CHECK(source->resume_calls == 0);
+  // The bytes of one batch back: 1400 in flight, above half the share (1000): still paused ...
+  self->send(subject, batch_delivered{0, epoch, 0, 3, 3 * record_bytes});
+  run_steps(100);
+  CHECK(source->resume_calls == 0);
+  CHECK(metrics.partition(0).in_flight_bytes == static_cast<std::int64_t>(7 * record_bytes));
+  // ... a second batch's bytes bring it to half: reading resumes until the share is used again.
+  self->send(subject, batch_delivered{0, epoch, 3, 6, 3 * record_bytes});
+  run_steps(100);
+  CHECK(source->resume_calls == 1);
+  CHECK(record_count(*seen) == 16);
+  CHECK(source->pause_calls == 2);
+  CHECK(metrics.partition(0).in_flight_bytes == static_cast<std::int64_t>(10 * record_bytes));
+  // Byte credit of another epoch (a rewound or revoked assignment) counts for nothing.
+  self->send(subject, batch_delivered{0, epoch + 1, 10, 16, 10 * record_bytes});
+  run_steps(100);
+  CHECK(metrics.partition(0).in_flight_bytes == static_cast<std::int64_t>(10 * record_bytes));
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(100);
+}
+
+TEST_CASE_METHOD(consumer_fixture, "consumer: the byte bound is shared; a record larger than a share goes alone",
+                 "[actors][consumer][bytes]") {
+  // Two partitions share 4000 bytes: 2000 each. Partition 0's records are 5000 bytes, larger
+  // than its share: each goes alone and pauses its partition; partition 1's small ones flow.
+  source->partitions[0] = std::vector<std::string>(5, std::string(5000, 'L'));
+  source->partitions[1] = std::vector<std::string>(100, std::string(40, 's'));
+  settings.batch_size = 100;
+  settings.max_in_flight = 1000;
+  settings.max_in_flight_bytes = 4000;
+  auto subject = start();
+  run_steps(100);
+  std::size_t large = 0, small = 0;
+  for (const auto& b : seen->batches)
+    (b.partition == 0 ? large : small) += b.records.size();
+  CHECK(large == 1);
+  CHECK(small == 10); // 2000 / 200
+  CHECK(source->paused == std::set<std::int32_t>{0, 1});
+  CHECK(metrics.partition(0).in_flight_bytes == static_cast<std::int64_t>(5000 + record_memory_overhead));
+  // The large record's ack brings the next one, alone again.
+  const auto& first = *std::find_if(seen->batches.begin(), seen->batches.end(),
+                                    [](const consumed_batch& b) { return b.partition == 0; });
+  self->send(subject, batch_delivered{0, first.epoch, 1, 1, first.bytes});
+  run_steps(100);
+  large = 0;
+  for (const auto& b : seen->batches)
+    large += b.partition == 0 ? b.records.size() : 0;
+  CHECK(large == 2);
+  CHECK(source->paused.count(0) == 1);
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(100);
 }

@@ -60,7 +60,7 @@ TEST_CASE_METHOD(actor_fixture, "parser: objects become typed records, anything 
 TEST_CASE_METHOD(actor_fixture, "classifier: stay days, category and the enriched value", "[actors][classifier]") {
   auto sink = std::make_shared<collected<enriched_batch>>();
   auto probe = sys.spawn(collector<batch_sink_actor, enriched_batch>, sink);
-  auto subject = sys.spawn(classifier, probe, unlimited_output);
+  auto subject = sys.spawn(classifier, probe, unlimited_output, std::shared_ptr<const refused_records>{});
   parsed_batch batch{1, 3, 21, {}, {}};
   auto add = [&](std::int64_t offset, const char* in, const char* out, const std::string& value) {
     parsed_record r;
@@ -96,4 +96,34 @@ TEST_CASE_METHOD(actor_fixture, "classifier: stay days, category and the enriche
   CHECK(out.records[0].timestamp == 1015);
   REQUIRE(out.dead_letters.size() == 1);
   CHECK(out.dead_letters[0].reason == "bad");
+}
+
+TEST_CASE_METHOD(actor_fixture, "classifier: a record the output's broker refused becomes a dead letter, unchanged",
+                 "[actors][classifier][refused]") {
+  auto sink = std::make_shared<collected<enriched_batch>>();
+  auto probe = sys.spawn(collector<batch_sink_actor, enriched_batch>, sink);
+  auto refused = std::make_shared<refused_records>();
+  refused->suspect(4, 30, 32);
+  refused->confirm(4, 31, false, "expedia_ext: Broker: Invalid timestamp");
+  auto subject = sys.spawn(classifier, probe, unlimited_output, std::shared_ptr<const refused_records>{refused});
+  parsed_batch batch{4, 1, 32, {}, {}};
+  for (std::int64_t offset = 30; offset <= 32; ++offset) {
+    parsed_record r;
+    r.source = record(offset, R"({"n":)" + std::to_string(offset) + "}");
+    batch.records.push_back(std::move(r));
+  }
+  batch.bytes = 777;
+  self->send(subject, std::move(batch));
+  sched.run();
+  REQUIRE(sink->batches.size() == 1);
+  auto& out = sink->batches.front();
+  CHECK(out.bytes == 777u);
+  // Suspects (30, 32) still go to the output: the producer writes them alone to find out.
+  REQUIRE(out.records.size() == 2);
+  CHECK(out.records[0].offset == 30);
+  CHECK(out.records[1].offset == 32);
+  REQUIRE(out.dead_letters.size() == 1);
+  CHECK(out.dead_letters[0].source.offset == 31);
+  CHECK(out.dead_letters[0].source.value == R"({"n":31})");
+  CHECK(out.dead_letters[0].reason == "the output topic's broker refused the record: expedia_ext: Broker: Invalid timestamp");
 }

@@ -86,9 +86,12 @@ struct producer_fixture : actor_fixture {
   caf::error exit_reason;
   bool down = false;
 
-  void start(delivery_guarantee guarantee = delivery_guarantee::exactly_once, int max_failures = 5) {
+  void start(delivery_guarantee guarantee = delivery_guarantee::exactly_once, int max_failures = 5,
+             std::shared_ptr<refused_records> refused = nullptr, std::size_t max_refused = 100) {
     sink->transactional = guarantee == delivery_guarantee::exactly_once;
     producer_config config;
+    config.refused = std::move(refused);
+    config.max_refused_records = max_refused;
     config.pipeline.guarantee = guarantee;
     config.pipeline.commit_interval_ms = 0; // commit on every tick
     config.transaction_timeout = std::chrono::milliseconds(1000);
@@ -99,6 +102,10 @@ struct producer_fixture : actor_fixture {
     self->monitor(subject);
     self->send(subject, group_metadata{std::make_shared<test_group_metadata>()});
     run();
+  }
+
+  void start_with_refused(std::shared_ptr<refused_records> refused, std::size_t max_refused = 100) {
+    start(delivery_guarantee::exactly_once, 5, std::move(refused), max_refused);
   }
 
   void tick() {
@@ -364,4 +371,128 @@ TEST_CASE_METHOD(producer_fixture, "producer: stop commits what is left, a faile
     CHECK(exit_reason);
     CHECK(sink->committed.empty());
   }
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: acks carry the batch's byte credit back", "[actors][producer][bytes]") {
+  start();
+  auto work = batch(0, 1, {0, 1, 2});
+  work.bytes = 12345;
+  self->send(subject, std::move(work));
+  run();
+  tick();
+  REQUIRE(log->credit.size() == 1);
+  CHECK(log->credit[0].records == 3);
+  CHECK(log->credit[0].bytes == 12345u);
+}
+
+TEST_CASE_METHOD(producer_fixture,
+                 "producer: a record the broker refuses is found out alone and dead-lettered, the rest exactly once",
+                 "[actors][producer][refused]") {
+  auto refused = std::make_shared<refused_records>();
+  start_with_refused(refused);
+  // The broker refuses offset 2, and with it the whole batch it is in (as Kafka does).
+  sink->refuse_at_broker = {2};
+  self->send(subject, batch(0, 1, {0, 1, 2, 3, 4}));
+  run();
+  tick(); // the failed report: its batch's records become suspects
+  tick(); // abort and rewind
+  CHECK(sink->aborts == 1);
+  REQUIRE(log->rewinds.size() == 1);
+  CHECK(log->rewinds[0].reason.find("Invalid timestamp") != std::string::npos);
+  for (std::int64_t offset = 0; offset <= 4; ++offset) {
+    auto known = refused->find(0, offset);
+    REQUIRE(known);
+    CHECK(known->state == refused_records::verdict::suspect);
+  }
+  // Read again: each suspect is written alone (flushed before and after), so the refusal
+  // names the one to blame; 0 and 1 went through alone and are cleared. The failure aborts.
+  const auto flushes_before = sink->flushes;
+  self->send(subject, batch(0, log->next_epoch, {0, 1, 2, 3, 4}));
+  run();
+  CHECK(sink->flushes - flushes_before >= 5);
+  CHECK_FALSE(refused->find(0, 0));
+  CHECK_FALSE(refused->find(0, 1));
+  REQUIRE(refused->find(0, 2));
+  CHECK(refused->find(0, 2)->state == refused_records::verdict::refused_by_output);
+  CHECK(refused->find(0, 2)->reason.find("Invalid timestamp") != std::string::npos);
+  CHECK(metrics.records_refused_by_broker == 1);
+  tick();
+  CHECK(sink->aborts == 2);
+  REQUIRE(log->rewinds.size() == 2);
+  // Read again, the classifier makes offset 2 a dead letter (actor test of the classifier);
+  // 3 and 4 are still suspects, written alone and cleared; everything commits.
+  self->send(subject, batch(0, log->next_epoch, {0, 1, 3, 4}, {2}));
+  run();
+  tick();
+  CHECK(sink->commits == 1);
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1, 3, 4});
+  CHECK(sink->committed_offsets_of(0, true) == std::vector<std::int64_t>{2});
+  CHECK(sink->committed_offsets.back() == std::vector<std::pair<std::int32_t, std::int64_t>>{{0, 5}});
+  CHECK_FALSE(refused->find(0, 3));
+  // Finding out was progress, not the same failure again: the producer is alive, its count reset.
+  check_down();
+  CHECK_FALSE(down);
+  CHECK(metrics.transactions_aborted == 2);
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a dead letter the dead-letter topic's broker refuses becomes unwritable",
+                 "[actors][producer][refused]") {
+  auto refused = std::make_shared<refused_records>();
+  refused->confirm(0, 7, true, "expedia_dlq: Broker: Invalid timestamp");
+  start_with_refused(refused);
+  self->send(subject, batch(0, 1, {6}, {7}));
+  run();
+  tick();
+  CHECK(sink->commits == 1);
+  std::vector<scripted_record_sink::written> unwritable;
+  for (const auto& w : sink->committed)
+    if (w.unwritable)
+      unwritable.push_back(w);
+  REQUIRE(unwritable.size() == 1);
+  CHECK(unwritable[0].offset == 7);
+  CHECK(unwritable[0].reason.find("Invalid timestamp") != std::string::npos);
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: a broker refusing record after record is fatal, with the reason",
+                 "[actors][producer][refused]") {
+  auto refused = std::make_shared<refused_records>();
+  start_with_refused(refused, 1);
+  sink->refuse_at_broker = {0, 1, 2, 3};
+  self->send(subject, batch(0, 1, {0, 1, 2, 3}));
+  run();
+  tick();
+  tick();
+  self->send(subject, batch(0, log->next_epoch, {0, 1, 2, 3}));
+  run();
+  tick();
+  self->send(subject, batch(0, log->next_epoch, {1, 2, 3}, {}));
+  run();
+  tick();
+  check_down();
+  REQUIRE(down);
+  CHECK(to_string(exit_reason).find("refused more than 1 records") != std::string::npos);
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: the failure right after finding out a refusal is excused once, not twice",
+                 "[actors][producer][refused]") {
+  auto refused = std::make_shared<refused_records>();
+  start(delivery_guarantee::exactly_once, 0, refused); // any counted failure is fatal
+  sink->refuse_at_broker = {2};
+  self->send(subject, batch(0, 1, {0, 1, 2}));
+  run();
+  tick(); // refused batch: suspects, abort (learnt: not counted)
+  sink->refuse_at_broker.clear();
+  sink->fail_delivery = {7}; // then a failure of another kind, as "Purged in queue" after the abort
+  self->send(subject, batch(1, 1, {7}));
+  run();
+  tick();
+  check_down();
+  CHECK_FALSE(down); // excused: it followed the refusal's abort
+  CHECK(sink->aborts == 2);
+  self->send(subject, batch(1, log->next_epoch, {7}));
+  run();
+  tick();
+  check_down();
+  REQUIRE(down); // the same failure again counts
+  CHECK(to_string(exit_reason).find("failures in a row") != std::string::npos);
 }

@@ -39,6 +39,11 @@ public:
   std::set<std::int64_t> refuse_dead_letter; // source offsets produce_dead_letter() refuses
   std::set<std::int64_t> refuse_unwritable;  // source offsets even produce_unwritable() refuses
   std::set<std::int64_t> fail_delivery;      // source offsets whose delivery report fails
+  /// Source offsets the output topic's broker refuses for a reason of their own: as Kafka
+  /// does, the whole report (the batch they are in) of their partition fails with it, the
+  /// innocent too.
+  std::set<std::int64_t> refuse_at_broker;
+  int flushes = 0;
   std::deque<step> commit_script;            // outcomes of the next commit_transaction() calls
   std::deque<step> send_offsets_script;
   bool deliver_on_poll = true; // false: deliveries only on flush()
@@ -87,6 +92,7 @@ public:
   }
 
   bool flush(std::chrono::milliseconds) override {
+    ++flushes;
     report();
     return true;
   }
@@ -148,11 +154,19 @@ private:
   void report() {
     auto batch = std::move(unacknowledged);
     unacknowledged.clear();
+    std::set<std::int32_t> refused_partitions;
+    for (auto& record : batch)
+      if (!record.dead_letter && refuse_at_broker.count(record.offset) != 0)
+        refused_partitions.insert(record.partition);
     for (auto& record : batch) {
       if (listener_ == nullptr)
         continue;
+      if (refused_partitions.count(record.partition) != 0) {
+        listener_->on_delivery_failed(record.tag, record.dead_letter, "scripted: Broker: Invalid timestamp", true);
+        continue;
+      }
       if (fail_delivery.count(record.offset) != 0) {
-        listener_->on_delivery_failed(record.tag, record.dead_letter, "scripted: broker refused the record");
+        listener_->on_delivery_failed(record.tag, record.dead_letter, "scripted: broker refused the record", false);
         continue;
       }
       (transactional ? open_transaction : committed).push_back(record);

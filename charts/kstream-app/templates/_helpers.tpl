@@ -47,8 +47,13 @@ app.kubernetes.io/part-of: kstream-app
 {{- end }}
 {{- end }}
 
+{{/* The job's image: by digest when image.digest is set (the tag is then left out). */}}
 {{- define "kstream-app.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
 {{- end }}
 
 {{/* The HTTP port of the job (probes, metrics); the chart needs it switched on. */}}
@@ -147,4 +152,80 @@ StatefulSet mode (stable pod names are what it needs).
 {{- end }}
 {{- join "\n" $parts }}
 {{- end }}
+{{- end }}
+
+{{/* A memory quantity (512Mi, 1Gi, 500M, 536870912) in MiB, rounded down. */}}
+{{- define "kstream-app.quantityMiB" -}}
+{{- $q := toString . }}
+{{- $digits := regexFind "^[0-9]+" $q }}
+{{- $unit := trimPrefix $digits $q }}
+{{- $factors := dict "B" 1.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 }}
+{{- if or (not $digits) (not (hasKey $factors (default "B" $unit))) }}
+{{- fail (printf "resources.limits.memory %q is not a memory quantity the chart reads (an integer with Ki, Mi, Gi, Ti, k, M, G, T or no suffix)" $q) }}
+{{- end }}
+{{- divf (mulf (float64 $digits) (get $factors (default "B" $unit))) 1048576.0 | floor | int64 }}
+{{- end }}
+
+{{/* The job's memory bound in MiB: memorySizing applied to config.job.max-in-flight-bytes. */}}
+{{- define "kstream-app.memoryBoundMiB" -}}
+{{- $inFlight := float64 (index .Values.config "job" "max-in-flight-bytes") }}
+{{- $perByte := float64 .Values.memorySizing.perInFlightByte }}
+{{- addf (float64 .Values.memorySizing.fixedOverheadMiB) (divf (mulf $perByte $inFlight) 1048576.0) | ceil | int64 }}
+{{- end }}
+
+{{/* resources, with the memory request and limit derived from the job's memory bound
+     (README "Sizing memory") when not given, and a given limit checked against it. */}}
+{{- define "kstream-app.resources" -}}
+{{- $res := deepCopy (default (dict) .Values.resources) }}
+{{- $limits := default (dict) $res.limits }}
+{{- $requests := default (dict) $res.requests }}
+{{- $bound := include "kstream-app.memoryBoundMiB" . | int64 }}
+{{- $needed := div (add (mul $bound (add 100 (int64 .Values.memorySizing.marginPercent))) 99) 100 }}
+{{- if $limits.memory }}
+{{- $given := include "kstream-app.quantityMiB" $limits.memory | int64 }}
+{{- if lt $given $needed }}
+{{- fail (printf "resources.limits.memory (%v = %d MiB) is below what config.job.max-in-flight-bytes (%d) needs: %d MiB (memorySizing: %v MiB + %v x max-in-flight-bytes = %d MiB, plus %v%%). Raise the limit, lower max-in-flight-bytes, or leave the memory out to have it computed (README, Sizing memory)" $limits.memory $given (int64 (index .Values.config "job" "max-in-flight-bytes")) $needed .Values.memorySizing.fixedOverheadMiB .Values.memorySizing.perInFlightByte $bound .Values.memorySizing.marginPercent) }}
+{{- end }}
+{{- else }}
+{{- $_ := set $limits "memory" (printf "%dMi" $needed) }}
+{{- end }}
+{{- if not $requests.memory }}
+{{- $_ := set $requests "memory" (printf "%dMi" (min $bound $needed)) }}
+{{- end }}
+{{- $_ := set $res "limits" $limits }}
+{{- $_ := set $res "requests" $requests }}
+{{- toYaml $res }}
+{{- end }}
+
+{{/*
+Refuses a librdkafka file property under /etc/kafka-tls/<Secret>/ whose Secret kafkaTls does
+not mount: the job would fail at start-up with a missing file.
+*/}}
+{{- define "kstream-app.checkKafkaTls" -}}
+{{- range (index .Values.config "kafka" "properties") }}
+{{- $kv := splitn "=" 2 . }}
+{{- if hasPrefix "/etc/kafka-tls/" $kv._1 }}
+{{- $secret := index (splitList "/" $kv._1) 3 }}
+{{- if not (has $secret $.Values.kafkaTls.secrets) }}
+{{- fail (printf "config.kafka.properties: %s=%s is in Secret %s, which kafkaTls.secrets does not mount" $kv._0 $kv._1 $secret) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* A NetworkPolicy egress rule to the cluster's DNS resolver (networkPolicy.dns). */}}
+{{- define "kstream-app.dnsEgress" -}}
+# DNS: the cluster's resolver.
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ .Values.networkPolicy.dns.namespace | quote }}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+  ports:
+    - protocol: UDP
+      port: 53
+    - protocol: TCP
+      port: 53
 {{- end }}

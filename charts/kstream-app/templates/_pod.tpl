@@ -28,6 +28,9 @@ spec:
   dnsPolicy: ClusterFirstWithHostNet
   {{- end }}
   automountServiceAccountToken: false
+  # No service-link variables: a Service named e.g. kstream-rdkafka-x would give the
+  # container KSTREAM_RDKAFKA_X_SERVICE_HOST..., which the job reads as librdkafka properties.
+  enableServiceLinks: false
   {{- with .Values.imagePullSecrets }}
   imagePullSecrets:
     {{- toYaml . | nindent 4 }}
@@ -89,7 +92,7 @@ spec:
         timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
         failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
       resources:
-        {{- toYaml .Values.resources | nindent 8 }}
+        {{- include "kstream-app.resources" . | nindent 8 }}
       securityContext:
         {{- toYaml .Values.securityContext | nindent 8 }}
       volumeMounts:
@@ -98,6 +101,11 @@ spec:
           readOnly: true
         - name: tmp
           mountPath: /tmp
+        {{- range .Values.kafkaTls.secrets }}
+        - name: {{ printf "tls-%s" . | trunc 63 | trimSuffix "-" }}
+          mountPath: /etc/kafka-tls/{{ . }}
+          readOnly: true
+        {{- end }}
   volumes:
     - name: config
       configMap:
@@ -105,6 +113,14 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: 64Mi
+    # TLS material for librdkafka (config.kafka.properties refers to the files): readable
+    # by the owner and the pod's fsGroup only.
+    {{- range .Values.kafkaTls.secrets }}
+    - name: {{ printf "tls-%s" . | trunc 63 | trimSuffix "-" }}
+      secret:
+        secretName: {{ . }}
+        defaultMode: 0440
+    {{- end }}
   {{- with .Values.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
