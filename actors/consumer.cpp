@@ -34,6 +34,7 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     m.in_flight_bytes = 0;
     m.at_end = false;
     m.paused = false;
+    m.lag = -1; // unknown until the next lag update
   }
   spdlog::info("consumer: assigned partitions [{}]", partition_list(assigned));
   if (hooks.on_assignment) {
@@ -107,6 +108,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked, bool l
     m.in_flight_bytes = 0;
     m.at_end = false;
     m.paused = false;
+    m.lag = -1; // no longer ours: its lag series goes away
   }
   // Acks still on their way for the revoked partitions must not count for a later assignment.
   ++epoch;
@@ -196,6 +198,7 @@ void consumer_state::on_delivered(const batch_delivered& ack) {
   if (it == partitions.end() || it->second.epoch != ack.epoch)
     return; // stale: the partition was revoked or rewound since
   auto& flow = it->second;
+  metrics->note_progress();
   flow.in_flight -= static_cast<std::int64_t>(ack.records);
   flow.in_flight_bytes = std::max<std::int64_t>(0, flow.in_flight_bytes - static_cast<std::int64_t>(ack.bytes));
   flow.acked_next = std::max(flow.acked_next, ack.next_offset);
@@ -261,8 +264,11 @@ void consumer_state::commit_acked(bool synchronous) {
       flow.committed_next = flow.acked_next;
     }
   }
-  if (!offsets.empty())
+  if (!offsets.empty()) {
+    const auto started = std::chrono::steady_clock::now();
     source->commit(offsets, synchronous);
+    metrics->commit_duration.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   last_commit = std::chrono::steady_clock::now();
 }
 

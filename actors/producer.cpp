@@ -63,6 +63,7 @@ void producer_state::produce(enriched_batch& batch) {
     first_offset = std::min(first_offset, letter.source.offset);
   const auto id = ledger.open(batch.partition, batch.epoch, batch.last_offset,
                               batch.records.size() + batch.dead_letters.size(), batch.bytes, first_offset);
+  visibility.writing(batch);
   // Calls `produce_once` until the sink takes the record or says why it will not. A full
   // queue empties as Kafka acknowledges (or, with the broker gone, as librdkafka's message
   // timeout fails the records), so this wait is bounded.
@@ -183,8 +184,11 @@ void producer_state::complete_batches() {
     auto& m = metrics->partition(done.partition);
     m.produced.fetch_add(done.produced, std::memory_order_relaxed);
     m.dead_lettered.fetch_add(done.dead_lettered, std::memory_order_relaxed);
+    visibility.delivered(done.partition, done.epoch);
     self->send(consumer, batch_delivered{done.partition, done.epoch, done.records, done.next_offset, done.bytes});
   }
+  if (config.pipeline.guarantee == delivery_guarantee::at_least_once)
+    visibility.visible(); // an acknowledged record is visible to every reader
 }
 
 template <class Step>
@@ -209,6 +213,7 @@ record_sink::step_result producer_state::retry_step(Step&& step) {
 bool producer_state::commit_transaction(bool may_wait) {
   if (!transaction_open || failed)
     return !failed;
+  const auto commit_started = std::chrono::steady_clock::now();
   // Everything produced in this transaction must be acknowledged before its offsets go in.
   sink->flush(config.transaction_timeout);
   complete_batches();
@@ -271,6 +276,9 @@ bool producer_state::commit_transaction(bool may_wait) {
   ledger.transaction_committed();
   failures_in_a_row = 0;
   metrics->transactions_committed.fetch_add(1, std::memory_order_relaxed);
+  metrics->commit_duration.observe(
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
+  visibility.visible();
   return true;
 }
 
@@ -309,6 +317,7 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
       if (owned_partitions.count(p) != 0)
         aborted_work.insert(p);
   ledger.begin_rewind(partitions);
+  visibility.forget(partitions);
   // abort_transaction() serves the delivery reports of what it purged ("Purged in queue"):
   // that work is given up with this rewind, not a new failure to abort and rewind for again.
   failure.reset();
@@ -498,6 +507,7 @@ producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer
   st.consumer = std::move(consumer);
   st.metrics = metrics;
   st.read_membership = std::move(read_membership);
+  st.visibility = visibility_tracker{&metrics->end_to_end_latency};
   st.sink->set_listener(&st);
   self->monitor(st.consumer);
   self->set_down_handler([self](caf::down_msg& down) {

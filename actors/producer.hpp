@@ -59,6 +59,7 @@ public:
   consumer_actor consumer; // receives credit (batch_delivered) and rewind requests
   metrics_registry* metrics = nullptr;
   batch_ledger ledger;
+  visibility_tracker visibility{nullptr}; // end-to-end latency: set up with `metrics`
 
   bool transaction_open = false;
   std::chrono::steady_clock::time_point transaction_started;

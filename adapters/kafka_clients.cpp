@@ -46,7 +46,25 @@ std::string acl_hint(const std::string& operation, const std::string& resource) 
          + " (the ACLs are listed in README.md, section Security)";
 }
 
+extern "C" void forward_rdkafka_log(const rd_kafka_t* client, int level, const char* facility, const char* text) {
+  log_rdkafka_line(level, client != nullptr ? rd_kafka_name(client) : "", facility, text);
+}
+
 } // namespace
+
+void log_rdkafka_line(int syslog_level, const std::string& client, const std::string& facility,
+                      const std::string& text) {
+  // syslog levels: 0-2 emergency..critical, 3 error, 4 warning, 5 notice, 6 info, 7 debug.
+  auto level = syslog_level <= 2   ? spdlog::level::critical
+               : syslog_level == 3 ? spdlog::level::err
+               : syslog_level == 4 ? spdlog::level::warn
+               : syslog_level <= 6 ? spdlog::level::info
+                                   : spdlog::level::debug;
+  if (client.empty())
+    spdlog::log(level, "rdkafka: {}: {}", facility, text);
+  else
+    spdlog::log(level, "rdkafka: {} {}: {}", client, facility, text);
+}
 
 std::string access_refusal(int code, const std::string& detail, const std::string& resource) {
   // librdkafka's texts end with a full stop or not; ours go on after them.
@@ -71,12 +89,7 @@ std::string access_refusal(int code, const std::string& detail, const std::strin
 }
 
 void log_librdkafka_event(const char* client, RdKafka::Event& event) {
-  if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR)
-    spdlog::error("{}: librdkafka: {}", client, event.str());
-  else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING)
-    spdlog::warn("{}: librdkafka: {}", client, event.str());
-  else
-    spdlog::debug("{}: librdkafka: {}", client, event.str());
+  log_rdkafka_line(event.severity(), client, event.fac(), event.str());
 }
 
 client_events::client_events(const char* client) : client_(client) {
@@ -136,6 +149,11 @@ caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& eve
 caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_list& defaults,
                                                                 const property_list& overrides) {
   std::unique_ptr<RdKafka::Conf> conf{RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL)};
+  // librdkafka's own lines (an authentication failure, a refused connection) through spdlog,
+  // in the job's format, instead of librdkafka's on stderr. Called on librdkafka's threads
+  // (spdlog's default logger is thread-safe). A client with an event_cb gets its log lines
+  // there instead (the C++ API's trampoline): kafka_record_sink forwards them the same way.
+  rd_kafka_conf_set_log_cb(conf->c_ptr_global(), forward_rdkafka_log);
   std::string err;
   for (const auto* list : {&defaults, &overrides}) {
     for (const auto& [name, value] : *list) {

@@ -19,7 +19,12 @@
 
 namespace kstream {
 
-/// A librdkafka log event through spdlog, at its severity, as "<client>: librdkafka: <text>".
+/// One librdkafka log line (syslog level 0-7, the client's name, facility, text) through
+/// spdlog, as "rdkafka: <client> <facility>: <text>" (component rdkafka in JSON logs).
+void log_rdkafka_line(int syslog_level, const std::string& client, const std::string& facility,
+                      const std::string& text);
+
+/// A librdkafka log event through spdlog, as log_rdkafka_line() writes it.
 void log_librdkafka_event(const char* client, RdKafka::Event& event);
 
 /// librdkafka's events of one client (its event_cb): log lines through spdlog, and errors,
@@ -38,7 +43,8 @@ private:
   std::string last_text_;
 };
 
-/// A librdkafka configuration from `defaults`, then `overrides` (the user's properties win).
+/// A librdkafka configuration (its log lines go through spdlog) from `defaults`, then `overrides` (the user's
+/// properties win).
 /// The error names the property and librdkafka's reason.
 caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_list& defaults,
                                                                 const property_list& overrides);

@@ -282,7 +282,7 @@ void kafka_record_sink::event_cb(RdKafka::Event& event) {
         if (transaction_failure_.empty())
           transaction_failure_ = event.str();
       }
-      log_librdkafka_event("producer", event);
+      log_rdkafka_line(event.severity(), "producer", event.fac(), event.str());
       break;
     default:
       break;

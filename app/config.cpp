@@ -27,9 +27,12 @@ const std::vector<option_spec> job_options = with_http_limits({
   {"job", "shutdown-timeout-ms", option_kind::integer, "bound on a graceful stop"},
   {"job", "transaction-timeout-ms", option_kind::integer,
    "transaction.timeout.ms (exactly_once): how long a crashed instance's open transaction can hold read_committed readers back"},
+  {"job", "stall-timeout-ms", option_kind::integer,
+   "/healthz fails after this long without progress while records wait (0 = never)"},
   {"http", "port", option_kind::integer, "HTTP port for /healthz /readyz /metrics (0 = off)"},
   {"http", "bind-address", option_kind::string, "HTTP bind address"},
   {"log", "level", option_kind::string, "trace, debug, info, warn or error"},
+  {"log", "format", option_kind::string, "text or json (one object a line); UTC timestamps in both"},
   {"log", "progress-interval-ms", option_kind::integer, "progress line interval (0 = off)"},
 });
 
@@ -105,6 +108,8 @@ caf::expected<job_settings> app_config::validate() const {
                    // librdkafka's own range; the broker caps it at transaction.max.timeout.ms (15 min)
                    read_ranged("job.transaction-timeout-ms", defaults.transaction_timeout_ms, 1000, 900'000,
                                out.transaction_timeout_ms),
+                   read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000,
+                               out.stall_timeout_ms),
                    read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
                    read_ranged("log.progress-interval-ms", defaults.progress_interval_ms, 0, 3'600'000,
                                out.progress_interval_ms)})
@@ -121,6 +126,10 @@ caf::expected<job_settings> app_config::validate() const {
   if (!level)
     return level.error();
   out.log_level = *level;
+  auto format = log_line_format(defaults.log_line_format);
+  if (!format)
+    return format.error();
+  out.log_line_format = *format;
   auto properties = rdkafka_properties();
   if (!properties)
     return properties.error();

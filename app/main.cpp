@@ -113,8 +113,11 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
                            && metrics.output_reachable.load() && metrics.sum().assigned > 0 && watch->reachable();
                   },
                   "not assigned yet, or the brokers are unreachable\n",
-                  [&metrics] { return prometheus_text(metrics); },
-                  nullptr},
+                  [&metrics, build = this_build()] { return prometheus_text(metrics, build); },
+                  nullptr,
+                  [&metrics, stall = std::chrono::milliseconds(settings.stall_timeout_ms)] {
+                    return metrics.health(stall);
+                  }},
     "/healthz /readyz /metrics");
   if (!http) {
     spdlog::critical("{}", describe_error(http.error()));
@@ -183,7 +186,7 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   const bool ok = runner.run();
   runner.finish({*http, caf::actor_cast<caf::actor>(progress)});
   auto totals = metrics.sum();
-  spdlog::info("done: in {} | out {} | dead-lettered {} | unwritable {} | refused by the broker {} | "
+  spdlog::info("kstream-app: done: in {} | out {} | dead-lettered {} | unwritable {} | refused by the broker {} | "
                "transactions committed {} aborted {} | rewinds {} | backpressure pauses {}",
                totals.consumed, totals.produced, totals.dead_lettered, metrics.records_unwritable.load(),
                metrics.records_refused_by_broker.load(),
@@ -203,12 +206,13 @@ int main(int argc, char** argv) {
   kstream::job_settings settings;
   if (auto code = kstream::prepare_service(cfg, argc, argv, "kstream-app", "caf-application.ini", settings))
     return *code;
-  kstream::set_up_logging(settings.log_level, false, "kstream-app");
+  kstream::set_up_logging(settings.log_level, settings.log_line_format, false, "kstream-app");
   spdlog::info("kstream-app: {} -> {} (dead letters: {}), group {}, {}, bootstrap {}", settings.input_topic,
                settings.output_topic, settings.dlq_topic, settings.group_id, to_string(settings.guarantee),
                settings.bootstrap_servers);
   // The actors' shared counters outlive the actor system, whose destructor waits for every actor.
   kstream::metrics_registry metrics;
+  metrics.topic = settings.input_topic;
   caf::actor_system sys{cfg};
   return run(sys, settings, metrics);
 }

@@ -215,6 +215,15 @@ caf::expected<std::string> checked_config::log_level(const std::string& fallback
   return level;
 }
 
+caf::expected<log_format> checked_config::log_line_format(log_format fallback) const {
+  auto format = string_option("log.format", fallback == log_format::json ? "json" : "text");
+  if (format == "text")
+    return log_format::text;
+  if (format == "json")
+    return log_format::json;
+  return invalid_option("log.format = \"" + format + "\" is not one of \"text\", \"json\"");
+}
+
 std::optional<int> parse_command_line(checked_config& cfg, int argc, char** argv, const char* program,
                                       const char* default_file) {
   auto usage_error = [program](const std::string& message) {

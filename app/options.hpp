@@ -5,6 +5,7 @@
 // a misspelt option in a config file), and the command-line handling of main().
 
 #include "adapters/http.hpp"
+#include "adapters/log_format.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -82,6 +83,8 @@ protected:
   caf::expected<std::vector<std::pair<std::string, std::string>>> rdkafka_properties() const;
   /// log.level, one of trace, debug, info, warn, error.
   caf::expected<std::string> log_level(const std::string& fallback) const;
+  /// log.format: "text" or "json".
+  caf::expected<log_format> log_line_format(log_format fallback) const;
 
 private:
   caf::expected<std::int64_t> ranged_option(const char* key, std::int64_t fallback, std::int64_t min,

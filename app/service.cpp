@@ -26,8 +26,10 @@ caf::expected<caf::actor> start_health_server(caf::actor_system& sys, const http
   if (settings.http_port == 0)
     return caf::actor{};
   http_router router = [routes = std::move(routes)](const http_request& request) -> http_response {
-    if (request.path == "/healthz")
-      return {200, "text/plain; charset=utf-8", "ok\n"};
+    if (request.path == "/healthz") {
+      auto health = routes.health ? routes.health() : pipeline_health{};
+      return {health.healthy ? 200 : 503, "text/plain; charset=utf-8", health.healthy ? "ok\n" : health.reason};
+    }
     if (request.path == "/readyz") {
       bool ready = routes.ready && routes.ready();
       return {ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : routes.not_ready_text};
@@ -120,11 +122,15 @@ void service_runner::finish(const std::vector<caf::actor>& auxiliary) {
       caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
 }
 
-void set_up_logging(const std::string& level, bool to_stderr, const char* program) {
+void set_up_logging(const std::string& level, log_format format, bool to_stderr, const char* program) {
   if (to_stderr)
     spdlog::set_default_logger(spdlog::stderr_color_mt(program));
   spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_formatter(make_log_formatter(format, program));
+}
+
+build_info this_build() {
+  return {KSTREAM_VERSION, KSTREAM_REVISION};
 }
 
 } // namespace kstream

@@ -6,6 +6,8 @@
 // Each main only builds its clients and wires its actors.
 
 #include "adapters/http.hpp"
+#include "adapters/log_format.hpp"
+#include "adapters/prometheus.hpp"
 #include "app/options.hpp"
 
 #include <caf/actor.hpp>
@@ -26,6 +28,8 @@ struct health_routes {
   std::string not_ready_text = "not assigned yet\n";
   std::function<std::string()> metrics;
   http_router extra;
+  /// The /healthz verdict (nullptr: always healthy).
+  std::function<pipeline_health()> health;
 };
 
 /// Starts the HTTP server with /healthz, /readyz, /metrics and `routes.extra` when
@@ -74,8 +78,12 @@ template <class Config, class Settings>
 std::optional<int> prepare_service(Config& cfg, int argc, char** argv, const char* program, const char* default_file,
                                    Settings& out);
 
-/// Logging as both binaries do it: `level`, ISO timestamps, to stdout or stderr.
-void set_up_logging(const std::string& level, bool to_stderr, const char* program);
+/// Logging as both binaries do it: `level`, text or JSON lines with UTC timestamps, to stdout
+/// or stderr; librdkafka's lines come through the same logger (adapters/kafka_clients).
+void set_up_logging(const std::string& level, log_format format, bool to_stderr, const char* program);
+
+/// The build's version and git revision (kstream_build_info).
+build_info this_build();
 
 } // namespace kstream
 

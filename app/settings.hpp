@@ -6,6 +6,7 @@
 #include "actors/pipeline_settings.hpp"
 #include "adapters/http.hpp"
 #include "adapters/kafka_settings.hpp"
+#include "adapters/log_format.hpp"
 
 #include <cstdint>
 #include <string>
@@ -15,7 +16,10 @@ namespace kstream {
 /// kstream-app: [kafka], [job], [http] and [log].
 struct job_settings : kafka_settings, pipeline_settings, http_settings {
   std::string log_level = "info";
+  log_format log_line_format = log_format::text;
   std::uint64_t progress_interval_ms = 5000;
+  /// /healthz fails after this long without progress while there is work (0: never).
+  std::uint64_t stall_timeout_ms = 120000;
 };
 
 enum class terminal_mode { automatic, live, plain };
@@ -41,6 +45,7 @@ struct stats_settings : http_settings {
   std::uint64_t shutdown_timeout_ms = pipeline_settings{}.shutdown_timeout_ms;
   std::uint64_t publish_interval_ms = 1000;
   std::uint64_t checkpoint_interval_ms = 5000; // while the table changes; and on stop
+  std::uint64_t stall_timeout_ms = job_settings{}.stall_timeout_ms;
   // [view]
   terminal_mode terminal = terminal_mode::automatic;
   std::uint64_t refresh_ms = 250;
@@ -49,6 +54,7 @@ struct stats_settings : http_settings {
   // [log]
   std::string log_level = "info";
   bool log_level_given = false;
+  log_format log_line_format = log_format::text;
 };
 
 } // namespace kstream

@@ -24,11 +24,14 @@ const std::vector<option_spec> stats_options = with_http_limits({
   {"job", "shutdown-timeout-ms", option_kind::integer, "bound on a graceful stop"},
   {"job", "publish-interval-ms", option_kind::integer, "changelog publication interval"},
   {"job", "checkpoint-interval-ms", option_kind::integer, "checkpoint interval (state topic) while the table changes"},
+  {"job", "stall-timeout-ms", option_kind::integer,
+   "/healthz fails after this long without progress while records wait (0 = never)"},
   {"http", "port", option_kind::integer, "HTTP port for / (page), /stats, /healthz, /readyz, /metrics (0 = off)"},
   {"http", "bind-address", option_kind::string, "HTTP bind address"},
   {"view", "terminal", option_kind::string, "\"auto\" (live when stdout is a terminal), \"live\" or \"plain\""},
   {"view", "refresh-ms", option_kind::integer, "live view redraw interval"},
   {"log", "level", option_kind::string, "trace, debug, info, warn or error"},
+  {"log", "format", option_kind::string, "text or json (one object a line); UTC timestamps in both"},
 });
 
 } // namespace
@@ -73,6 +76,8 @@ caf::expected<stats_settings> stats_config::validate() const {
                                out.publish_interval_ms),
                    read_ranged("job.checkpoint-interval-ms", defaults.checkpoint_interval_ms, 10, 3'600'000,
                                out.checkpoint_interval_ms),
+                   read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000,
+                               out.stall_timeout_ms),
                    read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
                    read_ranged("view.refresh-ms", defaults.refresh_ms, 20, 60'000, out.refresh_ms)})
     if (err)
@@ -100,6 +105,10 @@ caf::expected<stats_settings> stats_config::validate() const {
   if (!level)
     return level.error();
   out.log_level = *level;
+  auto format = log_line_format(defaults.log_line_format);
+  if (!format)
+    return format.error();
+  out.log_line_format = *format;
   return out;
 }
 

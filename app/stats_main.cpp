@@ -218,6 +218,7 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   auto& status = shared.status;
   status.settings = &settings;
   status.metrics = &metrics;
+  metrics.topic = settings.input_topic;
 
   // --- Kafka clients, checked before any actor runs ----------------------------------------
   kafka_settings client_settings;
@@ -333,13 +334,18 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
                     return status.done.load() || (metrics.consuming.load() && metrics.sum().assigned > 0);
                   },
                   "not assigned yet\n",
-                  [&metrics, &board] { return prometheus_text(metrics) + stats_prometheus(*board.latest()); },
+                  [&metrics, &board, build = this_build()] {
+                    return prometheus_text(metrics, build, exporter::view) + stats_prometheus(*board.latest());
+                  },
                   [&board, &status, &metrics](const http_request& request) -> http_response {
                     if (request.path == "/" || request.path == "/index.html")
                       return {200, "text/html; charset=utf-8", stats_page_html};
                     if (request.path == "/stats")
                       return {200, "application/json", stats_json(*board.latest(), status, metrics)};
                     return {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n"};
+                  },
+                  [&metrics, &status, stall = std::chrono::milliseconds(settings.stall_timeout_ms)] {
+                    return status.done.load() ? pipeline_health{} : metrics.health(stall);
                   }},
     "/ (page), /stats, /healthz, /readyz, /metrics");
   if (!http) {
@@ -414,8 +420,8 @@ int run(caf::actor_system& sys, const kstream::stats_settings& settings, bool li
   if (!live_view) {
     std::cout << domain::render_text(final_view->table) << std::flush;
   }
-  spdlog::info("done: {} records read from {}, {} counted in the table ({} of them restored from a checkpoint), "
-               "{} unknown, {} duplicates skipped",
+  spdlog::info("kstream-stats: done: {} records read from {}, {} counted in the table ({} of them restored from a "
+               "checkpoint), {} unknown, {} duplicates skipped",
                final_view->records_read, settings.input_topic, final_view->table.total_records(),
                final_view->restored_records, final_view->table.unknown_records, final_view->duplicates_skipped);
   if (changelog && changelog->failed() > 0)
@@ -457,7 +463,8 @@ int main(int argc, char** argv) {
                    || (settings.terminal == kstream::terminal_mode::automatic && isatty(STDOUT_FILENO) == 1);
   // stdout is the table's; logs go to stderr. Under the live view, only warnings and errors
   // (unless log.level says otherwise), so that log lines do not fight the redraw.
-  kstream::set_up_logging(live_view && !settings.log_level_given ? "warn" : settings.log_level, true, "kstream-stats");
+  kstream::set_up_logging(live_view && !settings.log_level_given ? "warn" : settings.log_level,
+                          settings.log_line_format, true, "kstream-stats");
   spdlog::info("kstream-stats: {} (group {}, read_committed) -> table{}, bootstrap {}", settings.input_topic,
                settings.group_id, settings.stats_topic.empty() ? "" : ", changelog " + settings.stats_topic,
                settings.bootstrap_servers);

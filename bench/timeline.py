@@ -110,8 +110,8 @@ def main():
         dt = t1 - t0
         rate_in = (b[CONSUMED] - a[CONSUMED]) / dt / 1000
         rate_out = (b["kstream_records_produced_total"] - a["kstream_records_produced_total"]) / dt / 1000
-        print(f"{t1:6.2f} {rate_in:8.0f} {rate_out:8.0f} {b['kstream_records_in_flight']:10.0f} "
-              f"{b['kstream_partition_paused']:7.0f} {b.get('kstream_transactions_committed_total', 0):8.0f}")
+        print(f"{t1:6.2f} {rate_in:8.0f} {rate_out:8.0f} {b.get('kstream_records_in_flight', 0):10.0f} "
+              f"{b.get('kstream_partition_paused', 0):7.0f} {b.get('kstream_transactions_committed_total', 0):8.0f}")
 
 
 if __name__ == "__main__":

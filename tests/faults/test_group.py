@@ -15,7 +15,7 @@ def consumed_by_partition(job):
     values = job.metrics()
     out = {}
     for name, value in values.items():
-        match = re.fullmatch(r'kstream_records_consumed_total\{partition="(\d+)"\}', name)
+        match = re.fullmatch(r'kstream_records_consumed_total\{topic="[^"]+",partition="(\d+)"\}', name)
         if match:
             out[int(match.group(1))] = value
     return out

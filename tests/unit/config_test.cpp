@@ -112,6 +112,8 @@ TEST_CASE("bad values are refused with the option's name", "[config]") {
   // A malformed entry is named by its position, never shown: it may hold a secret.
   CHECK(error_of("[kafka]\nproperties=[\"linger.ms=5\", \"sasl.password:hunter22\"]\n")
         == "kafka.properties entry 2 is not of the form \"name=value\" (its text is not shown: it may hold a secret)");
+  CHECK(error_of("[log]\nformat=\"xml\"\n") == R"(log.format = "xml" is not one of "text", "json")");
+  CHECK(error_of("[job]\nstall-timeout-ms=-1\n") == "option job.stall-timeout-ms = -1 is out of range [0, 86400000]");
   CHECK(error_of("[kafka]\noutput-topic=\"expedia\"\n").find("three different topics") != std::string::npos);
   CHECK(error_of("[kafka]\ngroup-id=\"\"\n") == "option kafka.group-id must not be empty");
   CHECK(error_of("[job]\nbatch-size=100\nmax-in-flight=10\n").find("must not exceed") != std::string::npos);
@@ -219,6 +221,8 @@ TEST_CASE("the job's sample file writes every option with the settings structs' 
     CHECK(s->http_max_connections == defaults.http_max_connections);
     CHECK(s->log_level == defaults.log_level);
     CHECK(s->progress_interval_ms == defaults.progress_interval_ms);
+    CHECK(s->log_line_format == defaults.log_line_format);
+    CHECK(s->stall_timeout_ms == defaults.stall_timeout_ms);
   }
   CHECK(from_sample->transactional_id == from_nothing->transactional_id);
 }
@@ -252,6 +256,8 @@ TEST_CASE("kstream-stats' sample file writes every option with the settings stru
     CHECK(s->terminal == defaults.terminal);
     CHECK(s->refresh_ms == defaults.refresh_ms);
     CHECK(s->log_level == defaults.log_level);
+    CHECK(s->log_line_format == defaults.log_line_format);
+    CHECK(s->stall_timeout_ms == defaults.stall_timeout_ms);
   }
 }
 

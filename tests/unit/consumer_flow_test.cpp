@@ -6,6 +6,7 @@
 #include "actors/classifier.hpp"
 #include "actors/consumer.hpp"
 #include "actors/parser.hpp"
+#include "adapters/prometheus.hpp"
 #include "messages/errors.hpp"
 
 #include <catch2/catch.hpp>
@@ -470,6 +471,53 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a fatal consumer error stops it wi
   CHECK(handovers == 0);
   CHECK_FALSE(closed);
   CHECK_FALSE(metrics.consuming);
+}
+
+TEST_CASE_METHOD(consumer_fixture, "consumer: a revoked partition's lag series disappears, its counters stay",
+                 "[actors][consumer][metrics]") {
+  source->partitions[0] = values(30, 0);
+  source->partitions[1] = values(50, 1);
+  settings.batch_size = 10;
+  metrics.topic = "in";
+  auto subject = start();
+  run_steps(1); // the first poll: assigned, 5 records of each read, the lag taken
+  auto text = prometheus_text(metrics, {"v", "r"});
+  CHECK(text.find("kstream_consumer_lag_records{topic=\"in\",partition=\"0\"} 25\n") != std::string::npos);
+  CHECK(text.find("kstream_consumer_lag_records{topic=\"in\",partition=\"1\"} 45\n") != std::string::npos);
+  source->rebalances = {{2, {1}, {}, false}}; // a cooperative rebalance takes partition 1 away
+  run_steps(1);
+  text = prometheus_text(metrics, {"v", "r"});
+  CHECK(text.find("kstream_consumer_lag_records{topic=\"in\",partition=\"0\"}") != std::string::npos);
+  CHECK(text.find("kstream_consumer_lag_records{topic=\"in\",partition=\"1\"}") == std::string::npos);
+  CHECK(text.find("kstream_records_in_flight{topic=\"in\",partition=\"1\"}") == std::string::npos);
+  CHECK(text.find("kstream_partition_paused{topic=\"in\",partition=\"1\"}") == std::string::npos);
+  CHECK(text.find("kstream_records_consumed_total{topic=\"in\",partition=\"1\"} 5\n") != std::string::npos);
+  CHECK(text.find("kstream_partitions_assigned 1\n") != std::string::npos);
+  // Summed over replicas, a revoked partition no longer counts twice.
+  CHECK(metrics.sum().lag == metrics.partition(0).lag.load());
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(5);
+}
+
+TEST_CASE_METHOD(consumer_fixture, "consumer: no acknowledgement while records wait is a stall; acks are progress",
+                 "[actors][consumer][health]") {
+  source->partitions[0] = values(30, 0);
+  settings.batch_size = 10;
+  settings.max_in_flight = 20;
+  const auto timeout = std::chrono::milliseconds(1000);
+  auto subject = start();
+  run_steps(5); // the collector never acknowledges: 20 in flight, 10 behind
+  REQUIRE(metrics.partition(0).in_flight == 20);
+  const auto stuck_since = std::chrono::steady_clock::now();
+  auto verdict = metrics.health(timeout, stuck_since + std::chrono::seconds(5));
+  CHECK_FALSE(verdict.healthy);
+  CHECK(verdict.reason.find("20 records in flight") != std::string::npos);
+  // An acknowledgement of the current epoch is progress.
+  self->send(subject, batch_delivered{0, seen->batches.front().epoch, 10, 10});
+  run_steps(2);
+  CHECK(metrics.health(timeout, std::chrono::steady_clock::now()).healthy);
+  self->send_exit(subject, caf::exit_reason::user_shutdown);
+  run_steps(5);
 }
 
 TEST_CASE_METHOD(consumer_fixture, "consumer: bytes in flight are bounded too; acks give byte credit back",
