@@ -69,6 +69,9 @@ test: setup build build-asan build-tsan build-fuzz ## everything: unit, actor, i
 	TSAN_OPTIONS="$(TSAN_RUN_OPTIONS)" ctest --test-dir $(TSAN_BUILD_DIR) --output-on-failure -L unit $(CTEST_ARGS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure $(CTEST_ARGS)
 
+test-quick: build ## every test not labelled long (minutes: no faults, image, k8s, fuzz, data loads, security broker)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -LE long $(CTEST_ARGS)
+
 test-unit: build ## broker-free tests only (fast)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -L unit $(CTEST_ARGS)
 
