@@ -1,6 +1,7 @@
 // The HTTP server as a CAF io broker (adapters/http_server.hpp).
 #include "adapters/http_server.hpp"
 
+#include <caf/after.hpp>
 #include <caf/io/all.hpp>
 
 #include <algorithm>
@@ -16,8 +17,6 @@ namespace {
 // Request heads larger than this are refused rather than buffered without bound.
 constexpr std::size_t max_head_size = 16 * 1024;
 
-using idle_check_atom = caf::atom_constant<caf::atom("httpidle")>;
-using request_deadline_atom = caf::atom_constant<caf::atom("httpdue")>;
 using evict_atom = caf::atom_constant<caf::atom("httpevict")>;
 
 using clock = std::chrono::steady_clock;
@@ -37,14 +36,26 @@ http_response plain(int status, std::string text) {
 caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handle handle, http_router router,
                                 http_limits limits) {
   auto head = std::make_shared<std::string>();
-  auto last_data = std::make_shared<clock::time_point>(clock::now());
+  const auto opened = clock::now();
   self->configure_read(handle, caf::io::receive_policy::at_most(4096));
-  // Both clocks start now; a message to an actor that has already answered is dropped.
-  self->delayed_send(self, limits.request_timeout, request_deadline_atom::value);
-  self->delayed_send(self, limits.idle_timeout, idle_check_atom::value);
+  auto request_overdue = [=] { return clock::now() - opened >= limits.request_timeout; };
+  auto refuse_overdue = [=] {
+    answer(self, handle,
+           plain(408, "request not complete within " + std::to_string(limits.request_timeout.count()) + " ms\n"));
+  };
+  // Both limits without timers of our own: CAF's receive timeout (`after`) fires once the
+  // worker got no message for the shorter of the two, and is cancelled when the worker quits;
+  // the request deadline is also checked on every piece of data, so a client trickling bytes
+  // meets it too. (A delayed_send to itself per connection kept every finished worker in
+  // memory until the message came due: thousands at a time under a scraper, reported as
+  // leaks when the process ended before they did.)
+  const auto quiet_limit = std::min(limits.idle_timeout, limits.request_timeout);
   return {
     [=](const caf::io::new_data_msg& msg) {
-      *last_data = clock::now();
+      if (request_overdue()) {
+        refuse_overdue();
+        return;
+      }
       head->append(msg.buf.begin(), msg.buf.end());
       if (head->find("\r\n\r\n") == std::string::npos) {
         if (head->size() > max_head_size)
@@ -65,19 +76,15 @@ caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handl
         response.body.clear();
       answer(self, handle, response);
     },
-    [=](idle_check_atom) {
-      auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - *last_data);
-      if (quiet >= limits.idle_timeout)
-        answer(self, handle, plain(408, "no data for " + std::to_string(limits.idle_timeout.count()) + " ms\n"));
-      else
-        self->delayed_send(self, limits.idle_timeout - quiet, idle_check_atom::value);
-    },
-    [=](request_deadline_atom) {
-      answer(self, handle,
-             plain(408, "request not complete within " + std::to_string(limits.request_timeout.count()) + " ms\n"));
-    },
     [=](evict_atom) { answer(self, handle, plain(503, "too many connections\n")); },
     [=](const caf::io::connection_closed_msg&) { self->quit(); },
+    caf::after(quiet_limit) >>
+      [=] {
+        if (request_overdue())
+          refuse_overdue();
+        else
+          answer(self, handle, plain(408, "no data for " + std::to_string(limits.idle_timeout.count()) + " ms\n"));
+      },
   };
 }
 
