@@ -242,9 +242,24 @@ caf::error kafka_record_source::rewind(const std::vector<std::int32_t>& partitio
                                                       + RdKafka::err2str(tp->err()));
       break;
     }
-    // No commit yet: start over from the beginning, as a new consumer group would.
-    if (tp->offset() < 0)
-      tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+    // No commit yet: start over from the beginning, as a new consumer group would. The
+    // beginning as an absolute offset (the low watermark), not librdkafka's logical
+    // OFFSET_BEGINNING, which it resolves later with a request of its own while the pipeline
+    // already pauses and resumes the partition (whose resume seeks to the position): a run of
+    // faults.limits lost the first record of a partition rewound that way.
+    if (tp->offset() < 0) {
+      std::int64_t low = 0;
+      std::int64_t high = 0;
+      auto watermark_code = consumer_->query_watermark_offsets(topic_, tp->partition(), &low, &high,
+                                                               committed_timeout_ms);
+      if (watermark_code != RdKafka::ERR_NO_ERROR) {
+        result = make_error(job_error::rewind_failed, "cannot read where " + topic_ + " partition "
+                                                        + std::to_string(tp->partition())
+                                                        + " begins, to rewind it: " + RdKafka::err2str(watermark_code));
+        break;
+      }
+      tp->set_offset(low);
+    }
     auto seek_code = consumer_->seek(*tp, committed_timeout_ms);
     if (seek_code != RdKafka::ERR_NO_ERROR)
       result = make_error(job_error::rewind_failed, "cannot seek " + topic_ + " partition "
