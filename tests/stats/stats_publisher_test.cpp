@@ -74,7 +74,7 @@ struct fixture : test_coordinator_fixture<> {
 
 } // namespace
 
-TEST_CASE_METHOD(fixture, "no changelog row before the table has caught up; checkpoints meanwhile") {
+TEST_CASE_METHOD(fixture, "no changelog row before the table has caught up, checkpoints meanwhile") {
   auto first = std::make_shared<const std::string>("checkpoint-1");
   board.publish(view_with(10, first)); // a restarted view, part way through its input
   auto publisher = spawn_publisher();

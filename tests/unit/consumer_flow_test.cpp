@@ -499,7 +499,7 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a revoked partition's lag series d
   run_steps(5);
 }
 
-TEST_CASE_METHOD(consumer_fixture, "consumer: no acknowledgement while records wait is a stall; acks are progress",
+TEST_CASE_METHOD(consumer_fixture, "consumer: no acknowledgement while records wait is a stall, acks are progress",
                  "[actors][consumer][health]") {
   source->partitions[0] = values(30, 0);
   settings.batch_size = 10;
@@ -520,7 +520,7 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: no acknowledgement while records w
   run_steps(5);
 }
 
-TEST_CASE_METHOD(consumer_fixture, "consumer: bytes in flight are bounded too; acks give byte credit back",
+TEST_CASE_METHOD(consumer_fixture, "consumer: bytes in flight are bounded too, acks give byte credit back",
                  "[actors][consumer][bytes]") {
   // 40-byte values: 200 bytes a record with the fixed allowance (record_memory_overhead).
   const std::size_t record_bytes = 40 + record_memory_overhead;
@@ -566,7 +566,7 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: bytes in flight are bounded too; a
   run_steps(100);
 }
 
-TEST_CASE_METHOD(consumer_fixture, "consumer: the byte bound is shared; a record larger than a share goes alone",
+TEST_CASE_METHOD(consumer_fixture, "consumer: the byte bound is shared, a record larger than a share goes alone",
                  "[actors][consumer][bytes]") {
   // Two partitions share 4000 bytes: 2000 each. Partition 0's records are 5000 bytes, larger
   // than its share: each goes alone and pauses its partition; partition 1's small ones flow.

@@ -36,7 +36,7 @@ const build_info test_build{"1.2.3", "abc\"def"};
 
 } // namespace
 
-TEST_CASE("metrics: per-partition series carry the input topic; gauges only for assigned partitions",
+TEST_CASE("metrics: per-partition series carry the input topic, gauges only for assigned partitions",
           "[metrics]") {
   metrics_registry metrics;
   metrics.topic = "expedia";
