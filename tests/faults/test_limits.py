@@ -243,7 +243,12 @@ def test_near_limit_backlog_peak_rss(logs):
     topics = fl.create_topics("limit_rss")
     expected, _ = feed(topics["in"], 500, pad=900 * 1000)
     job = fl.Job(topics, f"limit-rss-{time.monotonic_ns()}", logs, "near-limit", drain=True,
-                 extra=[f"--job.max-in-flight-bytes={in_flight_bytes}"])
+                 # The throttled output takes longer than the default 10 s transaction timeout
+                 # to flush a commit's worth of 900 KB records: the broker would abort the
+                 # transaction and fence the job (exit 1, nothing lost; README, "Delivery
+                 # guarantees"). This test is about memory, so it rides that out.
+                 extra=[f"--job.max-in-flight-bytes={in_flight_bytes}", "--job.transaction-timeout-ms=60000",
+                        "--job.shutdown-timeout-ms=60000"])
     producer_quota("kstream-app-producer", 16 * MIB)
     try:
         code, peak = run_with_peak(job, 420)
