@@ -88,10 +88,6 @@ std::string access_refusal(int code, const std::string& detail, const std::strin
   }
 }
 
-void log_librdkafka_event(const char* client, RdKafka::Event& event) {
-  log_rdkafka_line(event.severity(), client, event.fac(), event.str());
-}
-
 client_events::client_events(const char* client) : client_(client) {
 }
 
@@ -105,7 +101,7 @@ void client_events::event_cb(RdKafka::Event& event) {
       break;
     }
     case RdKafka::Event::EVENT_LOG:
-      log_librdkafka_event(client_, event);
+      log_rdkafka_line(event.severity(), client_, event.fac(), event.str());
       break;
     default:
       break;

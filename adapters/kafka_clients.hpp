@@ -24,9 +24,6 @@ namespace kstream {
 void log_rdkafka_line(int syslog_level, const std::string& client, const std::string& facility,
                       const std::string& text);
 
-/// A librdkafka log event through spdlog, as log_rdkafka_line() writes it.
-void log_librdkafka_event(const char* client, RdKafka::Event& event);
-
 /// librdkafka's events of one client (its event_cb): log lines through spdlog, and errors,
 /// the last one kept, so that start-up can say why no broker answers.
 class client_events : public RdKafka::EventCb {

@@ -115,10 +115,9 @@ def read_out(topic, timeout=300):
 
 
 def aborted_in_log(job):
-    """Transactions aborted in the job's run, from its final log line (the metrics are sampled
-    once a second and miss the end of a short run); None when the run did not get that far."""
-    m = re.search(r"transactions committed \d+ aborted (\d+)", job.log_path.read_text(errors="replace"))
-    return int(m.group(1)) if m else None
+    """Transactions aborted in the job's run; None when the run did not get to its final line."""
+    found = fl.transactions(job, required=False)
+    return found[1] if found else None
 
 
 def check_output(topics, expected, label, started, exit_code, job, dead_ids=(), extra=None, failure=None):
