@@ -290,6 +290,29 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
   return producer;
 }
 
+caf::expected<std::unique_ptr<RdKafka::Producer>> make_keyed_producer(const std::string& bootstrap_servers,
+                                                                      const char* client_id, const property_list& more,
+                                                                      const property_list& overrides,
+                                                                      RdKafka::DeliveryReportCb* delivery_cb) {
+  property_list defaults = {
+    {"bootstrap.servers", bootstrap_servers}, {"client.id", client_id}, {"enable.idempotence", "true"},
+    {"acks", "all"}, {"linger.ms", "20"},
+    // The key decides the partition the way Java clients do, so that any producer of the
+    // same key (another instance, a Kafka Streams app) lands on the same partition.
+    {"partitioner", "murmur2_random"},
+  };
+  defaults.insert(defaults.end(), more.begin(), more.end());
+  auto conf = make_rdkafka_conf(defaults, overrides);
+  if (!conf)
+    return conf.error();
+  std::string err;
+  (*conf)->set("dr_cb", delivery_cb, err);
+  std::unique_ptr<RdKafka::Producer> producer{RdKafka::Producer::create(conf->get(), err)};
+  if (!producer)
+    return failure("cannot create the " + std::string{client_id} + " producer: " + err);
+  return producer;
+}
+
 caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& topic, int timeout_ms) {
   std::string err;
   std::unique_ptr<RdKafka::Topic> handle{RdKafka::Topic::create(&client, topic, nullptr, err)};

@@ -1,7 +1,8 @@
 #pragma once
 
 // The Kafka clients of both binaries, configured in one place: the job's consumer and
-// producer, and what they read of the topics at start-up (partition counts, size limits).
+// producer, kstream-stats' keyed producers, and what they read of the topics at start-up
+// (partition counts, size limits).
 
 #include "actors/pipeline_settings.hpp"
 #include "adapters/kafka_settings.hpp"
@@ -79,6 +80,14 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
                                                                     producer_limits limits,
                                                                     RdKafka::DeliveryReportCb* delivery_cb,
                                                                     RdKafka::EventCb* event_cb = nullptr);
+
+/// kstream-stats' producers of keyed records (the changelog's rows, the state topic's
+/// checkpoints): idempotent, acks=all, Java's partitioner; `more` after those defaults, the
+/// user's `overrides` last. The error names the property or librdkafka's reason.
+caf::expected<std::unique_ptr<RdKafka::Producer>> make_keyed_producer(const std::string& bootstrap_servers,
+                                                                      const char* client_id, const property_list& more,
+                                                                      const property_list& overrides,
+                                                                      RdKafka::DeliveryReportCb* delivery_cb);
 
 /// Waits until a broker answers `client`, up to `timeout_ms`. An authentication or TLS
 /// failure among `events` (the client's event_cb) ends the wait at once; the error names the

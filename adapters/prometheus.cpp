@@ -187,4 +187,18 @@ std::string process_metrics_text() {
   return out.str();
 }
 
+std::string stats_prometheus_text(const stats_view& view) {
+  std::ostringstream out;
+  family(out, "kstream_stats_records", "gauge", "Records per stay category in the input topic");
+  for (const auto& row : view.table.rows)
+    out << "kstream_stats_records{stay_category=\"" << domain::to_string(row.category) << "\"} " << row.records << '\n';
+  family(out, "kstream_stats_distinct_hotels", "gauge", "Distinct hotel_ids per stay category");
+  for (const auto& row : view.table.rows)
+    out << "kstream_stats_distinct_hotels{stay_category=\"" << domain::to_string(row.category) << "\"} "
+        << row.distinct_hotels << '\n';
+  family(out, "kstream_stats_unknown_records", "gauge", "Records with a missing or unknown stay_category");
+  out << "kstream_stats_unknown_records " << view.table.unknown_records << '\n';
+  return out.str();
+}
+
 } // namespace kstream

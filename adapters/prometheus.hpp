@@ -1,8 +1,10 @@
 #pragma once
 
-// The pipeline's counters in Prometheus' text exposition format (version 0.0.4), for /metrics,
-// with the standard process metrics read from /proc (docs/metrics.md lists them all).
+// The pipeline's counters (and kstream-stats' table) in Prometheus' text exposition format
+// (version 0.0.4), for /metrics, with the standard process metrics read from /proc
+// (docs/metrics.md lists them all).
 
+#include "actors/aggregator.hpp"
 #include "actors/pipeline_metrics.hpp"
 
 #include <string>
@@ -21,6 +23,9 @@ struct build_info {
 enum class exporter { job, view };
 
 std::string prometheus_text(const metrics_registry& metrics, const build_info& build, exporter kind = exporter::job);
+
+/// kstream-stats' table: records and distinct hotels per stay category, unknown records.
+std::string stats_prometheus_text(const stats_view& view);
 
 /// process_resident_memory_bytes, process_virtual_memory_bytes, process_cpu_seconds_total,
 /// process_start_time_seconds, process_open_fds, process_max_fds, as Prometheus' client

@@ -3,7 +3,7 @@
 // The stream job's options: the declared table, reading and checking them into job_settings.
 
 #include "app/options.hpp"
-#include "app/settings.hpp"
+#include "wiring/settings.hpp"
 
 namespace kstream {
 

@@ -1,190 +1,48 @@
 // kstream-app: reads `expedia`, adds stay_duration and stay_category to every record,
 // writes `expedia_ext` (and records that cannot be processed to `expedia_dlq`).
 //
-//   consumer (detached, reads through a kafka_record_source)
-//     -> per partition: parser -> classifier
-//     -> producer (detached, writes through a kafka_record_sink, owns the transactions)
-//     -> credit back to the consumer; rewinds of failed partitions too
+// main() reads the settings; run() connects the Kafka clients (wiring/job_clients.hpp),
+// serves HTTP (app/routes.hpp), spawns the actors (wiring/job_pipeline.hpp) and waits for
+// them (app/service.hpp).
 
-#include "actors/classifier.hpp"
-#include "actors/consumer.hpp"
-#include "actors/parser.hpp"
-#include "actors/producer.hpp"
-#include "actors/progress_reporter.hpp"
-#include "adapters/kafka_broker_watch.hpp"
-#include "adapters/kafka_clients.hpp"
-#include "adapters/kafka_record_sink.hpp"
-#include "adapters/kafka_record_source.hpp"
-#include "adapters/prometheus.hpp"
 #include "app/config.hpp"
+#include "app/routes.hpp"
 #include "app/service.hpp"
-#include "domain/expedia_json.hpp"
+#include "wiring/job_clients.hpp"
+#include "wiring/job_pipeline.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
 
-#include <cstdlib>
-#include <optional>
-
 namespace {
 
 using namespace kstream;
 
-constexpr int startup_timeout_ms = 15000;
-
-/// The Kafka clients, checked against the broker before any actor runs.
-struct job_clients {
-  std::shared_ptr<kafka_record_source> source;
-  std::shared_ptr<kafka_record_sink> sink;
-  std::shared_ptr<kafka_broker_watch> watch; // for /readyz
-  std::size_t output_payload_limit = 0; // what the classifier lets through to the output topic
-};
-
-caf::expected<job_clients> connect(const job_settings& settings, metrics_registry& metrics) {
-  job_clients clients;
-  // Headroom: the classifier appends the two stay members to each value in place.
-  clients.source = std::make_shared<kafka_record_source>(settings.input_topic, domain::enrichment_reserve);
-  auto consumer = make_job_consumer(settings, clients.source.get(), settings.max_in_flight_bytes,
-                                    &clients.source->events());
-  if (!consumer)
-    return consumer.error();
-  // The topics, read through the consumer's connection before the producer exists: the
-  // producer's message.max.bytes follows the topics' own limit.
-  if (auto err = await_broker(**consumer, clients.source->events(), settings.bootstrap_servers, startup_timeout_ms))
-    return err;
-  sink_topics topics{settings.input_topic, settings.output_topic, settings.dlq_topic};
-  for (auto [topic, count] : {std::pair{&settings.input_topic, &topics.input_partitions},
-                              std::pair{&settings.output_topic, &topics.output_partitions},
-                              std::pair{&settings.dlq_topic, &topics.dlq_partitions}}) {
-    auto partitions = partition_count(**consumer, *topic, startup_timeout_ms);
-    if (!partitions)
-      return make_error(job_error::kafka_setup, describe_error(partitions.error()) + " (bootstrap servers: "
-                                                  + settings.bootstrap_servers + ")");
-    *count = *partitions;
-  }
-  for (auto [topic, limit] : {std::pair{&settings.output_topic, &topics.output_max_message_bytes},
-                              std::pair{&settings.dlq_topic, &topics.dlq_max_message_bytes}}) {
-    auto bytes = topic_max_message_bytes(**consumer, *topic, startup_timeout_ms);
-    if (!bytes)
-      return bytes.error();
-    *limit = *bytes;
-  }
-  if (topics.output_partitions != topics.input_partitions)
-    spdlog::warn("{} has {} partitions, {} has {}: output partitions follow the key, not the input partition",
-                 settings.output_topic, topics.output_partitions, settings.input_topic, topics.input_partitions);
-  clients.output_payload_limit = topics.output_max_message_bytes > kafka_record_framing
-                                   ? topics.output_max_message_bytes - kafka_record_framing
-                                   : 0;
-  clients.sink = std::make_shared<kafka_record_sink>(topics, &metrics.output_reachable);
-  const auto limits =
-    producer_limits_for(topics.output_max_message_bytes, topics.dlq_max_message_bytes, kafka_record_framing);
-  spdlog::info("producer: records up to {} bytes (each within its own topic's limit), batches up to {} bytes "
-               "({} max.message.bytes {}, {} {})",
-               limits.max_message_bytes, limits.max_batch_bytes, settings.output_topic, topics.output_max_message_bytes,
-               settings.dlq_topic, topics.dlq_max_message_bytes);
-  auto producer = make_job_producer(settings, settings, limits, clients.sink.get(), clients.sink.get());
-  if (!producer)
-    return producer.error();
-  if (auto err = clients.sink->start(std::move(*producer), settings.guarantee == delivery_guarantee::exactly_once,
-                                     startup_timeout_ms * 2))
-    return make_error(job_error::kafka_setup, describe_error(err) + " (transactional.id "
-                                                + settings.transactional_id + ")");
-  if (auto err = clients.source->start(std::move(*consumer)))
-    return err;
-  auto watch = kafka_broker_watch::create(settings);
-  if (!watch)
-    return watch.error();
-  clients.watch = std::move(*watch);
-  return clients;
-}
-
 int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& metrics) {
-  auto clients = connect(settings, metrics);
+  auto clients = connect_job_clients(settings, metrics);
   if (!clients) {
     spdlog::critical("{}", describe_error(clients.error()));
     return is_job_error(clients.error(), job_error::invalid_option) ? exit_usage : exit_failure;
   }
-  auto http = start_health_server(
-    sys, settings,
-    health_routes{[&metrics, watch = clients->watch] {
-                    return metrics.consuming.load() && metrics.input_reachable.load()
-                           && metrics.output_reachable.load() && metrics.sum().assigned > 0 && watch->reachable();
-                  },
-                  "not assigned yet, or the brokers are unreachable\n",
-                  [&metrics, build = this_build()] { return prometheus_text(metrics, build); },
-                  nullptr,
-                  [&metrics, stall = std::chrono::milliseconds(settings.stall_timeout_ms)] {
-                    return metrics.health(stall);
-                  }},
-    "/healthz /readyz /metrics");
+  auto http = start_health_server(sys, settings, job_routes(settings, metrics, clients->watch),
+                                  "/healthz /readyz /metrics");
   if (!http) {
     spdlog::critical("{}", describe_error(http.error()));
     return exit_failure;
   }
+  auto pipeline =
+    spawn_job_pipeline(sys, settings, {clients->source, clients->sink, clients->output_payload_limit}, metrics);
 
-  // --- actors: the producer needs the consumer's handle and the consumer's hooks the
-  // producer's, so the consumer is spawned first and reaches the producer through a slot.
-  auto producer_slot = std::make_shared<producer_actor>();
-  consumer_hooks hooks;
-  // What the broker refused: the producer finds it out, the classifiers dead-letter it when read again.
-  auto refused = std::make_shared<refused_records>();
-  hooks.spawn_stage = [&sys, producer_slot, limit = clients->output_payload_limit,
-                       refused](std::int32_t) -> batch_stage_actor {
-    auto next = sys.spawn(classifier, caf::actor_cast<batch_sink_actor>(*producer_slot), limit,
-                          std::shared_ptr<const refused_records>{refused});
-    return sys.spawn(parser, next);
-  };
-  hooks.hand_over = [&sys, producer_slot, timeout = settings.shutdown_timeout_ms](handover_request request) {
-    caf::scoped_actor self{sys};
-    std::optional<handover_result> result = handover_result{};
-    self->request(*producer_slot, std::chrono::milliseconds(timeout), std::move(request))
-      .receive([&](handover_result& answer) { result = std::move(answer); },
-               [&](caf::error& err) {
-                 if (err == caf::sec::request_timeout)
-                   result.reset(); // the consumer stops the job rather than let the partitions go
-                 else
-                   result->error = describe_error(err);
-               });
-    return result;
-  };
-  hooks.abandon = [timeout = settings.shutdown_timeout_ms](const std::string& reason) {
-    // Not a graceful stop: that would let the partitions go (and the producer, which did not
-    // answer, cannot abort its transaction either). The broker aborts the open transaction
-    // after transaction.timeout.ms, or at once when the restarted instance, under the same
-    // transactional id, fences it.
-    spdlog::critical("consumer: {} (after {} ms); exiting", reason, timeout);
-    spdlog::shutdown();
-    std::_Exit(exit_failure);
-  };
-  hooks.on_assignment = [producer_slot](group_assignment owned) { caf::anon_send(*producer_slot, std::move(owned)); };
-  hooks.on_closed = [producer_slot] { caf::anon_send(*producer_slot, stop_atom::value); };
-  consumer_settings flow;
-  flow.batch_size = settings.batch_size;
-  flow.max_in_flight = static_cast<std::int64_t>(settings.max_in_flight);
-  flow.max_in_flight_bytes = static_cast<std::int64_t>(settings.max_in_flight_bytes);
-  flow.commit_acked_offsets = settings.guarantee == delivery_guarantee::at_least_once;
-  flow.commit_interval = std::chrono::milliseconds(settings.commit_interval_ms);
-  flow.drain = settings.drain;
-  auto consumer_handle = sys.spawn<caf::detached>(consumer, clients->source, std::move(hooks), flow, &metrics);
-  producer_config producing;
-  producing.pipeline = settings;
-  producing.transaction_timeout = std::chrono::milliseconds(settings.transaction_timeout_ms);
-  producing.refused = refused;
-  *producer_slot = sys.spawn<caf::detached>(producer, producing, clients->sink, consumer_handle, &metrics,
-                                            [source = clients->source] { return source->membership(); });
-  progress_reporter_actor progress;
-  if (settings.progress_interval_ms > 0)
-    progress = sys.spawn(progress_reporter, &metrics, std::chrono::milliseconds(settings.progress_interval_ms));
-
+  // --- wait for the consumer and the producer (drained, or stopped by a signal) ---------------
   service_runner runner{sys, std::chrono::milliseconds(settings.shutdown_timeout_ms)};
-  runner.watch(caf::actor_cast<caf::actor>(consumer_handle));
-  runner.watch(caf::actor_cast<caf::actor>(*producer_slot));
-  runner.stop_with(caf::actor_cast<caf::actor>(consumer_handle));
-  caf::anon_send(consumer_handle, poll_atom::value);
+  runner.watch(caf::actor_cast<caf::actor>(pipeline.consumer));
+  runner.watch(caf::actor_cast<caf::actor>(pipeline.producer));
+  runner.stop_with(caf::actor_cast<caf::actor>(pipeline.consumer));
+  caf::anon_send(pipeline.consumer, poll_atom::value);
   const bool ok = runner.run();
-  runner.finish({*http, caf::actor_cast<caf::actor>(progress)});
+  runner.finish({*http, caf::actor_cast<caf::actor>(pipeline.progress)});
   auto totals = metrics.sum();
   spdlog::info("kstream-app: done: in {} | out {} | dead-lettered {} | unwritable {} | refused by the broker {} | "
                "transactions committed {} aborted {} | rewinds {} | backpressure pauses {}",

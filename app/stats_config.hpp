@@ -4,7 +4,7 @@
 // option set. See app/kstream-stats.ini.
 
 #include "app/options.hpp"
-#include "app/settings.hpp"
+#include "wiring/settings.hpp"
 
 #include <cstdint>
 #include <string>

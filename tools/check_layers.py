@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks that the sources' includes follow the layers, each knowing only the ones before it:
 
-    domain <- messages <- actors <- adapters <- app
+    domain <- messages <- actors <- adapters <- wiring <- app
 
 An include of a later layer from an earlier one (say actors/ including adapters/ or app/), or
 of anything under the project's other folders (tests/, bench/, tools/) from a layer, is an
@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-LAYERS = ["domain", "messages", "actors", "adapters", "app"]
+LAYERS = ["domain", "messages", "actors", "adapters", "wiring", "app"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

@@ -1,6 +1,7 @@
 #pragma once
 
-// Everything each binary needs to run, validated (app/config.cpp, app/stats_config.cpp).
+// Everything each binary needs to run: app/config.cpp and app/stats_config.cpp read and check
+// the options into these, the wiring (this folder) builds the clients and actors from them.
 // The defaults are the member initialisers here and in the structs these are made of.
 
 #include "actors/pipeline_settings.hpp"

@@ -1,0 +1,93 @@
+// The stream job's Kafka clients (wiring/job_clients.hpp).
+#include "wiring/job_clients.hpp"
+
+#include "adapters/kafka_clients.hpp"
+#include "domain/expedia_json.hpp"
+#include "messages/errors.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+namespace kstream {
+
+namespace {
+
+constexpr int startup_timeout_ms = 15000;
+
+/// The three topics' partition counts and the two output topics' max.message.bytes, read
+/// through the consumer's connection before the producer exists: the producer's
+/// message.max.bytes follows the topics' own limit.
+caf::expected<sink_topics> read_topics(RdKafka::KafkaConsumer& consumer, const job_settings& settings) {
+  sink_topics topics{settings.input_topic, settings.output_topic, settings.dlq_topic};
+  for (auto [topic, count] : {std::pair{&settings.input_topic, &topics.input_partitions},
+                              std::pair{&settings.output_topic, &topics.output_partitions},
+                              std::pair{&settings.dlq_topic, &topics.dlq_partitions}}) {
+    auto partitions = partition_count(consumer, *topic, startup_timeout_ms);
+    if (!partitions)
+      return make_error(job_error::kafka_setup, describe_error(partitions.error()) + " (bootstrap servers: "
+                                                  + settings.bootstrap_servers + ")");
+    *count = *partitions;
+  }
+  for (auto [topic, limit] : {std::pair{&settings.output_topic, &topics.output_max_message_bytes},
+                              std::pair{&settings.dlq_topic, &topics.dlq_max_message_bytes}}) {
+    auto bytes = topic_max_message_bytes(consumer, *topic, startup_timeout_ms);
+    if (!bytes)
+      return bytes.error();
+    *limit = *bytes;
+  }
+  if (topics.output_partitions != topics.input_partitions)
+    spdlog::warn("{} has {} partitions, {} has {}: output partitions follow the key, not the input partition",
+                 settings.output_topic, topics.output_partitions, settings.input_topic, topics.input_partitions);
+  return topics;
+}
+
+/// The producer, within the topics' limits, its transactions initialised (exactly_once).
+caf::error start_sink(kafka_record_sink& sink, const sink_topics& topics, const job_settings& settings) {
+  const auto limits =
+    producer_limits_for(topics.output_max_message_bytes, topics.dlq_max_message_bytes, kafka_record_framing);
+  spdlog::info("producer: records up to {} bytes (each within its own topic's limit), batches up to {} bytes "
+               "({} max.message.bytes {}, {} {})",
+               limits.max_message_bytes, limits.max_batch_bytes, settings.output_topic, topics.output_max_message_bytes,
+               settings.dlq_topic, topics.dlq_max_message_bytes);
+  auto producer = make_job_producer(settings, settings, limits, &sink, &sink);
+  if (!producer)
+    return producer.error();
+  if (auto err = sink.start(std::move(*producer), settings.guarantee == delivery_guarantee::exactly_once,
+                            startup_timeout_ms * 2))
+    return make_error(job_error::kafka_setup, describe_error(err) + " (transactional.id "
+                                                + settings.transactional_id + ")");
+  return caf::none;
+}
+
+} // namespace
+
+caf::expected<job_clients> connect_job_clients(const job_settings& settings, metrics_registry& metrics) {
+  job_clients clients;
+  // Headroom: the classifier appends the two stay members to each value in place.
+  clients.source = std::make_shared<kafka_record_source>(settings.input_topic, domain::enrichment_reserve);
+  auto consumer = make_job_consumer(settings, clients.source.get(), settings.max_in_flight_bytes,
+                                    &clients.source->events());
+  if (!consumer)
+    return consumer.error();
+  if (auto err = await_broker(**consumer, clients.source->events(), settings.bootstrap_servers, startup_timeout_ms))
+    return err;
+  auto topics = read_topics(**consumer, settings);
+  if (!topics)
+    return topics.error();
+  clients.output_payload_limit = topics->output_max_message_bytes > kafka_record_framing
+                                   ? topics->output_max_message_bytes - kafka_record_framing
+                                   : 0;
+  clients.sink = std::make_shared<kafka_record_sink>(*topics, &metrics.output_reachable);
+  if (auto err = start_sink(*clients.sink, *topics, settings))
+    return err;
+  if (auto err = clients.source->start(std::move(*consumer)))
+    return err;
+  auto watch = kafka_broker_watch::create(settings);
+  if (!watch)
+    return watch.error();
+  clients.watch = std::move(*watch);
+  return clients;
+}
+
+} // namespace kstream
