@@ -50,13 +50,10 @@ std::string escape_label_value(const std::string& text) {
   return out;
 }
 
-std::string prometheus_text(const metrics_registry& metrics, const build_info& build, exporter kind) {
-  const bool job = kind == exporter::job;
-  std::ostringstream out;
-  out.precision(15);
-  family(out, "kstream_build_info", "gauge", "The build: always 1, with its version and git revision.");
-  out << "kstream_build_info{version=\"" << escape_label_value(build.version) << "\",revision=\""
-      << escape_label_value(build.revision) << "\"} 1\n";
+namespace {
+
+/// The families with one series per input partition (`job`: with the producer's).
+void partition_families(std::ostringstream& out, const metrics_registry& metrics, bool job) {
   const auto topic = escape_label_value(metrics.topic);
   // Counters keep every partition this instance ever had; gauges only the assigned ones
   // (a revoked partition's value belongs to another instance now: summed, it would mislead).
@@ -97,6 +94,10 @@ std::string prometheus_text(const metrics_registry& metrics, const build_info& b
     per_partition("kstream_partition_rewinds_total", "counter",
                   "Times the partition was read again from its committed offset after a failure.",
                   [&](const partition_metrics& m) { return always(m.rewinds.load()); });
+}
+
+/// The instance's own series (`job`: with the producer's).
+void instance_families(std::ostringstream& out, const metrics_registry& metrics, bool job) {
   auto single = [&](const char* name, const char* type, const char* help, auto value) {
     family(out, name, type, help);
     out << name << ' ' << value << '\n';
@@ -137,6 +138,18 @@ std::string prometheus_text(const metrics_registry& metrics, const build_info& b
          "Unix time of the last batch Kafka acknowledged (the process start until the first).");
   out << "kstream_last_progress_timestamp_seconds " << static_cast<double>(metrics.last_progress_unix_ms()) / 1000.0
       << '\n';
+}
+
+} // namespace
+
+std::string prometheus_text(const metrics_registry& metrics, const build_info& build, exporter kind) {
+  std::ostringstream out;
+  out.precision(15);
+  family(out, "kstream_build_info", "gauge", "The build: always 1, with its version and git revision.");
+  out << "kstream_build_info{version=\"" << escape_label_value(build.version) << "\",revision=\""
+      << escape_label_value(build.revision) << "\"} 1\n";
+  partition_families(out, metrics, kind == exporter::job);
+  instance_families(out, metrics, kind == exporter::job);
   return out.str() + process_metrics_text();
 }
 
