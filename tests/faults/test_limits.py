@@ -5,6 +5,8 @@ read_committed readers:
   and than librdkafka's batch.size: every record out exactly once, exit 0, no abort loop;
 - a backlog of near-limit records (900 KB each) with the job's peak RSS (VmHWM) under the
   bound its configuration promises (memorySizing in the chart's values.yaml);
+- an output slower than what one transaction holds (a 2 MB/s quota, the default 10 s
+  transaction timeout): exit 0, exactly once, never fenced;
 - records the output topic's broker refuses for a reason of its own (a timestamp older than
   its message.timestamp.before.max.ms): each ends in the dead-letter topic, byte for byte, with
   the broker's reason; the rest exactly once; exit 0.
@@ -241,13 +243,11 @@ def test_near_limit_backlog_peak_rss(logs):
     bound = overhead_mib * MIB + factor * in_flight_bytes
     topics = fl.create_topics("limit_rss")
     expected, _ = feed(topics["in"], 500, pad=900 * 1000)
+    # The default transaction timeout (10 s): the job keeps each transaction to what the
+    # throttled output delivers in time (before, a commit's worth of 900 KB records took longer
+    # than that to flush and the broker fenced the job: exit 1).
     job = fl.Job(topics, f"limit-rss-{time.monotonic_ns()}", logs, "near-limit", drain=True,
-                 # The throttled output takes longer than the default 10 s transaction timeout
-                 # to flush a commit's worth of 900 KB records: the broker would abort the
-                 # transaction and fence the job (exit 1, nothing lost; README, "Delivery
-                 # guarantees"). This test is about memory, so it rides that out.
-                 extra=[f"--job.max-in-flight-bytes={in_flight_bytes}", "--job.transaction-timeout-ms=60000",
-                        "--job.shutdown-timeout-ms=60000"])
+                 extra=[f"--job.max-in-flight-bytes={in_flight_bytes}"])
     producer_quota("kstream-app-producer", 16 * MIB)
     try:
         code, peak = run_with_peak(job, 420)
@@ -259,6 +259,35 @@ def test_near_limit_backlog_peak_rss(logs):
     assert 0 < peak <= bound, (f"peak RSS {peak / MIB:.1f} MiB above the bound {bound / MIB:.1f} MiB "
                                f"({overhead_mib} MiB + {factor} x {in_flight_bytes // MIB} MiB in flight)")
     assert job.pauses > 0, "the byte bound never paused a partition: the test did not reach it"
+
+
+def test_slow_output_keeps_transactions_within_the_timeout(logs):
+    """An output slower than what one transaction holds: 3,000 records of 10 KB (30 MB) that
+    the job, with its default 128 MiB of byte credit, reads in a moment, into an output
+    throttled to 2 MB/s (a producer quota), with the default 10 s transaction timeout. Before,
+    the first transaction took most of the input, its commit's flush outlasted the timeout, the
+    broker aborted the transaction and fenced the job (exit 1; a restart met the same: a crash
+    loop). Now the job commits transactions of what the output delivers in time (aborting one
+    itself, before the broker would, when the output turns out slower than measured): exit 0,
+    every record exactly once, never fenced. About 45 s."""
+    started = time.monotonic()
+    topics = fl.create_topics("limit_slow")
+    expected, _ = feed(topics["in"], 3000, pad=10 * 1000)
+    job = fl.Job(topics, f"limit-slow-{time.monotonic_ns()}", logs, "slow-output", drain=True)
+    producer_quota("kstream-app-producer", 2 * MIB)
+    try:
+        code = fl.run_bounded(job, 300)
+    finally:
+        producer_quota("kstream-app-producer", None)
+    text = job.log_path.read_text(errors="replace")
+    slow_aborts = len(re.findall(r"producer: the output had acknowledged", text))
+    budgets = re.findall(r"transactions hold at most (\d+) bytes", text)
+    check_output(topics, expected, "limits.slow_output", started, code, job,
+                 extra={"slow_output_aborts": slow_aborts, "budget_after_last_abort": budgets[-1] if budgets else None})
+    assert "fenced" not in text.lower(), f"the producer was fenced:\n{job.log_tail(30)}"
+    aborted = aborted_in_log(job)
+    # Each abort for a slow output halves the transactions at least: a handful at most.
+    assert aborted is not None and aborted <= 3, f"{aborted} aborted transactions"
 
 
 def test_broker_refused_records_go_to_the_dlq(logs):
