@@ -321,9 +321,9 @@ bool producer_state::commit_transaction(bool may_wait) {
     abort_and_rewind(fmt::format("the output had acknowledged {} of the transaction's {} bytes {:.1f} s after it "
                                  "began (the commit deadline: half of the transaction timeout, {} ms): aborted before "
                                  "the broker would abort it and fence the producer; transactions hold at most {} "
-                                 "bytes from now on (what the output delivered in a fifth of the timeout)",
+                                 "from now on (what the output delivered in a fifth of the timeout)",
                                  transaction_acked_bytes, transaction_bytes, age, config.transaction_timeout.count(),
-                                 transaction_budget),
+                                 transaction_budget > 1 ? std::to_string(transaction_budget) + " bytes" : "one batch"),
                      ledger.partitions_in_transaction());
     return false;
   }

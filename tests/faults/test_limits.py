@@ -66,7 +66,28 @@ def feed(topic, count, partitions=3, pad=0, old=(), seed=11):
     rng = random.Random(seed)
     producer = fl.Producer({"bootstrap.servers": fl.BOOTSTRAP, "enable.idempotence": True, "linger.ms": 20,
                             "message.max.bytes": 2000000})
+    # Twice a near-limit run reported the first record of a partition lost, exit 0: the second
+    # time the input topic itself began with that partition's second record (id 0 reported
+    # delivered by librdkafka 2.0.2's idempotent producer, never stored). The cause is not
+    # proven; writing only once the producer sees every partition's leader is a guess at it, and
+    # the watermark check at the end makes such a loss fail here, named as the feeder's.
+    deadline = time.monotonic() + 60
+    while True:
+        meta = producer.list_topics(topic, timeout=10).topics.get(topic)
+        if meta is not None and meta.error is None and len(meta.partitions) == partitions \
+                and all(p.leader >= 0 for p in meta.partitions.values()):
+            break
+        assert time.monotonic() < deadline, f"{topic}'s {partitions} partitions have no leader after 60 s"
+        time.sleep(0.2)
     expected, old_values, errors = {}, {}, []
+    stored = {p: [] for p in range(partitions)}  # offsets the delivery reports gave, per partition
+
+    def delivered(err, msg):
+        if err:
+            errors.append(str(err))
+        else:
+            stored[msg.partition()].append(msg.offset())
+
     filler = "x" * pad
     for i in range(count):
         value, ci, co = fl.stream_record(i, rng)
@@ -80,13 +101,22 @@ def feed(topic, count, partitions=3, pad=0, old=(), seed=11):
         while True:
             try:
                 producer.produce(topic, value=value.encode(), key=f"k{i}".encode(), partition=i % partitions,
-                                 on_delivery=lambda err, msg: err and errors.append(str(err)), **kwargs)
+                                 on_delivery=delivered, **kwargs)
                 break
             except BufferError:
                 producer.poll(0.1)
         producer.poll(0)
     assert producer.flush(300) == 0, f"the fed records were not all delivered to {topic}"
     assert not errors, f"feeding {topic} failed: {errors[:3]}"
+    # What the broker holds is what was fed, or the test's input, not the job, lost records.
+    consumer = fl.Consumer({"bootstrap.servers": fl.BOOTSTRAP, "group.id": f"feed-check-{time.monotonic_ns()}"})
+    for p in range(partitions):
+        fed = sum(1 for i in range(count) if i % partitions == p)
+        low, high = consumer.get_watermark_offsets(fl.TopicPartition(topic, p), timeout=30)
+        assert (low, high) == (0, fed), (f"{topic} [{p}] holds offsets [{low}, {high}) after {fed} records were fed "
+                                         f"and reported delivered at offsets {sorted(stored[p])[:5]}...: the "
+                                         "test's feeder lost records, not the job")
+    consumer.close()
     return expected, old_values
 
 
@@ -281,7 +311,7 @@ def test_slow_output_keeps_transactions_within_the_timeout(logs):
         producer_quota("kstream-app-producer", None)
     text = job.log_path.read_text(errors="replace")
     slow_aborts = len(re.findall(r"producer: the output had acknowledged", text))
-    budgets = re.findall(r"transactions hold at most (\d+) bytes", text)
+    budgets = re.findall(r"transactions hold at most (\d+ bytes|one batch)", text)
     check_output(topics, expected, "limits.slow_output", started, code, job,
                  extra={"slow_output_aborts": slow_aborts, "budget_after_last_abort": budgets[-1] if budgets else None})
     assert "fenced" not in text.lower(), f"the producer was fenced:\n{job.log_tail(30)}"
