@@ -278,8 +278,8 @@ void producer_state::complete_batches() {
 }
 
 template <class Step>
-record_sink::step_result producer_state::retry_step(Step&& step) {
-  const auto deadline = std::chrono::steady_clock::now() + config.transaction_timeout;
+record_sink::step_result producer_state::retry_step(Step&& step, std::optional<std::chrono::milliseconds> bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound.value_or(config.transaction_timeout);
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     auto result = step(std::max(remaining, std::chrono::milliseconds(1)));
@@ -410,7 +410,14 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
     // Everything the transaction wrote is discarded: every partition with work in it is read again.
     for (auto p : ledger.partitions_in_transaction())
       partitions.insert(p);
-    auto aborted = retry_step([&](std::chrono::milliseconds timeout) { return sink->abort_transaction(timeout); });
+    // An abort may outlast the transaction timeout, up to the shutdown timeout: with the
+    // brokers unreachable (an outage) it can only complete once they are back, and it may then
+    // still reach the coordinator before that aborts the transaction itself and fences the
+    // producer (the coordinator checks for timed-out transactions every 10 s by default).
+    auto aborted = retry_step([&](std::chrono::milliseconds timeout) { return sink->abort_transaction(timeout); },
+                              stopping ? config.transaction_timeout // already within the shutdown timeout
+                                       : std::max(config.transaction_timeout,
+                                                  std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms)));
     if (!aborted.ok()) {
       fail(job_error::transaction_failed, "cannot abort the transaction (" + aborted.message + ") after: " + reason);
       return;

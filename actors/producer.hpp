@@ -170,9 +170,10 @@ public:
   void fail(job_error code, const std::string& message);
 
 private:
-  /// Retries a transaction step while it is retriable, within the transaction timeout.
+  /// Retries a transaction step while it is retriable, within `bound` (default: the
+  /// transaction timeout).
   template <class Step>
-  record_sink::step_result retry_step(Step&& step);
+  record_sink::step_result retry_step(Step&& step, std::optional<std::chrono::milliseconds> bound = std::nullopt);
 };
 
 /// Spawn it detached: the sink blocks (flush, transaction calls).
