@@ -112,12 +112,14 @@ bool producer_state::adapt_budget(std::uint64_t acked, std::chrono::steady_clock
                                                static_cast<double>(largest_budget)));
   if (!in_time) {
     transaction_budget = std::max<std::uint64_t>(1, std::min(fits.value_or(0), before / 2));
-  } else {
-    if (fits)
-      transaction_budget = std::max<std::uint64_t>(1, *fits);
-    // A full transaction whose rest the output took in well under the window: more fits.
-    if (transaction_full && seconds < window / 2)
-      transaction_budget = std::max(transaction_budget, std::min(2 * before, largest_budget));
+  } else if (fits) {
+    // At most twice the last budget: under a quota the broker lets bursts through and then
+    // holds the producer back, so one flush can make the output look much faster than it is
+    // (faults.limits saw a 3 MB budget jump to 68 MB, and that transaction miss its deadline).
+    transaction_budget = std::max<std::uint64_t>(1, std::min(*fits, std::min(2 * before, largest_budget)));
+  } else if (transaction_full && seconds < window / 2) {
+    // A full transaction whose rest the output took at once: more fits.
+    transaction_budget = std::min(2 * before, largest_budget);
   }
   metrics->transaction_budget_bytes.store(transaction_budget, std::memory_order_relaxed);
   if (transaction_budget != before)
