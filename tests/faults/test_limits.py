@@ -316,8 +316,10 @@ def test_slow_output_keeps_transactions_within_the_timeout(logs):
                  extra={"slow_output_aborts": slow_aborts, "budget_after_last_abort": budgets[-1] if budgets else None})
     assert "fenced" not in text.lower(), f"the producer was fenced:\n{job.log_tail(30)}"
     aborted = aborted_in_log(job)
-    # Each abort for a slow output halves the transactions at least: a handful at most.
-    assert aborted is not None and aborted <= 3, f"{aborted} aborted transactions"
+    # Each abort for a slow output halves the transactions at least (seen: 0 to 2 aborts, and
+    # one more after an abort when librdkafka 2.0.2 purges the next transaction's first records):
+    # a handful, not a loop.
+    assert aborted is not None and aborted <= 6, f"{aborted} aborted transactions"
 
 
 def test_broker_refused_records_go_to_the_dlq(logs):
