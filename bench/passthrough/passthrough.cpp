@@ -133,6 +133,23 @@ void tune_producer(RdKafka::Conf& conf, const options& o) {
   set(conf, "queue.buffering.max.messages", "121000");
 }
 
+// The job's wake-up for librdkafka 2.0.2's fetcher (kafka_record_source::wake_starved_fetchers):
+// with the job's small prefetch, a partition whose queue filled up is not fetched again for up
+// to a second unless a request to its leader wakes the broker thread; a watermark query does.
+// Called after a poll that brought nothing, at most every 5 ms per partition.
+void wake_starved_fetchers(RdKafka::KafkaConsumer& consumer, const std::string& topic, const std::vector<bool>& at_end,
+                           std::chrono::steady_clock::time_point& last_wake) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_wake < std::chrono::milliseconds(5))
+    return;
+  last_wake = now;
+  for (std::size_t p = 0; p < at_end.size(); ++p) {
+    std::int64_t low = 0, high = 0;
+    if (!at_end[p])
+      consumer.query_watermark_offsets(topic, static_cast<int>(p), &low, &high, 100);
+  }
+}
+
 struct held_record {
   std::size_t at, len;
   std::int32_t partition;
@@ -145,8 +162,11 @@ int ingest(const options& opt, RdKafka::KafkaConsumer& consumer, RdKafka::Produc
   std::vector<held_record> records;
   std::vector<bool> at_end(partitions, false);
   int ends = 0;
+  auto last_wake = std::chrono::steady_clock::now();
   while (ends < partitions && !stop_requested) {
-    std::unique_ptr<RdKafka::Message> msg(consumer.consume(100));
+    std::unique_ptr<RdKafka::Message> msg(consumer.consume(10));
+    if (msg->err() == RdKafka::ERR__TIMED_OUT)
+      wake_starved_fetchers(consumer, opt.input, at_end, last_wake);
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       records.push_back({arena.size(), msg->len(), msg->partition(), msg->timestamp().timestamp});
       arena.append(static_cast<const char*>(msg->payload()), msg->len());
@@ -266,8 +286,9 @@ int main(int argc, char** argv) {
   };
 
   const std::string& out = opt.output;
+  auto last_wake = std::chrono::steady_clock::now();
   while (!stop_requested) {
-    std::unique_ptr<RdKafka::Message> msg(consumer->consume(100));
+    std::unique_ptr<RdKafka::Message> msg(consumer->consume(10));
     switch (msg->err()) {
     case RdKafka::ERR_NO_ERROR: {
       const int p = msg->partition();
@@ -290,6 +311,7 @@ int main(int argc, char** argv) {
       at_end[msg->partition()] = true;
       break;
     case RdKafka::ERR__TIMED_OUT:
+      wake_starved_fetchers(*consumer, opt.input, at_end, last_wake);
       break;
     default:
       die("consume: " + msg->errstr());
