@@ -205,6 +205,9 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
               "0.1 s; exiting contenders: wait4 rusage). Peak RSS: the largest sum of RSS over the process tree "
               "in any sample (whole JVM, whole Python process, all six kcat processes).",
               f"- commit / transaction interval {args.commit_ms} ms for every contender that has one.",
+              *(["- --check-first-only: each contender's output was checked in full in the first round; in the "
+                 "later rounds its per-partition end offsets were compared with the manifest."]
+                if getattr(args, "check_first_only", False) else []),
               "- output check: the output topic read back with isolation.level=read_committed; total, "
               "per-category records and distinct hotels equal to the manifest, per-partition counts where the "
               "contender keeps partitions" + ("; every record compared with its input and bench/contract.py."
