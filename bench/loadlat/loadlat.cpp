@@ -6,6 +6,8 @@
 // first commits); --seconds at the rate, measured; then up to --tail-s for the measured records
 // to come out. Prints one line of JSON: counts, the rate achieved, p50 / p99 / p99.9 / max in ms.
 // The generator and the reader run on the machine under test: their CPU is in the figures.
+#include "../rdkafka_tool.hpp"
+
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
@@ -29,16 +31,9 @@ struct options {
   int partitions = 3;
 };
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "bench-loadlat: %s\n", what.c_str());
-  std::exit(1);
-}
+using bench_tool::die;
+using bench_tool::set;
 
-void set(RdKafka::Conf& conf, const std::string& name, const std::string& value) {
-  std::string err;
-  if (conf.set(name, value, err) != RdKafka::Conf::CONF_OK)
-    die("config " + name + ": " + err);
-}
 
 options parse(int argc, char** argv) {
   options o;

@@ -11,6 +11,8 @@
 // job.max-in-flight-bytes of 128 MiB): the same fetch and prefetch bounds, an idempotent
 // acks=all producer with the same batching; --linger-ms (default: the job's exactly_once rule).
 // With --drain it exits 0 once every input partition is at its end and all is committed.
+#include "../rdkafka_tool.hpp"
+
 #include <librdkafka/rdkafkacpp.h>
 #include <sys/resource.h>
 
@@ -41,10 +43,8 @@ struct options {
   int linger_ms = -1; // -1: the job's rule (200 under transactions of >= 250 ms, else 5)
 };
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "bench-passthrough: %s\n", what.c_str());
-  std::exit(1);
-}
+using bench_tool::die;
+using bench_tool::set;
 
 void check(RdKafka::ErrorCode err, const char* what) {
   if (err != RdKafka::ERR_NO_ERROR)
@@ -59,11 +59,6 @@ void check(RdKafka::Error* error, const char* what) {
   }
 }
 
-void set(RdKafka::Conf& conf, const std::string& name, const std::string& value) {
-  std::string err;
-  if (conf.set(name, value, err) != RdKafka::Conf::CONF_OK)
-    die("config " + name + ": " + err);
-}
 
 options parse(int argc, char** argv) {
   options o;
