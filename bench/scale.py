@@ -128,22 +128,31 @@ def main():
     p.add_argument("--contenders", default="kstream-app-eos")
     p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
     p.add_argument("--commit-ms", type=int, default=1000)
+    p.add_argument("--once-above", type=int, default=FULL_SET_RECORDS,
+                   help="points with more records than this run once, not --repeat times (10 M: minutes each)")
+    p.add_argument("--output-compression", default="lz4",
+                   help="the output topics' compression.type (the broker compresses what the job writes "
+                   "uncompressed: a 10 M output takes about 4.4 GB uncompressed; 'producer' keeps Kafka's default)")
     add_run_options(p, latest="latest-scale")
     args = p.parse_args()
+    args.output_topic_config = {"compression.type": args.output_compression}
     args.deep, args.partial, args.no_latency, args.smoke, args.topic = False, {}, True, False, None
     args.lat_rate, args.lat_seconds = 1000, 20
     ctx = Ctx(args)
     by_name = {c.name: c for c in CONTENDERS}
     wanted = [by_name[n] for n in args.contenders.split(",") if n]
     stamp, run_id, mach, kafka = start_run("scale", ctx, wanted, args)
-    points = [(int(n), 3) for n in args.sizes.split(",") if n]
+    sizes = [int(n) for n in args.sizes.split(",") if n]
+    points = [(n, 3) for n in sizes if n <= args.partitions_records]
     points += [(args.partitions_records, int(q)) for q in args.partitions.split(",") if q
                and (args.partitions_records, int(q)) not in points]
+    points += [(n, 3) for n in sizes if n > args.partitions_records]  # the longest last
     rows = []
     for n, parts in points:
         data = load(kafka, args, n, parts)
         ctx.partitions = parts
-        for r in run_contenders(wanted, ctx, kafka, data, f"{run_id}n{n}p{parts}", args, latency_too=False):
+        point_args = argparse.Namespace(**dict(vars(args), repeat=1 if n > args.once_above else args.repeat))
+        for r in run_contenders(wanted, ctx, kafka, data, f"{run_id}n{n}p{parts}", point_args, latency_too=False):
             r.update(records=n, partitions=parts)
             rows.append(r)
             log(f"{r['name']} {n:,} records, {parts} partitions: {r.get('records_per_s')} rec/s, "
@@ -156,7 +165,8 @@ def report(rows, args, stamp, mach):
     repeat = max(1, args.repeat)
     lines = [f"# Cost as the work grows {stamp}", "",
              f"kstream-app on data sets of growing size (3 partitions) and on the {args.partitions_records:,}-record "
-             f"set with more partitions (input and output topics alike); commit interval {args.commit_ms} ms"
+             f"set with more partitions (input and output topics alike); commit interval {args.commit_ms} ms; output "
+             f"topics with compression.type={args.output_compression}; points above {args.once_above:,} records run once"
              f"{', median of %d runs' % repeat if repeat > 1 else ''}. Every output checked against its manifest. "
              f"Command: `{' '.join(sys.argv)}`.", "",
              "| contender | records | partitions | output check | wall s | records/s | min-max | CPU s | "

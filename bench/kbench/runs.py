@@ -23,7 +23,7 @@ def throughput(contender, ctx, kafka, data, run_id, args, light_check=False):
     extra = [f"{out}_{t}" for t in contender.extra_topics]
     group = f"bench-{contender.name}-{run_id}"
     # the output has the input's partition count (the job keeps partitions); the side topics 3
-    kafka.create(out, partitions=len(data["end_offsets"]))
+    kafka.create(out, partitions=len(data["end_offsets"]), config=getattr(args, "output_topic_config", None))
     kafka.create(*extra)
     logfile = os.path.join(ctx.runtmp, f"{contender.name}-{run_id}.log")
     ends = data["done_offsets"]
