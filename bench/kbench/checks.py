@@ -120,3 +120,14 @@ def check_output(kafka, out, data, contender, deep):
             "categories": {c: {"records": v[0], "distinct_hotels": v[1]} for c, v in got.items()},
             "deep": inputs is not None}
 
+
+
+def check_table(table, manifest):
+    """A final table {category: (records, distinct hotels)} against the manifest: every category
+    of the contract, both columns exact, nothing else."""
+    want = {c["stay_category"]: (c["records"], c["distinct_hotels"]) for c in manifest["categories"]}
+    problems = [f"{c}: got {table.get(c)}, manifest {want.get(c, (0, 0))}"
+                for c in contract.CATEGORIES if tuple(table.get(c, (0, 0))) != tuple(want.get(c, (0, 0)))]
+    problems += [f"unknown category {c!r}" for c in table if c not in contract.CATEGORIES]
+    return {"ok": not problems, "detail": "; ".join(problems[:6]),
+            "categories": {c: {"records": r, "distinct_hotels": h} for c, (r, h) in table.items()}}

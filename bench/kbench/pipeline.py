@@ -17,7 +17,7 @@ import time
 import urllib.request
 
 from kbench.common import ROOT, log
-from kbench.processes import tree_usage
+from kbench.processes import TICK, tree_usage
 
 SCRIPTS = os.path.join(ROOT, "scripts")
 CONFIG = os.path.join(ROOT, "connect", "expedia-azure-blob-source.json")
@@ -86,6 +86,26 @@ class Services:
             return json.loads(text) if text else None
 
 
+def thread_cpu(pid):
+    """{thread id: (kind, CPU seconds)} of a JVM's threads, from /proc/PID/task/*/stat; the kind
+    from the thread's name (task, producer network, GC, JIT compiler, other)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        comm = st[st.index("(") + 1:st.rindex(")")]
+        fields = st[st.rfind(")") + 2:].split()
+        kind = ("task (poll, convert, send)" if comm.startswith(("pool-", "task-thread")) else
+                "producer network" if comm.startswith("kafka-producer") else
+                "GC" if comm.startswith(("GC", "G1")) else
+                "JIT compiler" if comm.startswith(("C1", "C2")) else "other")
+        out[tid] = (kind, (int(fields[11]) + int(fields[12])) / TICK)
+    return out
+
+
 class Stage:
     """Wall time, CPU seconds of the given services (and of a child process) and the load."""
 
@@ -93,6 +113,7 @@ class Stage:
         self.name, self.pids = name, pids
         self.load = os.getloadavg()[0]
         self.cpu0 = {k: tree_usage(p)[1] for k, p in pids.items()}
+        self.threads0 = thread_cpu(pids["connect"]) if "connect" in pids else None
         self.t0 = time.monotonic()
 
     def done(self, records, extra_cpu=None, **more):
@@ -103,6 +124,11 @@ class Stage:
                "records_per_s": round(records / wall) if wall > 0 else None, "cpu_s": cpu,
                "cpu_us_per_record": {k: round(v * 1e6 / records, 2) for k, v in cpu.items()} if records else {},
                "load1_at_start": round(self.load, 2)}
+        if self.threads0 is not None:
+            by_kind = {}
+            for tid, (kind, cpu) in thread_cpu(self.pids["connect"]).items():
+                by_kind[kind] = by_kind.get(kind, 0.0) + cpu - self.threads0.get(tid, (kind, 0.0))[1]
+            row["connect_threads_cpu_s"] = {k: round(v, 2) for k, v in by_kind.items()}
         row.update(more)
         log(f"  {self.name}: {row['wall_s']} s, {row['records_per_s']} rec/s, cpu {cpu}")
         return row
