@@ -42,6 +42,7 @@ def parse():
     p.add_argument("--build-dir", default=os.environ.get("BENCH_BUILD_DIR", "build"))
     p.add_argument("--out", default=os.path.join(BENCH, "results"))
     p.add_argument("--no-latest", action="store_true")
+    p.add_argument("--render", metavar="RESULTS.json", help="write the report of an earlier run again (no run)")
     return p.parse_args()
 
 
@@ -106,6 +107,11 @@ def report(runs, variants, args, stamp, mach):
             steady = [c.get("steady_records_per_s") for c in col if c.get("steady_records_per_s")]
             if steady:
                 md.append(f"| … Connect after its first commit | | {fmt(median(steady))} ({rng(steady)}) | | |")
+            if "connect_threads_cpu_s" in st:
+                kinds = sorted({k for c in col for k in c.get("connect_threads_cpu_s", {})})
+                per = {k: median(c["connect_threads_cpu_s"].get(k, 0.0) * 1e6 / c["records"] for c in col) for k in kinds}
+                md.append("| … the worker's CPU by thread | | | " + ", ".join(
+                    f"{k} {v:.2f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1])) + " | |")
         e2e = [r["end_to_end_s"] for r in mine]
         md += [f"| **end to end** | **{fmt(median(e2e))}** ({rng(e2e)}) | "
                f"{fmt(args.records / median(e2e))} | | |", ""]
@@ -120,6 +126,13 @@ def report(runs, variants, args, stamp, mach):
 
 def main():
     args = parse()
+    if args.render:
+        import json
+        with open(args.render) as f:
+            old = json.load(f)
+        args.records, args.repeat = old["records"], max(r["round"] for r in old["runs"])
+        print(report(old["runs"], list(old["variants"].items()), args, old["stamp"], old["machine"])[1])
+        return 0
     variants = [P.parse_variant(v) for v in (args.variant or ["shipped"])]
 
     class Ctx:

@@ -126,8 +126,8 @@ class Stage:
                "load1_at_start": round(self.load, 2)}
         if self.threads0 is not None:
             by_kind = {}
-            for tid, (kind, cpu) in thread_cpu(self.pids["connect"]).items():
-                by_kind[kind] = by_kind.get(kind, 0.0) + cpu - self.threads0.get(tid, (kind, 0.0))[1]
+            for tid, (kind, used) in thread_cpu(self.pids["connect"]).items():
+                by_kind[kind] = by_kind.get(kind, 0.0) + used - self.threads0.get(tid, (kind, 0.0))[1]
             row["connect_threads_cpu_s"] = {k: round(v, 2) for k, v in by_kind.items()}
         row.update(more)
         log(f"  {self.name}: {row['wall_s']} s, {row['records_per_s']} rec/s, cpu {cpu}")
