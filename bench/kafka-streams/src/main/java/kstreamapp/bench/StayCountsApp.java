@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -78,27 +77,8 @@ public final class StayCountsApp {
     Map<String, String> a = new HashMap<>(Map.of(
         "bootstrap", "127.0.0.1:9092", "input", "expedia_ext", "level1", "stay_category_hotels",
         "output", "stay_counts", "app-id", "bench-stay-counts", "commit-ms", "1000", "threads", "1"));
-    Properties extra = new Properties();
-    for (String arg : args) {
-      if (arg.startsWith("--config=") && arg.indexOf('=', 9) > 9) {
-        int sep = arg.indexOf('=', 9);
-        extra.put(arg.substring(9, sep), arg.substring(sep + 1));
-        continue;
-      }
-      int eq = arg.indexOf('=');
-      if (!arg.startsWith("--") || eq < 0 || !a.containsKey(arg.substring(2, eq))) {
-        System.err.println("usage: StayCountsApp " + a.keySet().stream().map(k -> "--" + k + "=").toList());
-        System.exit(2);
-      }
-      a.put(arg.substring(2, eq), arg.substring(eq + 1));
-    }
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, a.get("app-id"));
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, a.get("bootstrap"));
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, a.get("commit-ms"));
-    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, a.get("threads"));
-    p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    Properties extra = BenchApp.parse("StayCountsApp", args, a);
+    Properties p = BenchApp.config(a, StreamsConfig.EXACTLY_ONCE_V2, new Properties());
     p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams-" + a.get("app-id"));
     p.putAll(extra);
 
@@ -131,18 +111,6 @@ public final class StayCountsApp {
             + v[1] + "}").getBytes(StandardCharsets.UTF_8))
         .to(a.get("output"), Produced.with(str, Serdes.ByteArray()));
 
-    KafkaStreams streams = new KafkaStreams(builder.build(), p);
-    CountDownLatch done = new CountDownLatch(1);
-    streams.setStateListener((now, before) -> {
-      if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) done.countDown();
-    });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      streams.close(java.time.Duration.ofSeconds(30));
-      streams.cleanUp();
-      done.countDown();
-    }));
-    streams.start();
-    done.await();
-    System.exit(streams.state() == KafkaStreams.State.ERROR ? 1 : 0);
+    BenchApp.run(new KafkaStreams(builder.build(), p), true);
   }
 }
