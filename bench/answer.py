@@ -66,7 +66,7 @@ def report(rows, args, data, stamp, mach):
     md = [f"# The answer against its engine: {n:,} records ({stamp})", "",
           f"`bench/answer.py --records {n} --repeat {args.repeat}`: time from the start of the process to the "
           "final table (records and distinct hotels per stay category), median of the runs (range); both "
-          f"tables checked against the manifest. Input: `{data['topic']}` enriched by kstream-app into "
+          f"tables checked against the manifest. Input: `{data['input_topic']}` enriched by kstream-app into "
           f"`{data['enriched']}` ({len(data['end_offsets'])} partitions). Load: the 1-minute load average "
           "at each run's start (2 cores).", "",
           "| contender | table check | time to the final table s (range) | records/s | CPU s | CPU µs/record "
@@ -108,7 +108,7 @@ def main():
     data = ensure_data(kafka, args)
     data["manifest_path"] = manifest_path(data["topic"])
     data["enriched"] = A.ensure_enriched(kafka, args, data, ctx.runtmp)
-    data = dict(data, topic=data["enriched"])
+    data = dict(data, input_topic=data["topic"], topic=data["enriched"])
     runs = {n: [] for n in names}
     for i in range(args.repeat):
         for name in names:  # contenders take turns, so that a burst of load hits them alike
