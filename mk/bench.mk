@@ -49,7 +49,7 @@ bench-scale: bench-setup build kafka-start ## kstream-app's records/s, CPU per r
 
 BENCH_PIPE_RECORDS ?= $(BENCH_FULL_RECORDS)
 BENCH_PIPE_REPEAT ?= 3
-BENCH_PIPE_ARGS ?= --variant old --variant shipped
+BENCH_PIPE_ARGS ?= --variant old --variant shipped --variant tasks3:tasks.max=3
 BENCH_ANSWER_RECORDS ?= $(BENCH_FULL_RECORDS)
 BENCH_ANSWER_REPEAT ?= 3
 
