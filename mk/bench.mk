@@ -6,10 +6,14 @@
 #   make bench-latency         p50/p99/p99.9 at 10/50/80 % of the job's maximum, commit 100 ms and 1 s (issue 23)
 #   make bench-latency-sweep   commit interval 100/250/1000 ms: exactly-once throughput and p50/p99 at a trickle
 #   make bench-scale           kstream-app's cost at 0.2M / 2.19M / 10M records and 3 / 12 / 48 / 96 partitions
+#   make bench-pipeline        the whole pipeline as `make demo FULL=1` runs it, stage by stage, the old and the
+#                              shipped connector settings side by side (BENCH_PIPE_RECORDS, 3 rounds)
+#   make bench-answer          time to the final table: kstream-stats vs the Kafka Streams topology of
+#                              ksql/stay_counts.sql (full set; BENCH_ANSWER_RECORDS="2189130 10000000" adds 10 M)
 # Results: bench/results/<stamp>-<records>.{md,json,png} and bench/results/latest.{md,png};
 # bench/results/<stamp>-latency.* / latest-latency.*, <stamp>-scale.* / latest-scale.*.
 # BENCH_BOOTSTRAP=127.0.0.1:29092 KAFKA_PORT=29092 runs them all on a broker of one's own (started here).
-.PHONY: bench bench-smoke bench-setup bench-list bench-micro bench-latency bench-latency-sweep bench-scale
+.PHONY: bench bench-smoke bench-setup bench-list bench-micro bench-latency bench-latency-sweep bench-scale bench-pipeline bench-answer
 
 BENCH_FULL_RECORDS := 2189130
 BENCH_RECORDS ?= $(if $(FULL),$(BENCH_FULL_RECORDS),200000)
@@ -47,8 +51,22 @@ bench-latency-sweep: bench-setup build kafka-start ## exactly-once at commit int
 	/usr/bin/python3 bench/latency_sweep.py --records $(BENCH_LAT_RECORDS) --build-dir $(BUILD_DIR) \
 	  --repeat $(BENCH_LAT_REPEAT) $(BENCH_LAT_ARGS)
 
-bench-scale: bench-setup build kafka-start ## kstream-app's records/s, CPU per record, RSS at 0.2M/2.19M/10M records, 3/6/12 partitions
+bench-scale: bench-setup build kafka-start ## kstream-app's records/s, CPU per record, RSS at 0.2M/2.19M/10M records, 3/12/48/96 partitions
 	/usr/bin/python3 bench/scale.py --build-dir $(BUILD_DIR) $(BENCH_SCALE_ARGS)
+
+BENCH_PIPE_RECORDS ?= $(BENCH_FULL_RECORDS)
+BENCH_PIPE_REPEAT ?= 3
+BENCH_PIPE_ARGS ?= --variant old --variant shipped --variant tasks3:tasks.max=3
+BENCH_ANSWER_RECORDS ?= $(BENCH_FULL_RECORDS)
+BENCH_ANSWER_REPEAT ?= 3
+
+bench-pipeline: bench-setup build kafka-start ## the whole pipeline (blob -> Connect -> job -> table): each stage's records/s and CPU
+	/usr/bin/python3 bench/pipeline.py --records $(BENCH_PIPE_RECORDS) --repeat $(BENCH_PIPE_REPEAT) \
+	  --build-dir $(BUILD_DIR) $(BENCH_PIPE_ARGS)
+
+bench-answer: bench-setup build kafka-start ## time to the final table: kstream-stats vs ksql/stay_counts.sql as Kafka Streams
+	for n in $(BENCH_ANSWER_RECORDS); do /usr/bin/python3 bench/answer.py --records $$n \
+	  --repeat $(BENCH_ANSWER_REPEAT) --build-dir $(BUILD_DIR); done
 
 bench-smoke: bench-setup build kafka-start ## a tiny bench run: works end to end, counts agree (no timings)
 	bash bench/smoke.sh $(BUILD_DIR)

@@ -136,3 +136,14 @@ def offsets_check(kafka, out, data, contender):
         ok = ends == want
     return {"ok": ok, "detail": "" if ok else f"output end offsets {ends}, manifest {want}",
             "per_partition": ends, "light": True}
+
+
+def check_table(table, manifest):
+    """A final table {category: (records, distinct hotels)} against the manifest: every category
+    of the contract, both columns exact, nothing else."""
+    want = {c["stay_category"]: (c["records"], c["distinct_hotels"]) for c in manifest["categories"]}
+    problems = [f"{c}: got {table.get(c)}, manifest {want.get(c, (0, 0))}"
+                for c in contract.CATEGORIES if tuple(table.get(c, (0, 0))) != tuple(want.get(c, (0, 0)))]
+    problems += [f"unknown category {c!r}" for c in table if c not in contract.CATEGORIES]
+    return {"ok": not problems, "detail": "; ".join(problems[:6]),
+            "categories": {c: {"records": r, "distinct_hotels": h} for c, (r, h) in table.items()}}
