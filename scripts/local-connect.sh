@@ -47,9 +47,13 @@ resolve_jars() {
 }
 
 # The plugin is rebuilt when its sources change (a hash of them names the build).
+plugin_hash() {
+  (cd "$plugin_src" && find pom.xml src -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+
 build_plugin() {
   local hash dest build
-  hash="$(cd "$plugin_src" && find pom.xml src -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+  hash="$(plugin_hash)"
   dest="$plugins/kstream-blob-avro-source"
   [ -f "$dest/.built-$hash" ] && return 0
   log "building the blob Avro source connector (mvn package) into $dest"
@@ -123,6 +127,12 @@ start() {
     log "the worker (pid $pid) lost its topics on $bootstrap (was the broker reset?): restarting it"
     service_stop "$pid_file" 20
   fi
+  # A worker loads its plugins once: one started from older connector sources (another
+  # checkout, a pull since) would go on running the old connector.
+  if pid="$(running_pid)" && [ "$(cat "$data_dir/plugin-hash" 2>/dev/null)" != "$(plugin_hash)" ]; then
+    log "the worker (pid $pid) runs an older build of the connector: restarting it"
+    service_stop "$pid_file" 20
+  fi
   if pid="$(running_pid)"; then
     log "already running (pid $pid) on $rest"
   else
@@ -142,6 +152,7 @@ start() {
       -cp "$libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$data_dir/worker.properties" \
       >"$data_dir/stdout.log" 2>&1 </dev/null &
     echo $! >"$pid_file"
+    plugin_hash >"$data_dir/plugin-hash"
   fi
   if service_wait_ready "$pid_file" 120 rest_ready; then
     log "ready on $rest"
