@@ -64,7 +64,9 @@ make_machine() {
       echo /usr/lib/node_modules; } | tar -cf "$work/node.tar" -T - 2>/dev/null
   fi
   [ -d /usr/local/go ] && tar -C /usr/local -cf "$work/go.tar" go
-  for f in /etc/npmrc /usr/etc/npmrc /etc/pip.conf; do
+  # The machine's own certificate authorities (the registries are reached through its egress,
+  # whose CA it trusts) and its client settings; the same variables as the machine's below.
+  for f in /usr/local/share/ca-certificates/*.crt /etc/npmrc /usr/etc/npmrc /etc/pip.conf; do
     [ -f "$f" ] && mkdir -p "$work/etc$(dirname "$f")" && cp "$f" "$work/etc$f"
   done
   "${podman[@]}" rm -f kstream-fresh-prep >/dev/null 2>&1 || true
@@ -73,13 +75,15 @@ make_machine() {
       export DEBIAN_FRONTEND=noninteractive
       printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
       apt-get update -qq
+      apt-get install -y -qq --no-install-recommends ca-certificates >/dev/null
+      [ ! -d /prep/etc ] || cp -a /prep/etc/. /
+      update-ca-certificates >/dev/null
       # The names Debian has (a list may name packages of other sources).
       mapfile -t available < <(apt-cache pkgnames | sort -u | comm -12 - <(sort -u /prep/packages.txt))
       echo "machine: installing ${#available[@]} Debian packages"
       apt-get install -y -qq --no-install-recommends "${available[@]}" >/dev/null
       [ ! -f /prep/node.tar ] || tar -C / -xf /prep/node.tar
       [ ! -f /prep/go.tar ] || tar -C /usr/local -xf /prep/go.tar
-      [ ! -d /prep/etc ] || cp -a /prep/etc/. /
       printf "export PATH=/usr/local/go/bin:/root/go/bin:\$PATH\n" >/etc/profile.d/go.sh
       rm -f /usr/sbin/policy-rc.d
       # The machine starts with empty package lists and no project state.
@@ -88,7 +92,11 @@ make_machine() {
         printf "machine: %-8s %s\n" "$t" "$("$t" --version 2>&1 | head -n 1)"
       done
       printf "machine: %-8s %s\n" go "$(/usr/local/go/bin/go version)"'
-  "${podman[@]}" commit --quiet \
+  local bundle=/etc/ssl/certs/ca-certificates.crt env=()
+  for v in SSL_CERT_FILE REQUESTS_CA_BUNDLE NODE_EXTRA_CA_CERTS CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE HTTPLIB2_CA_CERTS; do
+    env+=(--change "ENV $v=$bundle")
+  done
+  "${podman[@]}" commit --quiet "${env[@]}" --change "ENV SSL_CERT_DIR=/etc/ssl/certs" \
     --change 'ENV PATH=/usr/local/go/bin:/root/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     kstream-fresh-prep "$machine_image" >/dev/null
   echo "machine: $machine_image made"
