@@ -21,6 +21,10 @@
 #   FRESH_REPO   git directory to clone from (default: this checkout's)
 #   FRESH_BRANCH branch to clone (default: main)
 #   FRESH_OUT    folder for the logs (default: ./fresh-timing, ignored by git)
+#   FRESH_STORAGE a folder for podman's images and containers of this run instead of the
+#                machine's (e.g. /dev/shm/kstream-fresh, in memory, when the disk is short: the
+#                machine image is 1.5 GB, a demo run writes some 3 GB more). Kept for the next
+#                run; when done: `rm -rf DIR` (no container of it is left running)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -33,6 +37,13 @@ branch="${FRESH_BRANCH:-main}"
 out="${FRESH_OUT:-$repo/fresh-timing}"
 machine_image=localhost/kstream-fresh-machine:12
 podman=(podman --runtime runc --cgroup-manager cgroupfs)
+if [ -n "${FRESH_STORAGE:-}" ]; then
+  mkdir -p "$FRESH_STORAGE/tmp"
+  export TMPDIR="$FRESH_STORAGE/tmp"
+  storage=("${podman[@]}" --root "$FRESH_STORAGE/storage" --runroot "$FRESH_STORAGE/run")
+else
+  storage=("${podman[@]}")
+fi
 # This machine's hard limits are below podman's defaults (see scripts/image/build-image.sh).
 ulimits=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
 mkdir -p "$out"
@@ -46,10 +57,14 @@ base_packages=(
 
 make_machine() {
   bash "$here/image/base-image.sh"
+  if [ -n "${FRESH_STORAGE:-}" ] && ! "${storage[@]}" image exists docker.io/library/debian:12; then
+    "${podman[@]}" save -q -o "$FRESH_STORAGE/tmp/base.tar" docker.io/library/debian:12
+    "${storage[@]}" load -q -i "$FRESH_STORAGE/tmp/base.tar" && rm "$FRESH_STORAGE/tmp/base.tar"
+  fi
   local work
   work="$(mktemp -d)"
   # shellcheck disable=SC2064
-  trap "rm -rf '$work'; ${podman[*]} rm -f kstream-fresh-prep >/dev/null 2>&1 || true" RETURN
+  trap "rm -rf '$work'; ${storage[*]} rm -f kstream-fresh-prep >/dev/null 2>&1 || true" RETURN
   local packages=("${base_packages[@]}")
   if [ -n "${MACHINE_PACKAGES:-}" ]; then # (the image's list lacks what is installed at start)
     mapfile -t -O ${#packages[@]} packages < <(awk -F'\t' '$1 == "apt" { sub(/:amd64$/, "", $2); print $2 }' "$MACHINE_PACKAGES")
@@ -69,8 +84,8 @@ make_machine() {
   for f in /usr/local/share/ca-certificates/*.crt /etc/npmrc /usr/etc/npmrc /etc/pip.conf; do
     [ -f "$f" ] && mkdir -p "$work/etc$(dirname "$f")" && cp "$f" "$work/etc$f"
   done
-  "${podman[@]}" rm -f kstream-fresh-prep >/dev/null 2>&1 || true
-  "${podman[@]}" run --name kstream-fresh-prep "${ulimits[@]}" -v "$work:/prep:ro" \
+  "${storage[@]}" rm -f kstream-fresh-prep >/dev/null 2>&1 || true
+  "${storage[@]}" run --name kstream-fresh-prep "${ulimits[@]}" -v "$work:/prep:ro" \
     docker.io/library/debian:12 bash -euo pipefail -c '
       export DEBIAN_FRONTEND=noninteractive
       printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
@@ -96,13 +111,13 @@ make_machine() {
   for v in SSL_CERT_FILE REQUESTS_CA_BUNDLE NODE_EXTRA_CA_CERTS CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE HTTPLIB2_CA_CERTS; do
     env+=(--change "ENV $v=$bundle")
   done
-  "${podman[@]}" commit --quiet "${env[@]}" --change "ENV SSL_CERT_DIR=/etc/ssl/certs" \
+  "${storage[@]}" commit --quiet "${env[@]}" --change "ENV SSL_CERT_DIR=/etc/ssl/certs" \
     --change 'ENV PATH=/usr/local/go/bin:/root/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     kstream-fresh-prep "$machine_image" >/dev/null
   echo "machine: $machine_image made"
 }
 
-if $rebuild || ! "${podman[@]}" image exists "$machine_image"; then
+if $rebuild || ! "${storage[@]}" image exists "$machine_image"; then
   make_machine
 fi
 
@@ -112,12 +127,12 @@ case "$what" in
 esac
 log="$out/$what-$(date -u +%Y%m%dT%H%M%SZ).log"
 name="kstream-fresh-$what-$$"
-cleanup() { "${podman[@]}" rm -f "$name" >/dev/null 2>&1 || true; }
+cleanup() { "${storage[@]}" rm -f "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 echo "fresh: $command in a new container from $machine_image; log: $log"
 start=$(date +%s)
 set +e
-"${podman[@]}" run --rm --name "$name" --hostname fresh-machine "${ulimits[@]}" \
+"${storage[@]}" run --rm --name "$name" --hostname fresh-machine "${ulimits[@]}" \
   -v "$src:/src.git:ro" "$machine_image" bash -euo pipefail -c "
     echo '==> fresh: git clone --branch $branch'
     git clone -q --branch '$branch' /src.git /root/kstream-app
