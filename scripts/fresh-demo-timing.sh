@@ -85,6 +85,7 @@ make_machine() {
     [ -f "$f" ] && mkdir -p "$work/etc$(dirname "$f")" && cp "$f" "$work/etc$f"
   done
   "${storage[@]}" rm -f kstream-fresh-prep >/dev/null 2>&1 || true
+  # shellcheck disable=SC2016 # (expanded in the container)
   "${storage[@]}" run --name kstream-fresh-prep "${ulimits[@]}" -v "$work:/prep:ro" \
     docker.io/library/debian:12 bash -euo pipefail -c '
       export DEBIAN_FRONTEND=noninteractive
@@ -127,6 +128,7 @@ case "$what" in
 esac
 log="$out/$what-$(date -u +%Y%m%dT%H%M%SZ).log"
 name="kstream-fresh-$what-$$"
+# shellcheck disable=SC2317 # (called by the trap)
 cleanup() { "${storage[@]}" rm -f "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 echo "fresh: $command in a new container from $machine_image; log: $log"
