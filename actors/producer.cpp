@@ -106,7 +106,7 @@ void producer_state::produce(enriched_batch& batch) {
       letter.source.timestamp = record.timestamp;
       letter.source.has_key = record.has_key;
       letter.source.key = record.key;
-      letter.reason = "the output topic refused the enriched record";
+      letter.reason = domain::dead_letter_reason::output_refused;
       if (!write_unwritable(letter, result.reason))
         return;
     } else if (result.outcome != record_sink::take::taken) {
@@ -141,7 +141,7 @@ void producer_state::produce(enriched_batch& batch) {
 }
 
 bool producer_state::begin_isolated() {
-  sink->flush(config.transaction_timeout);
+  sink->flush(transaction_timeout);
   complete_batches();
   if (failure || failed)
     return false;
@@ -152,7 +152,7 @@ bool producer_state::begin_isolated() {
 
 bool producer_state::end_isolated(std::int32_t partition, std::int64_t offset, bool dead_letter, bool taken) {
   if (taken)
-    sink->flush(config.transaction_timeout);
+    sink->flush(transaction_timeout);
   isolating = false;
   if (isolated_refusal) {
     // Alone in its batch and refused: the record is to blame. When read again (after the
@@ -193,7 +193,7 @@ void producer_state::complete_batches() {
 
 template <class Step>
 record_sink::step_result producer_state::retry_step(Step&& step) {
-  const auto deadline = std::chrono::steady_clock::now() + config.transaction_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + transaction_timeout;
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     auto result = step(std::max(remaining, std::chrono::milliseconds(1)));
@@ -215,7 +215,7 @@ bool producer_state::commit_transaction(bool may_wait) {
     return !failed;
   const auto commit_started = std::chrono::steady_clock::now();
   // Everything produced in this transaction must be acknowledged before its offsets go in.
-  sink->flush(config.transaction_timeout);
+  sink->flush(transaction_timeout);
   complete_batches();
   if (failure) {
     auto lost = *failure;
@@ -421,7 +421,7 @@ void producer_state::on_consumer_down(const caf::error& reason) {
                 describe_error(reason));
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once && transaction_open) {
     auto aborted = sink->abort_transaction(
-      std::min(config.transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms)));
+      std::min(transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms)));
     transaction_open = false;
     if (aborted.ok())
       metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
@@ -459,8 +459,7 @@ void producer_state::stop() {
   // The consumer has handed every partition over and closed: commit what is left and leave.
   stopping = true;
   // Whatever the transaction allows, the stop is bounded by the shutdown timeout.
-  config.transaction_timeout =
-    std::min(config.transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
+  transaction_timeout = std::min(transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
   bool ok = true;
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once) {
     // Not only the last commit: work aborted since the last successful one is consumed and
@@ -501,6 +500,7 @@ producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer
   auto& st = self->state;
   st.self = self;
   st.config = config;
+  st.transaction_timeout = std::chrono::milliseconds(config.pipeline.transaction_timeout_ms);
   if (!st.config.refused)
     st.config.refused = std::make_shared<refused_records>();
   st.sink = std::move(sink);

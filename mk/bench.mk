@@ -29,6 +29,9 @@ BENCH_LAT_REPEAT ?= 3
 BENCH_LAT_ARGS ?=
 BENCH_SCALE_ARGS ?=
 
+# bench/ imports the tests' shared modules (tests/lib: stay_rules, kafka_testlib) by name.
+bench bench-latency bench-scale bench-list: export PYTHONPATH := $(CURDIR)/tests/lib
+
 bench-setup:
 	bash scripts/setup.d/50-bench.sh
 

@@ -56,7 +56,7 @@ dead_letter letter(std::int64_t offset, bool null_value = false) {
   out.source.has_value = !null_value;
   out.source.value = null_value ? "" : "not json " + std::to_string(offset);
   out.source.timestamp = 1500000000000 + offset;
-  out.reason = "not a JSON object";
+  out.reason = domain::dead_letter_reason::not_json;
   return out;
 }
 
@@ -114,7 +114,7 @@ struct producer_fixture : actor_fixture {
     config.pipeline.guarantee = guarantee;
     config.pipeline.commit_interval_ms = 0; // commit on every tick
     config.pipeline.shutdown_timeout_ms = generation_wait_ms;
-    config.transaction_timeout = std::chrono::milliseconds(1000);
+    config.pipeline.transaction_timeout_ms = 1000;
     config.max_failures_in_a_row = max_failures;
     config.tick_interval = std::chrono::milliseconds(0); // the test ticks
     consumer_handle = sys.spawn(consumer_stand_in, log);
@@ -234,6 +234,10 @@ TEST_CASE_METHOD(producer_fixture, "producer: a record the output refuses become
   for (const auto& record : sink->committed)
     if (record.dead_letter)
       CHECK(record.unwritable);
+  // The refused output record by the code that says so, the refused dead letter by its own.
+  for (const auto& record : sink->committed)
+    if (record.dead_letter)
+      CHECK(record.code == (record.offset == 1 ? "output_refused" : "not_json"));
   CHECK(metrics.records_unwritable == 2);
   REQUIRE(log->credit.size() == 1);
   CHECK(log->credit[0].records == 4);
@@ -666,6 +670,7 @@ TEST_CASE_METHOD(producer_fixture, "producer: a dead letter the dead-letter topi
   REQUIRE(unwritable.size() == 1);
   CHECK(unwritable[0].offset == 7);
   CHECK(unwritable[0].reason.find("Invalid timestamp") != std::string::npos);
+  CHECK(unwritable[0].code == "not_json"); // its own reason; the refusal comes beside it
 }
 
 TEST_CASE_METHOD(producer_fixture, "producer: a broker refusing record after record is fatal, with the reason",
