@@ -157,7 +157,7 @@ TEST_CASE_METHOD(actor_fixture, "classifier: a record too large for the output o
   const domain::record_size_budget budget{200, 100, 80};
   auto subject = sys.spawn(classifier, probe, budget, std::shared_ptr<const refused_records>{});
   parsed_batch batch{0, 1, 41, {}, {}};
-  for (auto [offset, value] : {std::pair{40, R"({"n":"0123456789abc"})"}, std::pair{41, R"({"n":"0123456789abcd"})"}}) {
+  for (auto [offset, value] : {std::pair{40, R"({"n":"0123456789ab"})"}, std::pair{41, R"({"n":"0123456789abc"})"}}) {
     parsed_record r;
     r.source = record(offset, value);
     batch.records.push_back(std::move(r));
@@ -171,7 +171,7 @@ TEST_CASE_METHOD(actor_fixture, "classifier: a record too large for the output o
   CHECK(out.records[0].offset == 40);
   REQUIRE(out.dead_letters.size() == 1);
   CHECK(out.dead_letters[0].source.offset == 41);
-  CHECK(out.dead_letters[0].source.value == R"({"n":"0123456789abcd"})"); // unchanged
+  CHECK(out.dead_letters[0].source.value == R"({"n":"0123456789abc"})"); // unchanged
   CHECK(out.dead_letters[0].reason == domain::dead_letter_reason::too_large);
   CHECK(out.dead_letters[0].detail == "up to 201 bytes, the limit is 200");
 }

@@ -62,7 +62,7 @@ public:
     if (refuse_output.count(record.offset) != 0)
       return {take::refused, "scripted: output too large"};
     unacknowledged.push_back(
-      {false, false, partition, record.offset, false, record.value, {}, record.headers, tag, record.timestamp});
+      {false, false, partition, record.offset, false, record.value, {}, record.headers, tag, record.timestamp, {}});
     return {};
   }
 
