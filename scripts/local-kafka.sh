@@ -51,19 +51,10 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=${data_dir}/log
-num.partitions=3
-auto.create.topics.enable=false
-delete.topic.enable=true
-group.initial.rebalance.delay.ms=0
-# one broker: internal topics with replication 1, so that groups and transactions work
-offsets.topic.replication.factor=1
 offsets.topic.num.partitions=6
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=6
-# tests abandon transactions on purpose (kill -9): let the broker expire them in reasonable time
-transaction.abort.timed.out.transaction.cleanup.interval.ms=10000
 PROPS
+  cat "$here/kafka/single-node.properties" >>"$data_dir/server.properties"
 }
 
 start() {

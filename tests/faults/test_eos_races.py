@@ -72,7 +72,7 @@ def test_stalled_hand_over_stops_the_instance(logs):
             # stalled as it is) the producer could not commit or abort within the transaction
             # timeout. Each stops the instance with its work in the open transaction, which the
             # restart below fences: nothing of it may reach the output twice.
-            stops = re.findall(r"critical .*? stopped: (.*)", log)
+            stops = re.findall(r"Z critical (.*)", log)
             assert figures["first_exit"] == 1 and stops, \
                 f"the stalled instance exited {figures['first_exit']}; its log ends:\n{first.log_tail()}"
             figures["stop_reason"] = "no_handover_answer" if "got no answer in time" in stops[0] else \

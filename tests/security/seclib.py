@@ -155,16 +155,9 @@ listener.security.protocol.map=SASL_SSL:SASL_SSL,MTLS:SSL,MISNAMED:SSL,CONTROLLE
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=MTLS
 log.dirs={DATA}/log
-num.partitions=3
-auto.create.topics.enable=false
-delete.topic.enable=true
-group.initial.rebalance.delay.ms=0
-offsets.topic.replication.factor=1
 offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=3
-# TLS on every listener, from the tests' CA; the broker checks host names too
+{(ROOT / "scripts" / "kafka" / "single-node.properties").read_text()}# TLS on every listener, from the tests' CA; the broker checks host names too
 ssl.keystore.location={broker_store}
 {store}ssl.truststore.type=PEM
 ssl.truststore.location={self.pki.ca[1]}
