@@ -191,7 +191,7 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
             continue
         kind, raw = land(source, "dlq")
         reason = header(headers, "kstream.error.reason")
-        code = (header(headers, "kstream.error.code") or b"").decode()
+        error_code = (header(headers, "kstream.error.code") or b"").decode()
         if value != raw and kind == "too_large_enriched" and not value:
             # Issue 10, item 1: when even the dead-letter topic cannot take a record (the
             # producer's message.max.bytes may follow the output topic's limit, and the DLQ
@@ -202,8 +202,8 @@ def test_hostile_inputs_end_in_ext_or_dlq_exactly_once(logs):
                             f"({None if value is None else len(value)} vs {None if raw is None else len(raw)} bytes)")
         if not reason:
             problems.append(f"{kind} {source}: dlq record without kstream.error.reason")
-        if code not in DLQ_CODES.get(kind, PARSER_CODES):
-            problems.append(f"{kind} {source}: kstream.error.code {code!r}, expected one of "
+        if error_code not in DLQ_CODES.get(kind, PARSER_CODES):
+            problems.append(f"{kind} {source}: kstream.error.code {error_code!r}, expected one of "
                             f"{sorted(DLQ_CODES.get(kind, PARSER_CODES))} (reason {reason!r})")
     # Order: within each output partition, the records of one input partition in input order
     # (ext: keys h<n> grow with n in each input partition; dlq: source offsets grow).
