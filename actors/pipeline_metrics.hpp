@@ -84,6 +84,11 @@ public:
 
   std::atomic<std::uint64_t> transactions_committed{0};
   std::atomic<std::uint64_t> transactions_aborted{0};
+  /// Of those, aborted by the job itself because the output had not taken the transaction's
+  /// records by its commit deadline (a slow output): the next transactions are made smaller.
+  std::atomic<std::uint64_t> transactions_aborted_slow_output{0};
+  /// The bytes one transaction may hold now (adapted to the output's delivery rate).
+  std::atomic<std::uint64_t> transaction_budget_bytes{0};
   std::atomic<std::uint64_t> rebalances{0};
   /// Records that neither the output nor the dead-letter topic took whole: the dead-letter
   /// topic got their coordinates and the reason with an empty value.

@@ -5,8 +5,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iterator>
 #include <thread>
+#include <utility>
 
 namespace kstream {
 
@@ -43,9 +45,90 @@ void producer_state::note_failure(std::string reason, std::int32_t partition) {
   failure->partitions.insert(partition);
 }
 
+std::chrono::steady_clock::time_point producer_state::now() const {
+  return config.clock ? config.clock() : std::chrono::steady_clock::now();
+}
+
+std::chrono::milliseconds producer_state::fill_window() const {
+  return std::max(transaction_timeout / 5, std::chrono::milliseconds(1));
+}
+
+std::chrono::milliseconds producer_state::flush_deadline() const {
+  // Half the timeout: the abort that follows a missed deadline needs time too (it waits for
+  // the requests in flight), and it must reach the broker before the broker's own abort, which
+  // fences the producer (a fatal error: exit 1, and the same again after every restart).
+  return std::max(transaction_timeout / 2, std::chrono::milliseconds(1));
+}
+
+bool producer_state::has_room_for(std::uint64_t bytes) {
+  if (!transaction_open || transaction_bytes == 0)
+    return true; // a transaction takes at least one batch, however large, or nothing would move
+  if (transaction_full)
+    return false;
+  // Full by size (what the output delivers in the fill window) or by age (past the window the
+  // transaction is due for its commit: what comes now could only make its flush longer).
+  if (transaction_bytes + bytes > transaction_budget || now() - transaction_started >= fill_window())
+    transaction_full = true;
+  return !transaction_full;
+}
+
 void producer_state::produce(enriched_batch& batch) {
   if (failed || !ledger.accepts(batch.partition, batch.epoch))
     return; // stale: the partition was rewound or handed over since the batch was read
+  if (config.pipeline.guarantee == delivery_guarantee::exactly_once
+      && (!deferred.empty() || !has_room_for(batch.bytes))) {
+    // The open transaction is full: this batch (and each after it, in order) goes into the
+    // next one, which begins once this one is committed (tick).
+    deferred.push_back(std::move(batch));
+    return;
+  }
+  write_batch(batch);
+}
+
+void producer_state::write_deferred() {
+  while (!deferred.empty() && !failed) {
+    if (!ledger.accepts(deferred.front().partition, deferred.front().epoch)) {
+      deferred.pop_front(); // rewound or handed over while it waited
+      continue;
+    }
+    if (!has_room_for(deferred.front().bytes))
+      return;
+    auto batch = std::move(deferred.front());
+    deferred.pop_front();
+    write_batch(batch);
+  }
+}
+
+bool producer_state::adapt_budget(std::uint64_t acked, std::chrono::steady_clock::duration took, bool in_time) {
+  constexpr std::uint64_t largest_budget = 1ULL << 40;
+  const auto before = transaction_budget;
+  const double seconds = std::chrono::duration<double>(took).count();
+  const double window = std::chrono::duration<double>(fill_window()).count();
+  // A flush shorter than this measures linger and round trips rather than the output's rate.
+  constexpr double shortest_sample_s = 0.02;
+  std::optional<std::uint64_t> fits; // what the output delivers in the fill window at that rate
+  if (acked > 0 && seconds >= shortest_sample_s)
+    fits = static_cast<std::uint64_t>(std::min(static_cast<double>(acked) / seconds * window,
+                                               static_cast<double>(largest_budget)));
+  if (!in_time) {
+    transaction_budget = std::max<std::uint64_t>(1, std::min(fits.value_or(0), before / 2));
+  } else if (fits) {
+    // At most twice the last budget: under a quota the broker lets bursts through and then
+    // holds the producer back, so one flush can make the output look much faster than it is
+    // (faults.limits saw a 3 MB budget jump to 68 MB, and that transaction miss its deadline).
+    transaction_budget = std::max<std::uint64_t>(1, std::min(*fits, std::min(2 * before, largest_budget)));
+  } else if (transaction_full && seconds < window / 2) {
+    // A full transaction whose rest the output took at once: more fits.
+    transaction_budget = std::min(2 * before, largest_budget);
+  }
+  metrics->transaction_budget_bytes.store(transaction_budget, std::memory_order_relaxed);
+  if (transaction_budget != before)
+    spdlog::debug("producer: a transaction holds at most {} bytes now (was {}): {} bytes acknowledged in {:.3f} s",
+                  transaction_budget, before, acked, seconds);
+  return transaction_budget < before;
+}
+
+void producer_state::write_batch(enriched_batch& batch) {
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once && !transaction_open) {
     auto begun = sink->begin_transaction();
     if (!begun.ok()) {
@@ -53,9 +136,13 @@ void producer_state::produce(enriched_batch& batch) {
       return;
     }
     transaction_open = true;
-    transaction_started = std::chrono::steady_clock::now();
+    transaction_started = now();
     transaction_generation = owned_generation;
+    transaction_bytes = 0;
+    transaction_acked_bytes = 0;
+    transaction_full = false;
   }
+  transaction_bytes += batch.bytes;
   std::int64_t first_offset = batch.last_offset;
   for (const auto& record : batch.records)
     first_offset = std::min(first_offset, record.offset);
@@ -181,6 +268,7 @@ bool producer_state::end_isolated(std::int32_t partition, std::int64_t offset, b
 
 void producer_state::complete_batches() {
   for (const auto& done : ledger.take_completed()) {
+    transaction_acked_bytes += done.bytes;
     auto& m = metrics->partition(done.partition);
     m.produced.fetch_add(done.produced, std::memory_order_relaxed);
     m.dead_lettered.fetch_add(done.dead_lettered, std::memory_order_relaxed);
@@ -192,8 +280,8 @@ void producer_state::complete_batches() {
 }
 
 template <class Step>
-record_sink::step_result producer_state::retry_step(Step&& step) {
-  const auto deadline = std::chrono::steady_clock::now() + transaction_timeout;
+record_sink::step_result producer_state::retry_step(Step&& step, std::optional<std::chrono::milliseconds> bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound.value_or(transaction_timeout);
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     auto result = step(std::max(remaining, std::chrono::milliseconds(1)));
@@ -213,19 +301,35 @@ record_sink::step_result producer_state::retry_step(Step&& step) {
 bool producer_state::commit_transaction(bool may_wait) {
   if (!transaction_open || failed)
     return !failed;
-  const auto commit_started = std::chrono::steady_clock::now();
-  // Everything produced in this transaction must be acknowledged before its offsets go in.
-  sink->flush(transaction_timeout);
+  const auto commit_started = now();
+  const auto acked_before = transaction_acked_bytes;
+  // Everything produced in this transaction must be acknowledged before its offsets go in,
+  // and before the commit deadline: what is not by then is aborted by the job itself.
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(transaction_started + flush_deadline()
+                                                                          - commit_started);
+  sink->flush(std::clamp(left, std::chrono::milliseconds(0), transaction_timeout));
   complete_batches();
+  const auto took = now() - commit_started;
   if (failure) {
     auto lost = *failure;
     abort_and_rewind(lost.reason, lost.partitions);
     return false;
   }
-  if (!ledger.idle()) {
-    abort_and_rewind("records still unacknowledged at commit time", ledger.partitions_in_transaction());
+  const bool delivered = ledger.idle();
+  budget_shrank = adapt_budget(transaction_acked_bytes - acked_before, took, delivered);
+  if (!delivered) {
+    metrics->transactions_aborted_slow_output.fetch_add(1, std::memory_order_relaxed);
+    const auto age = std::chrono::duration<double>(now() - transaction_started).count();
+    abort_and_rewind(fmt::format("the output had acknowledged {} of the transaction's {} bytes {:.1f} s after it "
+                                 "began (the commit deadline: half of the transaction timeout, {} ms): aborted before "
+                                 "the broker would abort it and fence the producer; transactions hold at most {} "
+                                 "from now on (what the output delivered in a fifth of the timeout)",
+                                 transaction_acked_bytes, transaction_bytes, age, transaction_timeout.count(),
+                                 transaction_budget > 1 ? std::to_string(transaction_budget) + " bytes" : "one batch"),
+                     ledger.partitions_in_transaction());
     return false;
   }
+  budget_shrank = false;
   const auto& offsets_map = ledger.transaction_offsets();
   if (!offsets_map.empty()) {
     // The membership now, not as it was at the assignment: the broker fences the offsets with
@@ -285,11 +389,16 @@ bool producer_state::commit_transaction(bool may_wait) {
 void producer_state::abort_and_rewind(const std::string& reason, std::set<std::int32_t> partitions) {
   failure.reset();
   generation_wait_since.reset();
+  // An output slower than the transaction's size allowed: the smaller transactions that
+  // follow are progress, unless the budget is already down to one batch.
+  const bool adapting = std::exchange(budget_shrank, false);
   // A failure that found out refused records is progress (each suspect is written alone
   // once): only the same failure again counts towards giving up. So is the one right after it:
   // with librdkafka 2.0.2 the first records of the transaction after an abort for a refused
   // batch came back "Purged in queue" (tests/faults/test_limits.py, once per refused record).
-  if (learnt_from_refusal) {
+  if (adapting) {
+    // not counted
+  } else if (learnt_from_refusal) {
     learnt_from_refusal = false;
     excuse_next_failure = true;
   } else if (excuse_next_failure) {
@@ -303,7 +412,14 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
     // Everything the transaction wrote is discarded: every partition with work in it is read again.
     for (auto p : ledger.partitions_in_transaction())
       partitions.insert(p);
-    auto aborted = retry_step([&](std::chrono::milliseconds timeout) { return sink->abort_transaction(timeout); });
+    // An abort may outlast the transaction timeout, up to the shutdown timeout: with the
+    // brokers unreachable (an outage) it can only complete once they are back, and it may then
+    // still reach the coordinator before that aborts the transaction itself and fences the
+    // producer (the coordinator checks for timed-out transactions every 10 s by default).
+    auto aborted = retry_step([&](std::chrono::milliseconds timeout) { return sink->abort_transaction(timeout); },
+                              stopping ? transaction_timeout // already within the shutdown timeout
+                                       : std::max(transaction_timeout,
+                                                  std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms)));
     if (!aborted.ok()) {
       fail(job_error::transaction_failed, "cannot abort the transaction (" + aborted.message + ") after: " + reason);
       return;
@@ -318,6 +434,10 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
         aborted_work.insert(p);
   ledger.begin_rewind(partitions);
   visibility.forget(partitions);
+  // Batches of rewound partitions waiting for the next transaction are read again too.
+  deferred.erase(std::remove_if(deferred.begin(), deferred.end(),
+                                [&](const enriched_batch& b) { return partitions.count(b.partition) != 0; }),
+                 deferred.end());
   // abort_transaction() serves the delivery reports of what it purged ("Purged in queue"):
   // that work is given up with this rewind, not a new failure to abort and rewind for again.
   failure.reset();
@@ -447,10 +567,15 @@ void producer_state::tick() {
     if (failed)
       return;
   }
+  // Due at the commit interval, or earlier: when full, or at the end of its fill window (a
+  // commit interval longer than that would let the transaction outgrow the timeout).
   if (transaction_open
-      && std::chrono::steady_clock::now() - transaction_started
-           >= std::chrono::milliseconds(config.pipeline.commit_interval_ms))
+      && (transaction_full
+          || now() - transaction_started
+               >= std::min(std::chrono::milliseconds(config.pipeline.commit_interval_ms), fill_window())))
     commit_transaction(true);
+  if (!failed && !transaction_open)
+    write_deferred();
   if (!failed)
     answer_handovers();
 }
@@ -459,7 +584,8 @@ void producer_state::stop() {
   // The consumer has handed every partition over and closed: commit what is left and leave.
   stopping = true;
   // Whatever the transaction allows, the stop is bounded by the shutdown timeout.
-  transaction_timeout = std::min(transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
+  transaction_timeout =
+    std::min(transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
   bool ok = true;
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once) {
     // Not only the last commit: work aborted since the last successful one is consumed and
@@ -508,6 +634,8 @@ producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer
   st.metrics = metrics;
   st.read_membership = std::move(read_membership);
   st.visibility = visibility_tracker{&metrics->end_to_end_latency};
+  st.transaction_budget = std::max<std::uint64_t>(1, st.config.initial_transaction_bytes);
+  metrics->transaction_budget_bytes.store(st.transaction_budget, std::memory_order_relaxed);
   st.sink->set_listener(&st);
   self->monitor(st.consumer);
   self->set_down_handler([self](caf::down_msg& down) {

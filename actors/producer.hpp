@@ -19,6 +19,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -42,6 +44,12 @@ struct producer_config {
   /// More records refused by the broker than this in one run is a fatal error: a topic that
   /// refuses everything is a configuration to fix, not thousands of dead letters to write.
   std::size_t max_refused_records = 100;
+  /// The bytes the first transaction may hold before the output's delivery rate is measured;
+  /// later transactions hold what the output delivers in a fifth of the transaction timeout.
+  std::uint64_t initial_transaction_bytes = 4ULL << 20;
+  /// The clock the transaction deadlines are measured with (empty: steady_clock; the actor
+  /// tests move a clock of their own as their scripted output spends time).
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 struct pending_handover {
@@ -65,6 +73,17 @@ public:
   /// config.pipeline's transaction timeout; a stop bounds it by the shutdown timeout.
   std::chrono::milliseconds transaction_timeout{0};
   std::chrono::steady_clock::time_point transaction_started;
+  /// Keeping each transaction committable within transaction.timeout.ms on a slow output: the
+  /// bytes written into the open transaction, those of them acknowledged, and how many bytes a
+  /// transaction may hold (adapted to the measured delivery rate, see adapt_budget()).
+  std::uint64_t transaction_bytes = 0;
+  std::uint64_t transaction_acked_bytes = 0;
+  std::uint64_t transaction_budget = 0;
+  /// The open transaction is full (its budget or its fill window used): it commits at the
+  /// next tick, and the batches that came since wait here, in order, for the next one. They
+  /// hold the consumer's credit, so this queue is bounded by job.max-in-flight-bytes.
+  bool transaction_full = false;
+  std::deque<enriched_batch> deferred;
   /// Reads the consumer's group membership when the offsets are sent.
   membership_reader read_membership;
   /// The group generation the open transaction's work is valid in: the one it began in, moved
@@ -97,6 +116,8 @@ public:
   /// abort it causes is progress, not the same failure again.
   bool learnt_from_refusal = false;
   bool excuse_next_failure = false; // the failure after such an abort (see abort_and_rewind)
+  /// The commit deadline was missed and the budget made smaller: that abort is not counted.
+  bool budget_shrank = false;
 
   void on_delivered(std::uint64_t tag, bool dead_letter) override;
   void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason, bool refused) override;
@@ -109,7 +130,24 @@ public:
   /// Records a failure that loses the work of `partition`; the next tick aborts and rewinds.
   void note_failure(std::string reason, std::int32_t partition);
 
+  /// Writes the batch into the open transaction, or keeps it for the next one (deferred)
+  /// when this one is full.
   void produce(enriched_batch& batch);
+  void write_batch(enriched_batch& batch);
+  /// Writes deferred batches while the (new) transaction has room for them.
+  void write_deferred();
+  /// Whether the open transaction may take `bytes` more and still be delivered in time.
+  bool has_room_for(std::uint64_t bytes);
+  /// After a commit's flush: `acked` bytes were acknowledged in `took`, all of it (`in_time`)
+  /// or not before the deadline. Sets the next transactions' byte budget from that delivery
+  /// rate; returns whether the budget shrank.
+  bool adapt_budget(std::uint64_t acked, std::chrono::steady_clock::duration took, bool in_time);
+  std::chrono::steady_clock::time_point now() const;
+  /// The fill window (a transaction holds what the output delivers in it) and the commit
+  /// deadline (past it, a commit still flushing is aborted by the job itself, before the
+  /// broker aborts it and fences the producer), both from the transaction's start.
+  std::chrono::milliseconds fill_window() const;
+  std::chrono::milliseconds flush_deadline() const;
   /// Gives credit back for every batch the ledger completed.
   void complete_batches();
   /// Commits the open transaction with the offsets it covers; false when it could not be
@@ -134,9 +172,10 @@ public:
   void fail(job_error code, const std::string& message);
 
 private:
-  /// Retries a transaction step while it is retriable, within the transaction timeout.
+  /// Retries a transaction step while it is retriable, within `bound` (default: the
+  /// transaction timeout).
   template <class Step>
-  record_sink::step_result retry_step(Step&& step);
+  record_sink::step_result retry_step(Step&& step, std::optional<std::chrono::milliseconds> bound = std::nullopt);
 };
 
 /// Spawn it detached: the sink blocks (flush, transaction calls).

@@ -107,6 +107,12 @@ std::string prometheus_text(const metrics_registry& metrics, const build_info& b
            metrics.transactions_committed.load());
     single("kstream_transactions_aborted_total", "counter", "Kafka transactions aborted.",
            metrics.transactions_aborted.load());
+    single("kstream_transactions_aborted_slow_output_total", "counter",
+           "Transactions the job aborted itself because the output had not taken their records by the commit deadline.",
+           metrics.transactions_aborted_slow_output.load());
+    single("kstream_transaction_budget_bytes", "gauge",
+           "Bytes one transaction may hold now: what the output delivers in a fifth of the transaction timeout.",
+           metrics.transaction_budget_bytes.load());
   }
   single("kstream_rebalances_total", "counter", "Partition assignments and revocations seen.",
          metrics.rebalances.load());

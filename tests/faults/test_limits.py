@@ -5,6 +5,8 @@ read_committed readers:
   and than librdkafka's batch.size: every record out exactly once, exit 0, no abort loop;
 - a backlog of near-limit records (900 KB each) with the job's peak RSS (VmHWM) under the
   bound its configuration promises (memorySizing in the chart's values.yaml);
+- an output slower than what one transaction holds (a 2 MB/s quota, the default 10 s
+  transaction timeout): exit 0, exactly once, never fenced;
 - records the output topic's broker refuses for a reason of its own (a timestamp older than
   its message.timestamp.before.max.ms): each ends in the dead-letter topic, byte for byte, with
   the broker's reason; the rest exactly once; exit 0.
@@ -64,7 +66,28 @@ def feed(topic, count, partitions=3, pad=0, old=(), seed=11):
     rng = random.Random(seed)
     producer = fl.Producer({"bootstrap.servers": fl.BOOTSTRAP, "enable.idempotence": True, "linger.ms": 20,
                             "message.max.bytes": 2000000})
+    # Twice a near-limit run reported the first record of a partition lost, exit 0: the second
+    # time the input topic itself began with that partition's second record (id 0 reported
+    # delivered by librdkafka 2.0.2's idempotent producer, never stored). The cause is not
+    # proven; writing only once the producer sees every partition's leader is a guess at it, and
+    # the watermark check at the end makes such a loss fail here, named as the feeder's.
+    deadline = time.monotonic() + 60
+    while True:
+        meta = producer.list_topics(topic, timeout=10).topics.get(topic)
+        if meta is not None and meta.error is None and len(meta.partitions) == partitions \
+                and all(p.leader >= 0 for p in meta.partitions.values()):
+            break
+        assert time.monotonic() < deadline, f"{topic}'s {partitions} partitions have no leader after 60 s"
+        time.sleep(0.2)
     expected, old_values, errors = {}, {}, []
+    stored = {p: [] for p in range(partitions)}  # offsets the delivery reports gave, per partition
+
+    def delivered(err, msg):
+        if err:
+            errors.append(str(err))
+        else:
+            stored[msg.partition()].append(msg.offset())
+
     filler = "x" * pad
     for i in range(count):
         value, ci, co = fl.stream_record(i, rng)
@@ -78,13 +101,22 @@ def feed(topic, count, partitions=3, pad=0, old=(), seed=11):
         while True:
             try:
                 producer.produce(topic, value=value.encode(), key=f"k{i}".encode(), partition=i % partitions,
-                                 on_delivery=lambda err, msg: err and errors.append(str(err)), **kwargs)
+                                 on_delivery=delivered, **kwargs)
                 break
             except BufferError:
                 producer.poll(0.1)
         producer.poll(0)
     assert producer.flush(300) == 0, f"the fed records were not all delivered to {topic}"
     assert not errors, f"feeding {topic} failed: {errors[:3]}"
+    # What the broker holds is what was fed, or the test's input, not the job, lost records.
+    consumer = fl.Consumer({"bootstrap.servers": fl.BOOTSTRAP, "group.id": f"feed-check-{time.monotonic_ns()}"})
+    for p in range(partitions):
+        fed = sum(1 for i in range(count) if i % partitions == p)
+        low, high = consumer.get_watermark_offsets(fl.TopicPartition(topic, p), timeout=30)
+        assert (low, high) == (0, fed), (f"{topic} [{p}] holds offsets [{low}, {high}) after {fed} records were fed "
+                                         f"and reported delivered at offsets {sorted(stored[p])[:5]}...: the "
+                                         "test's feeder lost records, not the job")
+    consumer.close()
     return expected, old_values
 
 
@@ -241,13 +273,11 @@ def test_near_limit_backlog_peak_rss(logs):
     bound = overhead_mib * MIB + factor * in_flight_bytes
     topics = fl.create_topics("limit_rss")
     expected, _ = feed(topics["in"], 500, pad=900 * 1000)
+    # The default transaction timeout (10 s): the job keeps each transaction to what the
+    # throttled output delivers in time (before, a commit's worth of 900 KB records took longer
+    # than that to flush and the broker fenced the job: exit 1).
     job = fl.Job(topics, f"limit-rss-{time.monotonic_ns()}", logs, "near-limit", drain=True,
-                 # The throttled output takes longer than the default 10 s transaction timeout
-                 # to flush a commit's worth of 900 KB records: the broker would abort the
-                 # transaction and fence the job (exit 1, nothing lost; README, "Delivery
-                 # guarantees"). This test is about memory, so it rides that out.
-                 extra=[f"--job.max-in-flight-bytes={in_flight_bytes}", "--job.transaction-timeout-ms=60000",
-                        "--job.shutdown-timeout-ms=60000"])
+                 extra=[f"--job.max-in-flight-bytes={in_flight_bytes}"])
     producer_quota("kstream-app-producer", 16 * MIB)
     try:
         code, peak = run_with_peak(job, 420)
@@ -259,6 +289,37 @@ def test_near_limit_backlog_peak_rss(logs):
     assert 0 < peak <= bound, (f"peak RSS {peak / MIB:.1f} MiB above the bound {bound / MIB:.1f} MiB "
                                f"({overhead_mib} MiB + {factor} x {in_flight_bytes // MIB} MiB in flight)")
     assert job.pauses > 0, "the byte bound never paused a partition: the test did not reach it"
+
+
+def test_slow_output_keeps_transactions_within_the_timeout(logs):
+    """An output slower than what one transaction holds: 3,000 records of 10 KB (30 MB) that
+    the job, with its default 128 MiB of byte credit, reads in a moment, into an output
+    throttled to 2 MB/s (a producer quota), with the default 10 s transaction timeout. Before,
+    the first transaction took most of the input, its commit's flush outlasted the timeout, the
+    broker aborted the transaction and fenced the job (exit 1; a restart met the same: a crash
+    loop). Now the job commits transactions of what the output delivers in time (aborting one
+    itself, before the broker would, when the output turns out slower than measured): exit 0,
+    every record exactly once, never fenced. About 45 s."""
+    started = time.monotonic()
+    topics = fl.create_topics("limit_slow")
+    expected, _ = feed(topics["in"], 3000, pad=10 * 1000)
+    job = fl.Job(topics, f"limit-slow-{time.monotonic_ns()}", logs, "slow-output", drain=True)
+    producer_quota("kstream-app-producer", 2 * MIB)
+    try:
+        code = fl.run_bounded(job, 300)
+    finally:
+        producer_quota("kstream-app-producer", None)
+    text = job.log_path.read_text(errors="replace")
+    slow_aborts = len(re.findall(r"producer: the output had acknowledged", text))
+    budgets = re.findall(r"transactions hold at most (\d+ bytes|one batch)", text)
+    check_output(topics, expected, "limits.slow_output", started, code, job,
+                 extra={"slow_output_aborts": slow_aborts, "budget_after_last_abort": budgets[-1] if budgets else None})
+    assert "fenced" not in text.lower(), f"the producer was fenced:\n{job.log_tail(30)}"
+    aborted = aborted_in_log(job)
+    # Each abort for a slow output halves the transactions at least (seen: 0 to 2 aborts, and
+    # one more after an abort when librdkafka 2.0.2 purges the next transaction's first records):
+    # a handful, not a loop.
+    assert aborted is not None and aborted <= 6, f"{aborted} aborted transactions"
 
 
 def test_broker_refused_records_go_to_the_dlq(logs):

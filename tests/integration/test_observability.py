@@ -137,10 +137,6 @@ def test_healthz_fails_while_the_output_is_throttled_and_recovers(logs):
     port = free_port()
     proc = start_job(job_args(topics, group=f"g-{topics['in']}", drain=False, http_port=port,
                               extra=["--job.stall-timeout-ms=3000", "--job.commit-interval-ms=200",
-                                     # The open transaction outlives the stall (Kafka's own admin
-                                     # command takes seconds to lift the quota on a busy machine);
-                                     # with the 10 s default the broker would abort it: exit 1.
-                                     "--job.transaction-timeout-ms=60000", "--job.shutdown-timeout-ms=60000",
                                      f'--kafka.properties=["client.id={client_id}","socket.timeout.ms=10000"]']),
                      logs / "job.log")
     throttled = False

@@ -104,6 +104,11 @@ struct producer_fixture : actor_fixture {
   std::shared_ptr<std::int32_t> generation = std::make_shared<std::int32_t>(1);
   /// How long a periodic commit waits for the consumer to confirm a new generation.
   std::uint64_t generation_wait_ms = 60000;
+  std::uint64_t commit_interval_ms = 0; // commit on every tick
+  std::chrono::milliseconds transaction_timeout{1000};
+  std::uint64_t initial_transaction_bytes = producer_config{}.initial_transaction_bytes;
+  /// The producer's clock moves only as the scripted sink spends time (its slow output).
+  bool clock_of_the_sink = false;
 
   void start(delivery_guarantee guarantee = delivery_guarantee::exactly_once, int max_failures = 5,
              std::shared_ptr<refused_records> refused = nullptr, std::size_t max_refused = 100) {
@@ -112,9 +117,12 @@ struct producer_fixture : actor_fixture {
     config.refused = std::move(refused);
     config.max_refused_records = max_refused;
     config.pipeline.guarantee = guarantee;
-    config.pipeline.commit_interval_ms = 0; // commit on every tick
+    config.pipeline.commit_interval_ms = commit_interval_ms;
     config.pipeline.shutdown_timeout_ms = generation_wait_ms;
-    config.pipeline.transaction_timeout_ms = 1000;
+    config.pipeline.transaction_timeout_ms = static_cast<std::uint64_t>(transaction_timeout.count());
+    config.initial_transaction_bytes = initial_transaction_bytes;
+    if (clock_of_the_sink)
+      config.clock = [elapsed = sink->elapsed, base = std::chrono::steady_clock::now()] { return base + *elapsed; };
     config.max_failures_in_a_row = max_failures;
     config.tick_interval = std::chrono::milliseconds(0); // the test ticks
     consumer_handle = sys.spawn(consumer_stand_in, log);
@@ -715,4 +723,122 @@ TEST_CASE_METHOD(producer_fixture, "producer: the failure right after finding ou
   check_down();
   REQUIRE(down); // the same failure again counts
   CHECK(to_string(exit_reason).find("failures in a row") != std::string::npos);
+}
+
+namespace {
+
+/// Batches of one record each, offsets [first, first + count) of `partition`, whose value (and
+/// byte credit) is `bytes` long.
+std::vector<enriched_batch> sized_batches(std::int32_t partition, std::uint64_t epoch, std::int64_t first, int count,
+                                          std::size_t bytes) {
+  std::vector<enriched_batch> out;
+  for (int i = 0; i < count; ++i) {
+    auto b = batch(partition, epoch, {first + i});
+    b.records[0].value.resize(bytes, ' ');
+    b.bytes = bytes;
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(producer_fixture,
+                 "producer: a transaction the slow output cannot take in time is aborted by the job before the broker's "
+                 "timeout, and smaller transactions then carry everything exactly once",
+                 "[actors][producer][slow_output]") {
+  // 30 records of 1,000 bytes into an output that takes 1,000 bytes a second, with a 10 s
+  // transaction timeout: the first transaction (30 s of output) cannot be delivered in time.
+  // Before, its commit flushed for the whole timeout (the broker aborts the transaction and
+  // fences the producer meanwhile) and the same transaction came again after every restart.
+  transaction_timeout = std::chrono::milliseconds(10000);
+  initial_transaction_bytes = 1 << 20;
+  clock_of_the_sink = true;
+  sink->bytes_per_second = 1000;
+  start();
+  for (auto& b : sized_batches(0, 1, 0, 30, 1000))
+    self->send(subject, std::move(b));
+  run();
+  tick();
+  // Aborted by the job at its commit deadline (half the timeout: 5 records delivered by then)
+  REQUIRE(sink->aborts == 1);
+  CHECK(sink->commits == 0);
+  CHECK(*sink->elapsed <= std::chrono::seconds(5));
+  CHECK(metrics.transactions_aborted_slow_output == 1);
+  REQUIRE(log->rewinds.size() == 1);
+  CHECK(log->rewinds[0].partitions == std::vector<std::int32_t>{0});
+  // ... and the next transactions hold what the output delivers in a fifth of the timeout.
+  CHECK(metrics.transaction_budget_bytes == 2000);
+  // The consumer reads the partition again from its committed offset (none: 0).
+  for (auto& b : sized_batches(0, log->next_epoch, 0, 30, 1000))
+    self->send(subject, std::move(b));
+  run();
+  for (int i = 0; i < 100 && sink->committed.size() < 30; ++i)
+    tick();
+  check_down();
+  CHECK_FALSE(down);
+  CHECK(sink->aborts == 1);
+  std::vector<std::int64_t> all(30);
+  for (int i = 0; i < 30; ++i)
+    all[static_cast<std::size_t>(i)] = i;
+  CHECK(sink->committed_offsets_of(0, false) == all);
+  for (auto records : sink->flushed_per_commit)
+    CHECK(records <= 2);
+  REQUIRE(!sink->committed_offsets.empty());
+  CHECK(sink->committed_offsets.back() == std::vector<std::pair<std::int32_t, std::int64_t>>{{0, 30}});
+}
+
+TEST_CASE_METHOD(producer_fixture,
+                 "producer: a full transaction commits before the commit interval, the batches after it wait in order",
+                 "[actors][producer][slow_output]") {
+  commit_interval_ms = 60000;
+  initial_transaction_bytes = 2500;
+  start();
+  // Interleaved partitions: each keeps its order through the wait.
+  for (int i = 0; i < 4; ++i) {
+    for (auto& b : sized_batches(0, 1, i, 1, 1000))
+      self->send(subject, std::move(b));
+    for (auto& b : sized_batches(1, 1, 100 + i, 1, 1000))
+      self->send(subject, std::move(b));
+  }
+  run();
+  CHECK(sink->begun == 1);
+  CHECK(sink->open_transaction.size() == 2); // 2,000 bytes: a third batch would be over 2,500
+  tick(); // full: committed now, not in a minute; the waiting batches go into the next one
+  CHECK(sink->commits == 1);
+  for (int i = 0; i < 10 && sink->begun < 3; ++i)
+    tick();
+  CHECK(sink->commits == 2); // the budget grew (the output kept up): 5 batches in the second
+  self->send(subject, stop_atom::value); // commits the third
+  run();
+  check_down();
+  REQUIRE(down);
+  CHECK_FALSE(exit_reason);
+  CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{0, 1, 2, 3});
+  CHECK(sink->committed_offsets_of(1, false) == std::vector<std::int64_t>{100, 101, 102, 103});
+  CHECK(sink->aborts == 0);
+  CHECK(log->credit.size() == 8); // every batch's credit came back
+}
+
+TEST_CASE_METHOD(producer_fixture, "producer: an output that takes nothing fails the job after repeated deadline aborts",
+                 "[actors][producer][slow_output]") {
+  transaction_timeout = std::chrono::milliseconds(10000);
+  clock_of_the_sink = true;
+  sink->bytes_per_second = 1; // a stall: 1,000 bytes take 1,000 s
+  start(delivery_guarantee::exactly_once, 2);
+  std::uint64_t epoch = 1;
+  for (int round = 0; round < 10 && !down; ++round) {
+    for (auto& b : sized_batches(0, epoch, 0, 3, 1000))
+      self->send(subject, std::move(b));
+    run();
+    tick();
+    epoch = log->next_epoch++;
+    check_down();
+  }
+  REQUIRE(down);
+  CHECK(exit_reason);
+  CHECK(sink->committed.empty());
+  // The first abort shrank the budget to one batch (not counted); the next ones count.
+  CHECK(sink->aborts == 3);
+  CHECK(metrics.transaction_budget_bytes == 1);
 }

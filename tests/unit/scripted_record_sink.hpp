@@ -6,7 +6,10 @@
 
 #include "actors/record_sink.hpp"
 
+#include <chrono>
 #include <deque>
+#include <iterator>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -43,6 +46,13 @@ public:
   std::deque<step> commit_script;            // outcomes of the next commit_transaction() calls
   std::deque<step> send_offsets_script;
   bool deliver_on_poll = true; // false: deliveries only on flush()
+  /// A slow output (0: no limit): poll() delivers nothing, and flush() delivers the oldest
+  /// records that this rate (value bytes per second) lets through within its timeout, moving
+  /// `elapsed` (the tests' clock) on by the time that took.
+  std::uint64_t bytes_per_second = 0;
+  std::shared_ptr<std::chrono::steady_clock::duration> elapsed =
+    std::make_shared<std::chrono::steady_clock::duration>(std::chrono::steady_clock::duration::zero());
+  std::vector<std::size_t> flushed_per_commit; // records each successful commit held
 
   // --- what happened ---
   std::vector<written> unacknowledged;
@@ -86,14 +96,30 @@ public:
   }
 
   void poll(std::chrono::milliseconds) override {
-    if (deliver_on_poll)
-      report();
+    if (deliver_on_poll && bytes_per_second == 0)
+      report(unacknowledged.size());
   }
 
-  bool flush(std::chrono::milliseconds) override {
+  bool flush(std::chrono::milliseconds timeout) override {
     ++flushes;
-    report();
-    return true;
+    if (bytes_per_second == 0) {
+      report(unacknowledged.size());
+      return true;
+    }
+    const double allowed = std::chrono::duration<double>(timeout).count();
+    double spent = 0;
+    std::size_t fits = 0;
+    for (; fits < unacknowledged.size(); ++fits) {
+      const double takes = static_cast<double>(unacknowledged[fits].value.size()) / static_cast<double>(bytes_per_second);
+      if (spent + takes > allowed)
+        break;
+      spent += takes;
+    }
+    const bool all = fits == unacknowledged.size();
+    *elapsed += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      all ? std::chrono::duration<double>(spent) : std::chrono::duration<double>(allowed));
+    report(fits);
+    return all;
   }
 
   void probe_connection() override {
@@ -118,6 +144,7 @@ public:
     if (outcome != step::ok)
       return {outcome, "scripted commit failure"};
     ++commits;
+    flushed_per_commit.push_back(open_transaction.size());
     committed.insert(committed.end(), open_transaction.begin(), open_transaction.end());
     open_transaction.clear();
     committed_offsets.push_back(std::move(pending_offsets));
@@ -151,9 +178,11 @@ private:
     return outcome;
   }
 
-  void report() {
-    auto batch = std::move(unacknowledged);
-    unacknowledged.clear();
+  /// Reports the `count` oldest records written and not yet acknowledged.
+  void report(std::size_t count) {
+    std::vector<written> batch(std::make_move_iterator(unacknowledged.begin()),
+                               std::make_move_iterator(unacknowledged.begin() + static_cast<std::ptrdiff_t>(count)));
+    unacknowledged.erase(unacknowledged.begin(), unacknowledged.begin() + static_cast<std::ptrdiff_t>(count));
     std::set<std::int32_t> refused_partitions;
     for (auto& record : batch)
       if (!record.dead_letter && refuse_at_broker.count(record.offset) != 0)
