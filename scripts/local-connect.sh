@@ -10,7 +10,9 @@
 #   scripts/local-connect.sh pid      print the worker's pid (tests kill -9 it)
 #
 # Environment: CONNECT_PORT (8083), CONNECT_BOOTSTRAP (127.0.0.1:9092), CONNECT_DATA_DIR (a temporary
-# folder), KSTREAM_CACHE (~/.cache/kstream-app, where jars and the built plugin go).
+# folder), KSTREAM_CACHE (~/.cache/kstream-app, where jars and the built plugin go),
+# CONNECT_JAVA_OPTS (more JVM options, e.g. a JFR recording: bench/pipeline.py --profile) and
+# CONNECT_WORKER_PROPS (more worker.properties lines, ';'-separated, appended so they win).
 # The worker's config, offset and status topics are _kstream-connect-<port>-{configs,offsets,status}.
 set -euo pipefail
 
@@ -103,6 +105,9 @@ producer.linger.ms=20
 producer.batch.size=262144
 producer.compression.type=lz4
 PROPS
+  if [ -n "${CONNECT_WORKER_PROPS:-}" ]; then
+    tr ';' '\n' <<<"$CONNECT_WORKER_PROPS" >>"$data_dir/worker.properties"
+  fi
 }
 
 # A worker keeps its configuration in topics of the broker: if the broker was reset since the
@@ -131,7 +136,8 @@ start() {
     write_config
     log "starting Kafka Connect $kafka_version on $rest (broker $bootstrap, logs in $data_dir/connect.log)"
     # setsid: the worker outlives the shell that started it (make, ctest)
-    setsid java -Xms256m -Xmx1g -XX:+UseG1GC \
+    # shellcheck disable=SC2086
+    setsid java -Xms256m -Xmx1g -XX:+UseG1GC ${CONNECT_JAVA_OPTS:-} \
       -Dconnect.log.dir="$data_dir" -Dlog4j.configuration="file:$repo/connect/worker/log4j.properties" \
       -cp "$libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$data_dir/worker.properties" \
       >"$data_dir/stdout.log" 2>&1 </dev/null &
