@@ -82,6 +82,10 @@ build-demo: ## only the three programs `make demo` runs (kstream-app, kstream-st
 demo: setup-demo build-demo ## the whole job end to end on local Kafka, ending with the per-category table
 	bash scripts/demo.sh
 
+.PHONY: format
+format: ## rewrite the C++ sources in .clang-format's style (clang-format-14; ctest unit.format checks it)
+	bash tools/check_format.sh --fix
+
 kafka-start: ## start the local single-node Kafka on 127.0.0.1:9092
 	bash scripts/local-kafka.sh start
 

@@ -39,7 +39,7 @@ struct job_clients {
   std::shared_ptr<kafka_record_source> source;
   std::shared_ptr<kafka_record_sink> sink;
   std::shared_ptr<kafka_broker_watch> watch; // for /readyz
-  std::size_t output_payload_limit = 0; // what the classifier lets through to the output topic
+  domain::record_size_budget output_budget; // what the classifier lets through to the output topic
 };
 
 caf::expected<job_clients> connect(const job_settings& settings, metrics_registry& metrics) {
@@ -64,8 +64,8 @@ caf::expected<job_clients> connect(const job_settings& settings, metrics_registr
                                                   + settings.bootstrap_servers + ")");
     *count = *partitions;
   }
-  for (auto [topic, limit] : {std::pair{&settings.output_topic, &topics.output_max_message_bytes},
-                              std::pair{&settings.dlq_topic, &topics.dlq_max_message_bytes}}) {
+  for (auto [topic, limit] : {std::pair{&settings.output_topic, &topics.output_budget.limit},
+                              std::pair{&settings.dlq_topic, &topics.dlq_budget.limit}}) {
     auto bytes = topic_max_message_bytes(**consumer, *topic, startup_timeout_ms);
     if (!bytes)
       return bytes.error();
@@ -74,16 +74,13 @@ caf::expected<job_clients> connect(const job_settings& settings, metrics_registr
   if (topics.output_partitions != topics.input_partitions)
     spdlog::warn("{} has {} partitions, {} has {}: output partitions follow the key, not the input partition",
                  settings.output_topic, topics.output_partitions, settings.input_topic, topics.input_partitions);
-  clients.output_payload_limit = topics.output_max_message_bytes > kafka_record_framing
-                                   ? topics.output_max_message_bytes - kafka_record_framing
-                                   : 0;
+  clients.output_budget = topics.output_budget;
   clients.sink = std::make_shared<kafka_record_sink>(topics, &metrics.output_reachable);
-  const auto limits =
-    producer_limits_for(topics.output_max_message_bytes, topics.dlq_max_message_bytes, kafka_record_framing);
+  const auto limits = producer_limits_for(topics.output_budget, topics.dlq_budget);
   spdlog::info("producer: records up to {} bytes (each within its own topic's limit), batches up to {} bytes "
                "({} max.message.bytes {}, {} {})",
-               limits.max_message_bytes, limits.max_batch_bytes, settings.output_topic, topics.output_max_message_bytes,
-               settings.dlq_topic, topics.dlq_max_message_bytes);
+               limits.max_message_bytes, limits.max_batch_bytes, settings.output_topic, topics.output_budget.limit,
+               settings.dlq_topic, topics.dlq_budget.limit);
   auto producer = make_job_producer(settings, settings, limits, clients.sink.get(), clients.sink.get());
   if (!producer)
     return producer.error();
@@ -130,9 +127,9 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   consumer_hooks hooks;
   // What the broker refused: the producer finds it out, the classifiers dead-letter it when read again.
   auto refused = std::make_shared<refused_records>();
-  hooks.spawn_stage = [&sys, producer_slot, limit = clients->output_payload_limit,
+  hooks.spawn_stage = [&sys, producer_slot, budget = clients->output_budget,
                        refused](std::int32_t) -> batch_stage_actor {
-    auto next = sys.spawn(classifier, caf::actor_cast<batch_sink_actor>(*producer_slot), limit,
+    auto next = sys.spawn(classifier, caf::actor_cast<batch_sink_actor>(*producer_slot), budget,
                           std::shared_ptr<const refused_records>{refused});
     return sys.spawn(parser, next);
   };
@@ -170,7 +167,6 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   auto consumer_handle = sys.spawn<caf::detached>(consumer, clients->source, std::move(hooks), flow, &metrics);
   producer_config producing;
   producing.pipeline = settings;
-  producing.transaction_timeout = std::chrono::milliseconds(settings.transaction_timeout_ms);
   producing.refused = refused;
   *producer_slot = sys.spawn<caf::detached>(producer, producing, clients->sink, consumer_handle, &metrics,
                                             [source = clients->source] { return source->membership(); });

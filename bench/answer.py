@@ -15,7 +15,6 @@ bench/results/latest-answer-<records>.md.
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kbench import answer as A  # noqa: E402
 from kbench.cli import add_run_options  # noqa: E402
 from kbench.common import log, new_run  # noqa: E402

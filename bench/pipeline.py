@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kbench import pipeline as P  # noqa: E402
 from kbench.common import BENCH, ROOT, log, new_run  # noqa: E402
 from kbench.kafka_io import Kafka  # noqa: E402

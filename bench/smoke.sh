@@ -8,6 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 build_dir="${1:-$root/build}"
 bash "$root/scripts/local-kafka.sh" start >/dev/null
+export PYTHONPATH="$root/tests/lib${PYTHONPATH:+:$PYTHONPATH}" # the tests' shared modules (stay_rules)
 /usr/bin/python3 "$here/bench.py" --smoke --build-dir "$build_dir" \
   --records "${BENCH_SMOKE_RECORDS:-3000}" --contenders "${BENCH_CONTENDERS:-all}"
 # latency under load, tiny: the job at 10 % of its maximum for 2 s; exit 1 unless every measured

@@ -36,6 +36,9 @@ BENCH_LAT_ARGS ?=
 BENCH_LAT_LOAD_ARGS ?=
 BENCH_SCALE_ARGS ?= --repeat 3
 
+# bench/ imports the tests' shared modules (tests/lib: stay_rules, kafka_testlib) by name.
+bench bench-latency bench-latency-sweep bench-scale bench-pipeline bench-answer bench-list: export PYTHONPATH := $(CURDIR)/tests/lib
+
 bench-setup:
 	bash scripts/setup.d/50-bench.sh
 
