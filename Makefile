@@ -16,7 +16,7 @@ FUZZ_CXX ?= clang++-14
 TSAN_RUN_OPTIONS := halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt
 CTEST_ARGS ?=
 
-.PHONY: all setup setup-demo build build-asan build-tsan build-fuzz test test-unit test-asan test-tsan test-faults fuzz demo \
+.PHONY: all setup setup-demo build build-demo build-asan build-tsan build-fuzz test test-unit test-asan test-tsan test-faults fuzz demo \
         kafka-start kafka-stop clean help
 
 all: build
@@ -75,8 +75,16 @@ test-quick: build ## every test not labelled long (minutes: no faults, image, k8
 test-unit: build ## broker-free tests only (fast)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -L unit $(CTEST_ARGS)
 
-demo: setup-demo build ## the whole job end to end on local Kafka, ending with the per-category table
+build-demo: ## only the three programs `make demo` runs (kstream-app, kstream-stats, kstream-datagen)
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target kstream-app kstream-stats kstream-datagen
+
+demo: setup-demo build-demo ## the whole job end to end on local Kafka, ending with the per-category table
 	bash scripts/demo.sh
+
+.PHONY: format
+format: ## rewrite the C++ sources in .clang-format's style (clang-format-14; ctest unit.format checks it)
+	bash tools/check_format.sh --fix
 
 kafka-start: ## start the local single-node Kafka on 127.0.0.1:9092
 	bash scripts/local-kafka.sh start

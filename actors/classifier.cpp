@@ -17,7 +17,7 @@ std::optional<std::string_view> present(bool has, const std::string& text) {
 } // namespace
 
 classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch_sink_actor sink,
-                                           std::size_t output_payload_limit,
+                                           domain::record_size_budget output_budget,
                                            std::shared_ptr<const refused_records> refused) {
   return {
     [=](parsed_batch& batch) {
@@ -34,18 +34,18 @@ classifier_actor::behavior_type classifier(classifier_actor::pointer self, batch
                                       present(record.has_check_out, record.check_out));
         auto category = domain::classify_stay(days);
         const auto& source = record.source;
-        const auto enriched_bytes = payload_bytes(source.key, source.value, source.headers) + domain::enrichment_reserve;
-        if (enriched_bytes > output_payload_limit) {
-          out.dead_letters.push_back(dead_letter{
-            std::move(record.source), "the enriched record (up to " + std::to_string(enriched_bytes)
-                                        + " bytes) exceeds the output topic's limit of "
-                                        + std::to_string(output_payload_limit) + " bytes"});
+        const auto bytes = payload_bytes(source.key, source.value, source.headers);
+        if (!output_budget.fits(bytes)) {
+          auto sizes = "up to " + std::to_string(bytes + output_budget.reserve + output_budget.framing)
+                       + " bytes, the limit is " + std::to_string(output_budget.limit);
+          out.dead_letters.push_back(
+            dead_letter{std::move(record.source), domain::dead_letter_reason::too_large, std::move(sizes)});
           continue;
         }
         if (auto known = refused ? refused->find(batch.partition, source.offset) : std::nullopt;
             known && known->state != refused_records::verdict::suspect) {
           out.dead_letters.push_back(
-            dead_letter{std::move(record.source), "the output topic's broker refused the record: " + known->reason});
+            dead_letter{std::move(record.source), domain::dead_letter_reason::refused_by_broker, known->reason});
           continue;
         }
         // A negative day count is still reported as computed; only its category says "Erroneous".

@@ -16,12 +16,12 @@ batch_stage_actor::behavior_type parser(batch_stage_actor::stateful_pointer<pars
         out.last_offset = std::max(out.last_offset, record.offset);
         if (!record.has_value) {
           // A tombstone (null value) is kept as it came: null, not "" (the sink writes it so).
-          out.dead_letters.push_back(dead_letter{std::move(record), "the value is null (a tombstone), not a JSON object"});
+          out.dead_letters.push_back(dead_letter{std::move(record), domain::dead_letter_reason::tombstone, {}});
           continue;
         }
         auto result = self->state.json.parse(record.value);
         if (auto error = std::get_if<domain::value_error>(&result)) {
-          out.dead_letters.push_back(dead_letter{std::move(record), std::move(error->reason)});
+          out.dead_letters.push_back(dead_letter{std::move(record), error->reason, std::move(error->detail)});
           continue;
         }
         auto& fields = std::get<domain::expedia_fields>(result);

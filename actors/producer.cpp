@@ -50,14 +50,14 @@ std::chrono::steady_clock::time_point producer_state::now() const {
 }
 
 std::chrono::milliseconds producer_state::fill_window() const {
-  return std::max(config.transaction_timeout / 5, std::chrono::milliseconds(1));
+  return std::max(transaction_timeout / 5, std::chrono::milliseconds(1));
 }
 
 std::chrono::milliseconds producer_state::flush_deadline() const {
   // Half the timeout: the abort that follows a missed deadline needs time too (it waits for
   // the requests in flight), and it must reach the broker before the broker's own abort, which
   // fences the producer (a fatal error: exit 1, and the same again after every restart).
-  return std::max(config.transaction_timeout / 2, std::chrono::milliseconds(1));
+  return std::max(transaction_timeout / 2, std::chrono::milliseconds(1));
 }
 
 bool producer_state::has_room_for(std::uint64_t bytes) {
@@ -193,7 +193,7 @@ void producer_state::write_batch(enriched_batch& batch) {
       letter.source.timestamp = record.timestamp;
       letter.source.has_key = record.has_key;
       letter.source.key = record.key;
-      letter.reason = "the output topic refused the enriched record";
+      letter.reason = domain::dead_letter_reason::output_refused;
       if (!write_unwritable(letter, result.reason))
         return;
     } else if (result.outcome != record_sink::take::taken) {
@@ -228,7 +228,7 @@ void producer_state::write_batch(enriched_batch& batch) {
 }
 
 bool producer_state::begin_isolated() {
-  sink->flush(config.transaction_timeout);
+  sink->flush(transaction_timeout);
   complete_batches();
   if (failure || failed)
     return false;
@@ -239,7 +239,7 @@ bool producer_state::begin_isolated() {
 
 bool producer_state::end_isolated(std::int32_t partition, std::int64_t offset, bool dead_letter, bool taken) {
   if (taken)
-    sink->flush(config.transaction_timeout);
+    sink->flush(transaction_timeout);
   isolating = false;
   if (isolated_refusal) {
     // Alone in its batch and refused: the record is to blame. When read again (after the
@@ -281,7 +281,7 @@ void producer_state::complete_batches() {
 
 template <class Step>
 record_sink::step_result producer_state::retry_step(Step&& step, std::optional<std::chrono::milliseconds> bound) {
-  const auto deadline = std::chrono::steady_clock::now() + bound.value_or(config.transaction_timeout);
+  const auto deadline = std::chrono::steady_clock::now() + bound.value_or(transaction_timeout);
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     auto result = step(std::max(remaining, std::chrono::milliseconds(1)));
@@ -307,7 +307,7 @@ bool producer_state::commit_transaction(bool may_wait) {
   // and before the commit deadline: what is not by then is aborted by the job itself.
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(transaction_started + flush_deadline()
                                                                           - commit_started);
-  sink->flush(std::clamp(left, std::chrono::milliseconds(0), config.transaction_timeout));
+  sink->flush(std::clamp(left, std::chrono::milliseconds(0), transaction_timeout));
   complete_batches();
   const auto took = now() - commit_started;
   if (failure) {
@@ -324,7 +324,7 @@ bool producer_state::commit_transaction(bool may_wait) {
                                  "began (the commit deadline: half of the transaction timeout, {} ms): aborted before "
                                  "the broker would abort it and fence the producer; transactions hold at most {} "
                                  "from now on (what the output delivered in a fifth of the timeout)",
-                                 transaction_acked_bytes, transaction_bytes, age, config.transaction_timeout.count(),
+                                 transaction_acked_bytes, transaction_bytes, age, transaction_timeout.count(),
                                  transaction_budget > 1 ? std::to_string(transaction_budget) + " bytes" : "one batch"),
                      ledger.partitions_in_transaction());
     return false;
@@ -417,8 +417,8 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
     // still reach the coordinator before that aborts the transaction itself and fences the
     // producer (the coordinator checks for timed-out transactions every 10 s by default).
     auto aborted = retry_step([&](std::chrono::milliseconds timeout) { return sink->abort_transaction(timeout); },
-                              stopping ? config.transaction_timeout // already within the shutdown timeout
-                                       : std::max(config.transaction_timeout,
+                              stopping ? transaction_timeout // already within the shutdown timeout
+                                       : std::max(transaction_timeout,
                                                   std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms)));
     if (!aborted.ok()) {
       fail(job_error::transaction_failed, "cannot abort the transaction (" + aborted.message + ") after: " + reason);
@@ -541,7 +541,7 @@ void producer_state::on_consumer_down(const caf::error& reason) {
                 describe_error(reason));
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once && transaction_open) {
     auto aborted = sink->abort_transaction(
-      std::min(config.transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms)));
+      std::min(transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms)));
     transaction_open = false;
     if (aborted.ok())
       metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
@@ -584,8 +584,8 @@ void producer_state::stop() {
   // The consumer has handed every partition over and closed: commit what is left and leave.
   stopping = true;
   // Whatever the transaction allows, the stop is bounded by the shutdown timeout.
-  config.transaction_timeout =
-    std::min(config.transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
+  transaction_timeout =
+    std::min(transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
   bool ok = true;
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once) {
     // Not only the last commit: work aborted since the last successful one is consumed and
@@ -626,6 +626,7 @@ producer_actor::behavior_type producer(producer_actor::stateful_pointer<producer
   auto& st = self->state;
   st.self = self;
   st.config = config;
+  st.transaction_timeout = std::chrono::milliseconds(config.pipeline.transaction_timeout_ms);
   if (!st.config.refused)
     st.config.refused = std::make_shared<refused_records>();
   st.sink = std::move(sink);

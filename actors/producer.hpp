@@ -30,9 +30,9 @@
 namespace kstream {
 
 struct producer_config {
+  /// Its transaction_timeout_ms (librdkafka's transaction.timeout.ms) is also how long a
+  /// retriable transaction error is retried.
   pipeline_settings pipeline;
-  /// How long a retriable transaction error is retried (librdkafka's transaction.timeout.ms).
-  std::chrono::milliseconds transaction_timeout{pipeline_settings{}.transaction_timeout_ms};
   /// Failures (aborts, failed deliveries) without a successful commit in between before the
   /// job gives up: the same failure again and again is not retried forever.
   int max_failures_in_a_row = 5;
@@ -70,6 +70,8 @@ public:
   visibility_tracker visibility{nullptr}; // end-to-end latency: set up with `metrics`
 
   bool transaction_open = false;
+  /// config.pipeline's transaction timeout; a stop bounds it by the shutdown timeout.
+  std::chrono::milliseconds transaction_timeout{0};
   std::chrono::steady_clock::time_point transaction_started;
   /// Keeping each transaction committable within transaction.timeout.ms on a slow output: the
   /// bytes written into the open transaction, those of them acknowledged, and how many bytes a

@@ -202,8 +202,8 @@ make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalanc
     {"max.partition.fetch.bytes", std::to_string(std::min<std::uint64_t>(mib, fetch_bytes))},
     // librdkafka keeps one Fetch request in flight per broker, and the broker holds a Fetch for
     // partitions that have nothing new for up to fetch.wait.max.ms. A partition resumed after
-    // backpressure waits behind that held Fetch: with the default 500 ms, the job's input sat
-    // idle for 0.46 s (median of 10 full-set runs) against 0.21 s at 100 ms (bench/README.md).
+    // backpressure waits behind that held Fetch: at the default 500 ms the job's input sat idle
+    // twice as long as at 100 ms (bench/README.md, "Changed: the consumer's fetch.wait.max.ms").
     // An idle consumer then asks ten times a second instead of twice, which costs nothing.
     {"fetch.wait.max.ms", "100"},
   };
@@ -223,15 +223,13 @@ make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalanc
   return consumer;
 }
 
-producer_limits producer_limits_for(std::size_t output_max_message_bytes, std::size_t dlq_max_message_bytes,
-                                    std::size_t framing_bytes) {
+producer_limits producer_limits_for(const domain::record_size_budget& output, const domain::record_size_budget& dlq) {
   constexpr std::size_t librdkafka_batch_size = 1000000; // batch.size's default
   producer_limits limits;
-  limits.max_message_bytes = std::max(output_max_message_bytes, dlq_max_message_bytes);
-  const auto smaller = std::min(output_max_message_bytes, dlq_max_message_bytes);
-  if (smaller > 0)
-    limits.max_batch_bytes = std::min(librdkafka_batch_size, smaller > 2 * framing_bytes ? smaller - framing_bytes
-                                                                                          : smaller / 2);
+  limits.max_message_bytes = std::max(output.limit, dlq.limit);
+  const auto& smaller = output.limit < dlq.limit ? output : dlq;
+  if (smaller.limit > 0)
+    limits.max_batch_bytes = std::min(librdkafka_batch_size, smaller.batch_bytes());
   return limits;
 }
 

@@ -6,6 +6,7 @@
 
 #include "actors/pipeline_settings.hpp"
 #include "adapters/kafka_settings.hpp"
+#include "domain/record_size_budget.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 
@@ -68,9 +69,8 @@ struct producer_limits {
 /// The smaller of the two topics' limits less the batch framing, at most librdkafka's default
 /// batch.size: a batch of several records then fits either topic. A single record larger than
 /// that still goes, alone in its batch (librdkafka's batch.size semantics), and each record is
-/// checked against its own topic's limit before it is produced.
-producer_limits producer_limits_for(std::size_t output_max_message_bytes, std::size_t dlq_max_message_bytes,
-                                    std::size_t framing_bytes);
+/// checked against its own topic's budget before it is produced.
+producer_limits producer_limits_for(const domain::record_size_budget& output, const domain::record_size_budget& dlq);
 
 /// The stream job's producer: idempotent, transactional under exactly_once; records and
 /// batches within `limits`; its queue sized from the pipeline's bounds (every record in it is

@@ -104,14 +104,14 @@ record_sink::produce_result kafka_record_sink::produce(bool dead_letter, std::in
                                                        const std::string* key, const std::string* value,
                                                        std::int64_t timestamp, const std::vector<header_view>& headers,
                                                        std::uint64_t tag) {
-  const auto limit = dead_letter ? topics_.dlq_max_message_bytes : topics_.output_max_message_bytes;
-  std::size_t bytes = (key ? key->size() : 0) + (value ? value->size() : 0) + kafka_record_framing;
+  const auto& budget = dead_letter ? topics_.dlq_budget : topics_.output_budget;
+  std::size_t bytes = (key ? key->size() : 0) + (value ? value->size() : 0);
   for (const auto& header : headers)
     bytes += header.name->size() + (header.value ? header.value->size() : 0);
   const auto& topic = dead_letter ? topics_.dlq : topics_.output;
-  if (limit > 0 && bytes > limit)
-    return {take::refused, "the record (about " + std::to_string(bytes) + " bytes) exceeds " + topic
-                             + "'s max.message.bytes of " + std::to_string(limit)};
+  if (!budget.fits_as_written(bytes))
+    return {take::refused, "the record (about " + std::to_string(bytes + budget.framing) + " bytes) exceeds " + topic
+                             + "'s max.message.bytes of " + std::to_string(budget.limit)};
   rd_kafka_headers_t* out_headers = headers.empty() ? nullptr : rd_kafka_headers_new(headers.size());
   for (const auto& header : headers)
     rd_kafka_header_add(out_headers, header.name->data(), static_cast<ssize_t>(header.name->size()),
@@ -157,6 +157,7 @@ record_sink::produce_result kafka_record_sink::produce_output(std::int32_t sourc
 
 namespace {
 
+const std::string code_header = "kstream.error.code"; // stable: domain/dead_letter_reason.hpp
 const std::string reason_header = "kstream.error.reason";
 const std::string topic_header = "kstream.source.topic";
 const std::string partition_header = "kstream.source.partition";
@@ -169,11 +170,14 @@ record_sink::produce_result kafka_record_sink::produce_dead_letter(std::int32_t 
                                                                    const dead_letter& letter, std::uint64_t tag) {
   const auto partition_text = std::to_string(source_partition);
   const auto offset_text = std::to_string(letter.source.offset);
+  const std::string code = domain::code_of(letter.reason);
+  const auto reason = domain::reason_text(letter.reason, letter.detail);
   std::vector<header_view> headers;
-  headers.reserve(letter.source.headers.size() + 4);
+  headers.reserve(letter.source.headers.size() + 5);
   for (const auto& header : letter.source.headers)
     headers.push_back({&header.name, header.has_value ? &header.value : nullptr});
-  headers.push_back({&reason_header, &letter.reason});
+  headers.push_back({&code_header, &code});
+  headers.push_back({&reason_header, &reason});
   headers.push_back({&topic_header, &topics_.input});
   headers.push_back({&partition_header, &partition_text});
   headers.push_back({&offset_header, &offset_text});
@@ -189,7 +193,10 @@ record_sink::produce_result kafka_record_sink::produce_unwritable(std::int32_t s
   // Only what locates the record and says why: an empty value, no key, no source headers.
   const auto partition_text = std::to_string(source_partition);
   const auto offset_text = std::to_string(letter.source.offset);
-  const std::vector<header_view> headers = {{&reason_header, &letter.reason},
+  const std::string code = domain::code_of(letter.reason);
+  const auto reason = domain::reason_text(letter.reason, letter.detail);
+  const std::vector<header_view> headers = {{&code_header, &code},
+                                            {&reason_header, &reason},
                                             {&refusal_header, &refusal},
                                             {&topic_header, &topics_.input},
                                             {&partition_header, &partition_text},

@@ -4,6 +4,8 @@
 // enriched records to the output topic, dead letters to the dead-letter topic, transactions.
 
 #include "actors/record_sink.hpp"
+#include "domain/expedia_json.hpp"
+#include "domain/record_size_budget.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 
@@ -26,13 +28,11 @@ struct sink_topics {
   std::int32_t input_partitions = 0;
   std::int32_t output_partitions = 0;
   std::int32_t dlq_partitions = 0;
-  std::size_t output_max_message_bytes = 0; // the topics' max.message.bytes
-  std::size_t dlq_max_message_bytes = 0;
+  /// The topics' max.message.bytes go in `limit`. The output's reserve is the enrichment: the
+  /// classifier checks records before it appends the two members, the sink after.
+  domain::record_size_budget output_budget{0, domain::kafka_record_framing, domain::enrichment_reserve};
+  domain::record_size_budget dlq_budget{};
 };
-
-/// Bytes of a record batch's framing that count against max.message.bytes besides the
-/// record's key, value and headers (batch header, record varints; generous).
-inline constexpr std::size_t kafka_record_framing = 512;
 
 class kafka_record_sink : public record_sink, public RdKafka::DeliveryReportCb, public RdKafka::EventCb {
 public:

@@ -68,8 +68,9 @@ app_config::app_config() : checked_config(job_options, "app/caf-application.ini"
   // CAF 0.17's work-stealing workers poll for work (nanosleep loops of 50 us) instead of
   // blocking: on a small machine that shares its cores with librdkafka's threads (and often
   // the broker) they took a third of the job's CPU in context switches. The sharing policy's
-  // workers block on a condition variable. Measured on the full set (bench/README.md):
-  // 15 -> 8 CPU s, 13-16 -> 8.5 s wall. caf-application.ini or --scheduler.policy overrides it.
+  // workers block on a condition variable: the job's CPU and wall time on the full set are in
+  // bench/README.md ("Scheduler, prefetch and producer"). caf-application.ini or
+  // --scheduler.policy overrides it.
   set("scheduler.policy", caf::atom("sharing"));
 }
 

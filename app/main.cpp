@@ -32,8 +32,7 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
     spdlog::critical("{}", describe_error(http.error()));
     return exit_failure;
   }
-  auto pipeline =
-    spawn_job_pipeline(sys, settings, {clients->source, clients->sink, clients->output_payload_limit}, metrics);
+  auto pipeline = spawn_job_pipeline(sys, settings, {clients->source, clients->sink, clients->output_budget}, metrics);
 
   // --- wait for the consumer and the producer (drained, or stopped by a signal) ---------------
   service_runner runner{sys, std::chrono::milliseconds(settings.shutdown_timeout_ms)};
@@ -47,9 +46,8 @@ int run(caf::actor_system& sys, const job_settings& settings, metrics_registry& 
   spdlog::info("kstream-app: done: in {} | out {} | dead-lettered {} | unwritable {} | refused by the broker {} | "
                "transactions committed {} aborted {} | rewinds {} | backpressure pauses {}",
                totals.consumed, totals.produced, totals.dead_lettered, metrics.records_unwritable.load(),
-               metrics.records_refused_by_broker.load(),
-               metrics.transactions_committed.load(), metrics.transactions_aborted.load(), totals.rewinds,
-               totals.pauses);
+               metrics.records_refused_by_broker.load(), metrics.transactions_committed.load(),
+               metrics.transactions_aborted.load(), totals.rewinds, totals.pauses);
   return ok ? exit_ok : exit_failure;
 }
 

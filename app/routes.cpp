@@ -16,8 +16,7 @@ health_routes job_routes(const job_settings& settings, metrics_registry& metrics
                    && metrics.sum().assigned > 0 && watch->reachable();
           },
           "not assigned yet, or the brokers are unreachable\n",
-          [&metrics, build = this_build()] { return prometheus_text(metrics, build); },
-          nullptr,
+          [&metrics, build = this_build()] { return prometheus_text(metrics, build); }, nullptr,
           [&metrics, stall = std::chrono::milliseconds(settings.stall_timeout_ms)] { return metrics.health(stall); }};
 }
 

@@ -35,8 +35,10 @@ int run(caf::actor_system& sys, const stats_settings& settings, bool live_view, 
     spdlog::critical("{}", describe_error(http.error()));
     return exit_failure;
   }
-  auto pipeline = spawn_stats_pipeline(
-    sys, settings, {clients->source, clients->changelog, clients->state, std::move(clients->restored)}, shared, live_view);
+  auto pipeline = spawn_stats_pipeline(sys, settings,
+                                       {clients->source, clients->changelog, clients->state,
+                                        std::move(clients->restored)},
+                                       shared, live_view);
 
   // --- wait for the consumer (drained, or stopped by a signal) ----------------------------------
   service_runner runner{sys, std::chrono::milliseconds(settings.shutdown_timeout_ms)};

@@ -33,7 +33,7 @@ std::optional<std::string> read_manifest(const std::string& path, std::map<std::
     for (const auto& item : manifest.at("categories").as_array()) {
       const auto& row = item.as_object();
       rows[std::string{row.at("stay_category").as_string()}] = {row.at("records").to_number<std::int64_t>(),
-                                                               row.at("distinct_hotels").to_number<std::int64_t>()};
+                                                                row.at("distinct_hotels").to_number<std::int64_t>()};
     }
   } catch (const std::exception& e) {
     return "the manifest " + path + " has an unexpected shape: " + e.what();

@@ -5,12 +5,8 @@ stay days = calendar days from srch_ci to srch_co ("YYYY-MM-DD", an optional tra
 "Erroneous data"; days <= 0 -> "Erroneous data"; 1-4 "Short stay"; 5-10 "Standard stay";
 11-14 "Standard extended stay"; 15+ "Long stay".
 """
-import os
-import sys
-
-# The stay rules themselves are the project's one Python oracle, shared with the tests.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from stay_rules import CATEGORIES, category, parse_date, stay_days  # noqa: E402,F401
+# The stay rules themselves are the project's one Python oracle, shared with the tests (tests/lib).
+from stay_rules import CATEGORIES, category, parse_date, stay_days  # noqa: F401
 
 
 def enrich(record):

@@ -15,8 +15,7 @@ import datetime
 
 from confluent_kafka import Producer
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import contract  # noqa: E402
+import contract  # noqa: E402  (bench/contract.py, beside this script)
 
 
 def records(n, seed):

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Cost as the work grows (issue 13, `make bench-scale`): records/s, CPU µs per record and peak
 RSS of kstream-app as the data set grows (0.2 M, 2.19 M, 10 M records, 3 partitions) and as the
-input's partitions grow (3, 6, 12, on the full set). Flat per-record cost is the goal.
+input's partitions grow (3, 12, 48, 96, on the full set). Goals (issue 23): CPU per record within
++-15 % of the 2.19 M-record, 3-partition point everywhere, and peak RSS within the job's in-flight
+bytes bound (job.max-in-flight-bytes) at every point.
 
 Data: 0.2 M and 2.19 M come from scripts/load-expedia.sh (the generator and Kafka Connect, as
 for `make bench`). Larger sets and other partition counts are derived from the full set by
@@ -10,7 +12,7 @@ partition = new id mod P, lz4 batches like the loader's; the manifest (per categ
 distinct hotels, per partition counts) is computed while copying. Topics and manifests are kept
 for the next run (bench_in_<records> / bench_in_<records>_p<P>).
 
-  scale.py [--sizes 200000,2189130,10000000] [--partitions 3,6,12] [--partitions-records N]
+  scale.py [--sizes 200000,2189130,10000000] [--partitions 3,12,48,96] [--partitions-records N]
            [--contenders kstream-app-eos] [--repeat N]
 
 Writes bench/results/<stamp>-scale.{md,json,png} and latest-scale.{md,png}.
@@ -18,6 +20,7 @@ Writes bench/results/<stamp>-scale.{md,json,png} and latest-scale.{md,png}.
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -26,7 +29,7 @@ from confluent_kafka import Producer
 import contract
 from kbench.checks import ID_RE, hotel_id, oracle_category
 from kbench.cli import add_run_options
-from kbench.common import FULL_SET_RECORDS, log
+from kbench.common import FULL_SET_RECORDS, ROOT, log
 from kbench.contenders import CONTENDERS, Ctx
 from kbench.data import cached_manifest, ensure_data, finish_data, manifest_path
 from kbench.kafka_io import read_topic
@@ -120,27 +123,36 @@ def derive(kafka, src, topic, records, partitions, mpath):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="200000,2189130,10000000")
-    p.add_argument("--partitions", default="3,6,12")
+    p.add_argument("--partitions", default="3,12,48,96")
     p.add_argument("--partitions-records", type=int, default=FULL_SET_RECORDS)
     p.add_argument("--contenders", default="kstream-app-eos")
     p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
     p.add_argument("--commit-ms", type=int, default=1000)
+    p.add_argument("--once-above", type=int, default=FULL_SET_RECORDS,
+                   help="points with more records than this run once, not --repeat times (10 M: minutes each)")
+    p.add_argument("--output-compression", default="lz4",
+                   help="the output topics' compression.type (the broker compresses what the job writes "
+                   "uncompressed: a 10 M output takes about 4.4 GB uncompressed; 'producer' keeps Kafka's default)")
     add_run_options(p, latest="latest-scale")
     args = p.parse_args()
+    args.output_topic_config = {"compression.type": args.output_compression}
     args.deep, args.partial, args.no_latency, args.smoke, args.topic = False, {}, True, False, None
     args.lat_rate, args.lat_seconds = 1000, 20
     ctx = Ctx(args)
     by_name = {c.name: c for c in CONTENDERS}
     wanted = [by_name[n] for n in args.contenders.split(",") if n]
     stamp, run_id, mach, kafka = start_run("scale", ctx, wanted, args)
-    points = [(int(n), 3) for n in args.sizes.split(",") if n]
+    sizes = [int(n) for n in args.sizes.split(",") if n]
+    points = [(n, 3) for n in sizes if n <= args.partitions_records]
     points += [(args.partitions_records, int(q)) for q in args.partitions.split(",") if q
                and (args.partitions_records, int(q)) not in points]
+    points += [(n, 3) for n in sizes if n > args.partitions_records]  # the longest last
     rows = []
     for n, parts in points:
         data = load(kafka, args, n, parts)
         ctx.partitions = parts
-        for r in run_contenders(wanted, ctx, kafka, data, f"{run_id}n{n}p{parts}", args, latency_too=False):
+        point_args = argparse.Namespace(**dict(vars(args), repeat=1 if n > args.once_above else args.repeat))
+        for r in run_contenders(wanted, ctx, kafka, data, f"{run_id}n{n}p{parts}", point_args, latency_too=False):
             r.update(records=n, partitions=parts)
             rows.append(r)
             log(f"{r['name']} {n:,} records, {parts} partitions: {r.get('records_per_s')} rec/s, "
@@ -153,25 +165,22 @@ def report(rows, args, stamp, mach):
     repeat = max(1, args.repeat)
     lines = [f"# Cost as the work grows {stamp}", "",
              f"kstream-app on data sets of growing size (3 partitions) and on the {args.partitions_records:,}-record "
-             f"set with more partitions (input and output topics alike); commit interval {args.commit_ms} ms"
+             f"set with more partitions (input and output topics alike); commit interval {args.commit_ms} ms; output "
+             f"topics with compression.type={args.output_compression}; points above {args.once_above:,} records run once"
              f"{', median of %d runs' % repeat if repeat > 1 else ''}. Every output checked against its manifest. "
              f"Command: `{' '.join(sys.argv)}`.", "",
              "| contender | records | partitions | output check | wall s | records/s | min-max | CPU s | "
-             "CPU µs/rec | peak RSS MB |", "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+             "CPU µs/rec | CPU min-max | peak RSS MB | broker CPU s | load |",
+             "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         sp = r.get("spread")
         lines.append(f"| {r['label']} | {r['records']:,} | {r['partitions']} | "
                      f"{'ok' if r.get('ok') else '**FAILED** ' + r.get('error', '') + ' ' + r.get('check', {}).get('detail', '')} | "
                      f"{fmt(r.get('wall_s'), 2)} | {fmt(r.get('records_per_s'))} | "
                      f"{span(sp)} | {fmt(r.get('cpu_s'), 2)} | "
-                     f"{fmt(r.get('cpu_us_per_record'), 2)} | {fmt(r.get('peak_rss_mb'))} |")
-    by3 = [r for r in rows if r["partitions"] == 3 and r.get("ok")]
-    if len(by3) > 1:
-        lo, hi = min(by3, key=lambda r: r["records"]), max(by3, key=lambda r: r["records"])
-        lines += ["", f"CPU per record from {lo['records']:,} to {hi['records']:,} records: "
-                  f"{lo['cpu_us_per_record']} -> {hi['cpu_us_per_record']} µs "
-                  f"({hi['cpu_us_per_record'] / lo['cpu_us_per_record']:.2f}x); peak RSS {lo['peak_rss_mb']} -> "
-                  f"{hi['peak_rss_mb']} MB."]
+                     f"{fmt(r.get('cpu_us_per_record'), 2)} | {cpu_range(r)} | {fmt(r.get('peak_rss_mb'))} | "
+                     f"{fmt(r.get('broker_cpu_s'), 2)} | {fmt(r.get('load_1m'), 2)} |")
+    lines += goals(rows, args)
     md = "\n".join(lines + machine_section(mach))
     print(md)
     base = os.path.join(args.out, f"{stamp}-scale")
@@ -181,6 +190,42 @@ def report(rows, args, stamp, mach):
     if not args.no_latest:
         publish_latest(args.out, "latest-scale", base + ".md", png)
     log(f"report {base}.md" + (f", chart {png}" if png else ""))
+
+
+def cpu_range(row):
+    xs = [x["cpu_us_per_record"] for x in row.get("runs") or [] if x.get("cpu_us_per_record")]
+    return f"{min(xs):.2f}-{max(xs):.2f}" if len(xs) > 1 else "–"
+
+
+def in_flight_bytes_bound():
+    """job.max-in-flight-bytes as the runs use it: BENCH_KSTREAM_APP_ARGS, else app/caf-application.ini."""
+    m = re.search(r"--job\.max-in-flight-bytes=(\d+)", os.environ.get("BENCH_KSTREAM_APP_ARGS", ""))
+    if m:
+        return int(m.group(1))
+    with open(os.path.join(ROOT, "app/caf-application.ini")) as f:
+        m = re.search(r"^max-in-flight-bytes\s*=\s*(\d+)", f.read(), re.M)
+    return int(m.group(1)) if m else None
+
+
+FLAT = 0.15  # CPU per record within +-15 % of the reference point
+
+
+def goals(rows, args):
+    """Issue 23's goals, per point: CPU per record against the full-set 3-partition point, peak RSS
+    against job.max-in-flight-bytes."""
+    ok = [r for r in rows if r.get("ok")]
+    ref = next((r for r in ok if r["records"] == args.partitions_records and r["partitions"] == 3), None)
+    bound = in_flight_bytes_bound()
+    out = ["", f"## Goals (issue 23): CPU per record within +-{FLAT:.0%} of the {args.partitions_records:,}-record "
+           f"3-partition point; peak RSS within job.max-in-flight-bytes ({bound / 2**20:,.0f} MiB)" if bound else "",
+           "", "| records | partitions | CPU µs/rec | vs reference | flat? | peak RSS MB | within the bound? |",
+           "|---:|---:|---:|---:|---|---:|---|"]
+    for r in ok:
+        dev = r["cpu_us_per_record"] / ref["cpu_us_per_record"] - 1 if ref else None
+        out.append(f"| {r['records']:,} | {r['partitions']} | {r['cpu_us_per_record']} | "
+                   f"{'–' if dev is None else f'{dev:+.0%}'} | {'–' if dev is None else ('yes' if abs(dev) <= FLAT else 'NO')} | "
+                   f"{r['peak_rss_mb']} | {'–' if not bound else ('yes' if r['peak_rss_mb'] * 2**20 <= bound else 'NO')} |")
+    return out
 
 
 def chart(rows, base):

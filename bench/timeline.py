@@ -5,6 +5,7 @@ and commits. It shows where a run stalls, which its wall time alone does not: in
 while nothing is paused (the fetcher), in-flight records at the bound (the output side), a tail
 after the last input (the last transaction).
 
+  export PYTHONPATH=$PWD/tests/lib                      # the tests' kafka_testlib, stay_rules
   bench/timeline.py --input bench_in_2189130            # after `make bench FULL=1` loaded it
   KSTREAM_RDKAFKA_FETCH_WAIT_MAX_MS=500 bench/timeline.py --input bench_in_2189130 --summary
 
@@ -23,11 +24,9 @@ import uuid
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from kbench.common import ROOT
 from kbench.contenders import Ctx, kstream_app_cmd  # the job's command line, as the benchmark runs it
 
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-import kafka_testlib as kt  # noqa: E402  (the /metrics reader and the free port of the tests)
+import kafka_testlib as kt  # noqa: E402  (tests/lib: the /metrics reader and the free port of the tests)
 
 CONSUMED = "kstream_records_consumed_total"
 

@@ -24,11 +24,11 @@ expedia_value_parser::expedia_value_parser() : reader_({"srch_ci", "srch_co", "h
 parse_result expedia_value_parser::parse(std::string_view value) {
   auto root = reader_.read(value);
   if (root == json_root::invalid && reader_.too_deep())
-    return value_error{"value is " + reader_.error() + ", the job's limit"};
+    return value_error{dead_letter_reason::too_deep, std::to_string(json_max_depth) + " levels"};
   if (root == json_root::invalid)
-    return value_error{"value is not valid JSON: " + reader_.error()};
+    return value_error{dead_letter_reason::not_json, reader_.error()};
   if (root != json_root::object)
-    return value_error{std::string{"value is "} + describe(root) + ", not a JSON object"};
+    return value_error{dead_letter_reason::not_an_object, describe(root)};
   const auto& hotel = reader_.member(hotel_id_member);
   return expedia_fields{string_of(reader_.member(check_in_member)), string_of(reader_.member(check_out_member)),
                         hotel.kind == json_member::type::integer ? std::optional<std::int64_t>{hotel.integer}

@@ -2,6 +2,7 @@
 
 // The Expedia record's JSON: reading srch_ci/srch_co and writing the enriched value byte for byte.
 
+#include "domain/dead_letter_reason.hpp"
 #include "domain/json_members.hpp"
 #include "domain/stay.hpp"
 
@@ -27,7 +28,8 @@ struct expedia_fields {
 
 /// Why a value cannot be processed; it goes to the dead-letter topic with this reason.
 struct value_error {
-  std::string reason;
+  dead_letter_reason reason;
+  std::string detail; // the parser's error, or what the value is instead of an object
 };
 
 using parse_result = std::variant<expedia_fields, value_error>;

@@ -4,6 +4,8 @@
 // one batch per partition at a time. A batch carries the partition and the consumer's epoch
 // (bumped on every rewind and revocation) so that stale work can be recognised and dropped.
 
+#include "domain/dead_letter_reason.hpp"
+
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
@@ -63,10 +65,12 @@ struct parsed_record {
   std::string check_out;
 };
 
-/// A record that cannot be processed; it goes to the dead-letter topic unchanged.
+/// A record that cannot be processed; it goes to the dead-letter topic unchanged, with the
+/// reason's code and its prose (the description and the detail) in headers.
 struct dead_letter {
   kafka_record source;
-  std::string reason;
+  domain::dead_letter_reason reason = domain::dead_letter_reason::not_json;
+  std::string detail; // what the description leaves out: the parser's error, sizes, the broker's words
 };
 
 /// Parser -> classifier. `last_offset` is the highest source offset of the batch, dead
@@ -135,7 +139,7 @@ typename Inspector::result_type inspect(Inspector& f, parsed_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dead_letter& x) {
-  return f(caf::meta::type_name("dead_letter"), x.source, x.reason);
+  return f(caf::meta::type_name("dead_letter"), x.source, x.reason, x.detail);
 }
 
 template <class Inspector>

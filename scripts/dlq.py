@@ -4,12 +4,15 @@
   dlq.py list   [--dlq expedia_dlq] [SELECTION] [--show N] [--json]
   dlq.py replay [--dlq expedia_dlq] [SELECTION] [--to TOPIC] [--dry-run]
 
-SELECTION: --reason TEXT (repeatable; exact, as `list` prints it), --partition P,
---from-offset N, --to-offset N (inclusive, DLQ offsets). Records are read read_committed,
-up to each partition's end when the command starts.
+SELECTION: --code CODE (repeatable; the `kstream.error.code` header, e.g. not_json: the
+codes are listed in README.md, "Dead-letter codes"), --reason TEXT (repeatable; the exact
+`kstream.error.reason` prose), --partition P, --from-offset N, --to-offset N (inclusive, DLQ
+offsets). Records are read read_committed, up to each partition's end when the command starts.
 
-`list` groups the records by `kstream.error.reason` (and `kstream.error.code` when present)
-with their count, partitions and offset ranges; --show N prints N records of each group.
+`list` groups the records by `kstream.error.code` with their count, partitions, offset
+ranges and their distinct reasons (the prose adds details such as the parser's error);
+records written before the job set codes are grouped by their reason under code "-".
+--show N prints N records of each group.
 
 `replay` writes each selected record back to the topic it came from (its
 `kstream.source.topic` header, or --to) and partition (`kstream.source.partition`), with its
@@ -28,7 +31,7 @@ import json
 import sys
 import time
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -102,6 +105,8 @@ def selected(records, args):
             continue
         if args.to_offset is not None and msg.offset() > args.to_offset:
             continue
+        if args.code and header(msg.headers(), CODE) not in args.code:
+            continue
         if args.reason and header(msg.headers(), REASON) not in args.reason:
             continue
         yield msg
@@ -127,22 +132,33 @@ def command_list(args):
     groups = OrderedDict()
     records = list(selected(read_to_end(args.bootstrap, args.dlq), args))
     for msg in records:
-        key = (header(msg.headers(), REASON) or "(no reason header)", header(msg.headers(), CODE))
+        code = header(msg.headers(), CODE)
+        key = code if code else ("-", header(msg.headers(), REASON) or "(no reason header)")
         groups.setdefault(key, []).append(msg)
-    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0][0]))
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), str(item[0])))
+
+    def reasons_of(msgs):
+        return Counter(header(m.headers(), REASON) or "(no reason header)" for m in msgs)
+
     if args.json:
         print(json.dumps({"topic": args.dlq, "records": len(records), "groups": [
-            {"reason": reason, "code": code, "records": len(msgs),
+            {"code": key if isinstance(key, str) else None, "records": len(msgs),
+             "reasons": dict(reasons_of(msgs).most_common()),
              "partitions": {str(p): ranges(m.offset() for m in msgs if m.partition() == p)
                             for p in sorted({m.partition() for m in msgs})}}
-            for (reason, code), msgs in ordered]}, indent=2))
+            for key, msgs in ordered]}, indent=2))
         return 0
-    print(f"{args.dlq}: {len(records)} records selected (read_committed), {len(groups)} reasons")
-    for (reason, code), msgs in ordered:
+    print(f"{args.dlq}: {len(records)} records selected (read_committed), {len(groups)} codes")
+    for key, msgs in ordered:
         where = "; ".join(f"p{p} {ranges(m.offset() for m in msgs if m.partition() == p)}"
                           for p in sorted({m.partition() for m in msgs}))
-        print(f"{len(msgs):>9}  {reason}" + (f"  [code {code}]" if code else ""))
-        print(f"{'':>9}  at {where}")
+        reasons = reasons_of(msgs)
+        print(f"{len(msgs):>9}  {key if isinstance(key, str) else key[0]}")
+        for reason, count in reasons.most_common(3):
+            print(f"{'':>11}{count} x {reason}")
+        if len(reasons) > 3:
+            print(f"{'':>11}... {len(reasons) - 3} more reasons (--json lists them all)")
+        print(f"{'':>11}at {where}")
         for msg in msgs[:args.show]:
             value = msg.value() or b""
             text = value[:160].decode("utf-8", "replace") + ("..." if len(value) > 160 else "")
@@ -230,7 +246,7 @@ def command_replay(args):
             for msg, target, partition, kept in chunk:
                 produce(producer, target, partition, msg.key(), msg.value(), kept)
                 produce(producer, progress, 0, marker_key(args.dlq, msg).encode(),
-                        json.dumps({"topic": target, "partition": partition,
+                        json.dumps({"topic": target, "partition": partition, "code": header(msg.headers(), CODE),
                                     "reason": header(msg.headers(), REASON)}).encode(), None)
             producer.commit_transaction(60)
         except BaseException:
@@ -259,12 +275,13 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("list", "replay"):
         p = sub.add_parser(name)
+        p.add_argument("--code", action="append", help="only records with this kstream.error.code (repeatable)")
         p.add_argument("--reason", action="append", help="only records with this kstream.error.reason (repeatable)")
         p.add_argument("--partition", type=int, help="only this DLQ partition")
         p.add_argument("--from-offset", type=int, help="only DLQ offsets >= N")
         p.add_argument("--to-offset", type=int, help="only DLQ offsets <= N")
         if name == "list":
-            p.add_argument("--show", type=int, default=0, metavar="N", help="print N records of each reason")
+            p.add_argument("--show", type=int, default=0, metavar="N", help="print N records of each code")
             p.add_argument("--json", action="store_true", help="print JSON")
         else:
             p.add_argument("--to", help="topic to replay into (default: each record's kstream.source.topic)")

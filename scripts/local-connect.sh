@@ -10,7 +10,9 @@
 #   scripts/local-connect.sh pid      print the worker's pid (tests kill -9 it)
 #
 # Environment: CONNECT_PORT (8083), CONNECT_BOOTSTRAP (127.0.0.1:9092), CONNECT_DATA_DIR (a temporary
-# folder), KSTREAM_CACHE (~/.cache/kstream-app, where jars and the built plugin go).
+# folder), KSTREAM_CACHE (~/.cache/kstream-app, where jars and the built plugin go),
+# CONNECT_JAVA_OPTS (more JVM options, e.g. a JFR recording: bench/pipeline.py --profile) and
+# CONNECT_WORKER_PROPS (more worker.properties lines, ';'-separated, appended so they win).
 # The worker's config, offset and status topics are _kstream-connect-<port>-{configs,offsets,status}.
 set -euo pipefail
 
@@ -45,9 +47,13 @@ resolve_jars() {
 }
 
 # The plugin is rebuilt when its sources change (a hash of them names the build).
+plugin_hash() {
+  (cd "$plugin_src" && find pom.xml src -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+
 build_plugin() {
   local hash dest build
-  hash="$(cd "$plugin_src" && find pom.xml src -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+  hash="$(plugin_hash)"
   dest="$plugins/kstream-blob-avro-source"
   [ -f "$dest/.built-$hash" ] && return 0
   log "building the blob Avro source connector (mvn package) into $dest"
@@ -103,6 +109,9 @@ producer.linger.ms=20
 producer.batch.size=262144
 producer.compression.type=lz4
 PROPS
+  if [ -n "${CONNECT_WORKER_PROPS:-}" ]; then
+    tr ';' '\n' <<<"$CONNECT_WORKER_PROPS" >>"$data_dir/worker.properties"
+  fi
 }
 
 # A worker keeps its configuration in topics of the broker: if the broker was reset since the
@@ -118,6 +127,12 @@ start() {
     log "the worker (pid $pid) lost its topics on $bootstrap (was the broker reset?): restarting it"
     service_stop "$pid_file" 20
   fi
+  # A worker loads its plugins once: one started from older connector sources (another
+  # checkout, a pull since) would go on running the old connector.
+  if pid="$(running_pid)" && [ "$(cat "$data_dir/plugin-hash" 2>/dev/null)" != "$(plugin_hash)" ]; then
+    log "the worker (pid $pid) runs an older build of the connector: restarting it"
+    service_stop "$pid_file" 20
+  fi
   if pid="$(running_pid)"; then
     log "already running (pid $pid) on $rest"
   else
@@ -131,11 +146,13 @@ start() {
     write_config
     log "starting Kafka Connect $kafka_version on $rest (broker $bootstrap, logs in $data_dir/connect.log)"
     # setsid: the worker outlives the shell that started it (make, ctest)
-    setsid java -Xms256m -Xmx1g -XX:+UseG1GC \
+    # shellcheck disable=SC2086
+    setsid java -Xms256m -Xmx1g -XX:+UseG1GC ${CONNECT_JAVA_OPTS:-} \
       -Dconnect.log.dir="$data_dir" -Dlog4j.configuration="file:$repo/connect/worker/log4j.properties" \
       -cp "$libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$data_dir/worker.properties" \
       >"$data_dir/stdout.log" 2>&1 </dev/null &
     echo $! >"$pid_file"
+    plugin_hash >"$data_dir/plugin-hash"
   fi
   if service_wait_ready "$pid_file" 120 rest_ready; then
     log "ready on $rest"

@@ -25,12 +25,12 @@ caf::expected<sink_topics> read_topics(RdKafka::KafkaConsumer& consumer, const j
                               std::pair{&settings.dlq_topic, &topics.dlq_partitions}}) {
     auto partitions = partition_count(consumer, *topic, startup_timeout_ms);
     if (!partitions)
-      return make_error(job_error::kafka_setup, describe_error(partitions.error()) + " (bootstrap servers: "
-                                                  + settings.bootstrap_servers + ")");
+      return make_error(job_error::kafka_setup, describe_error(partitions.error())
+                                                  + " (bootstrap servers: " + settings.bootstrap_servers + ")");
     *count = *partitions;
   }
-  for (auto [topic, limit] : {std::pair{&settings.output_topic, &topics.output_max_message_bytes},
-                              std::pair{&settings.dlq_topic, &topics.dlq_max_message_bytes}}) {
+  for (auto [topic, limit] : {std::pair{&settings.output_topic, &topics.output_budget.limit},
+                              std::pair{&settings.dlq_topic, &topics.dlq_budget.limit}}) {
     auto bytes = topic_max_message_bytes(consumer, *topic, startup_timeout_ms);
     if (!bytes)
       return bytes.error();
@@ -44,19 +44,18 @@ caf::expected<sink_topics> read_topics(RdKafka::KafkaConsumer& consumer, const j
 
 /// The producer, within the topics' limits, its transactions initialised (exactly_once).
 caf::error start_sink(kafka_record_sink& sink, const sink_topics& topics, const job_settings& settings) {
-  const auto limits =
-    producer_limits_for(topics.output_max_message_bytes, topics.dlq_max_message_bytes, kafka_record_framing);
+  const auto limits = producer_limits_for(topics.output_budget, topics.dlq_budget);
   spdlog::info("producer: records up to {} bytes (each within its own topic's limit), batches up to {} bytes "
                "({} max.message.bytes {}, {} {})",
-               limits.max_message_bytes, limits.max_batch_bytes, settings.output_topic, topics.output_max_message_bytes,
-               settings.dlq_topic, topics.dlq_max_message_bytes);
+               limits.max_message_bytes, limits.max_batch_bytes, settings.output_topic, topics.output_budget.limit,
+               settings.dlq_topic, topics.dlq_budget.limit);
   auto producer = make_job_producer(settings, settings, limits, &sink, &sink);
   if (!producer)
     return producer.error();
   if (auto err = sink.start(std::move(*producer), settings.guarantee == delivery_guarantee::exactly_once,
                             startup_timeout_ms * 2))
-    return make_error(job_error::kafka_setup, describe_error(err) + " (transactional.id "
-                                                + settings.transactional_id + ")");
+    return make_error(job_error::kafka_setup,
+                      describe_error(err) + " (transactional.id " + settings.transactional_id + ")");
   return caf::none;
 }
 
@@ -75,9 +74,7 @@ caf::expected<job_clients> connect_job_clients(const job_settings& settings, met
   auto topics = read_topics(**consumer, settings);
   if (!topics)
     return topics.error();
-  clients.output_payload_limit = topics->output_max_message_bytes > kafka_record_framing
-                                   ? topics->output_max_message_bytes - kafka_record_framing
-                                   : 0;
+  clients.output_budget = topics->output_budget;
   clients.sink = std::make_shared<kafka_record_sink>(*topics, &metrics.output_reachable);
   if (auto err = start_sink(*clients.sink, *topics, settings))
     return err;

@@ -8,6 +8,7 @@
 #include "adapters/kafka_broker_watch.hpp"
 #include "adapters/kafka_record_sink.hpp"
 #include "adapters/kafka_record_source.hpp"
+#include "domain/record_size_budget.hpp"
 #include "wiring/settings.hpp"
 
 #include <caf/expected.hpp>
@@ -22,7 +23,7 @@ struct job_clients {
   std::shared_ptr<kafka_record_source> source;
   std::shared_ptr<kafka_record_sink> sink;
   std::shared_ptr<kafka_broker_watch> watch; // for /readyz
-  std::size_t output_payload_limit = 0; // what the classifier lets through to the output topic
+  domain::record_size_budget output_budget;  // what the classifier lets through to the output topic
 };
 
 /// Connects the job's consumer and producer; the error names the option, topic or broker (a

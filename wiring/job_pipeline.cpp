@@ -40,11 +40,11 @@ std::optional<handover_result> hand_over(caf::actor_system& sys, const producer_
 }
 
 consumer_hooks job_consumer_hooks(caf::actor_system& sys, const job_settings& settings, producer_slot producer,
-                                  std::shared_ptr<refused_records> refused, std::size_t output_payload_limit) {
+                                  std::shared_ptr<refused_records> refused, domain::record_size_budget output_budget) {
   consumer_hooks hooks;
   // What the broker refused: the producer finds it out, the classifiers dead-letter it when read again.
-  hooks.spawn_stage = [&sys, producer, output_payload_limit, refused](std::int32_t) -> batch_stage_actor {
-    auto next = sys.spawn(classifier, caf::actor_cast<batch_sink_actor>(*producer), output_payload_limit,
+  hooks.spawn_stage = [&sys, producer, output_budget, refused](std::int32_t) -> batch_stage_actor {
+    auto next = sys.spawn(classifier, caf::actor_cast<batch_sink_actor>(*producer), output_budget,
                           std::shared_ptr<const refused_records>{refused});
     return sys.spawn(parser, next);
   };
@@ -81,17 +81,17 @@ job_pipeline spawn_job_pipeline(caf::actor_system& sys, const job_settings& sett
                                 metrics_registry& metrics, port_threads threads) {
   auto slot = std::make_shared<producer_actor>();
   auto refused = std::make_shared<refused_records>();
-  auto hooks = job_consumer_hooks(sys, settings, slot, refused, ports.output_payload_limit);
+  auto hooks = job_consumer_hooks(sys, settings, slot, refused, ports.output_budget);
   producer_config producing;
   producing.pipeline = settings;
-  producing.transaction_timeout = std::chrono::milliseconds(settings.transaction_timeout_ms);
   producing.refused = refused;
   auto membership = [source = ports.source] { return source->membership(); };
   job_pipeline out;
   if (threads == port_threads::own) {
     out.consumer = sys.spawn<caf::detached>(consumer, ports.source, std::move(hooks), job_consumer_settings(settings),
                                             &metrics);
-    out.producer = sys.spawn<caf::detached>(kstream::producer, producing, ports.sink, out.consumer, &metrics, membership);
+    out.producer = sys.spawn<caf::detached>(kstream::producer, producing, ports.sink, out.consumer, &metrics,
+                                            membership);
   } else {
     out.consumer = sys.spawn(consumer, ports.source, std::move(hooks), job_consumer_settings(settings), &metrics);
     out.producer = sys.spawn(kstream::producer, producing, ports.sink, out.consumer, &metrics, membership);

@@ -17,6 +17,7 @@
 #include "actors/progress_reporter.hpp"
 #include "actors/record_sink.hpp"
 #include "actors/record_source.hpp"
+#include "domain/record_size_budget.hpp"
 #include "wiring/settings.hpp"
 
 #include <caf/actor_system.hpp>
@@ -30,8 +31,8 @@ namespace kstream {
 struct job_ports {
   std::shared_ptr<record_source> source;
   std::shared_ptr<record_sink> sink;
-  /// The largest enriched value the output topic takes (job_clients::output_payload_limit).
-  std::size_t output_payload_limit = 0;
+  /// What the output topic takes (job_clients::output_budget).
+  domain::record_size_budget output_budget;
 };
 
 /// Where the actors that own a port run: on threads of their own in the binaries (the ports

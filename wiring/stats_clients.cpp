@@ -78,10 +78,10 @@ caf::error connect_state(const stats_settings& settings, const kafka_settings& r
                          kafka_record_source& source, stats_clients& out) {
   out.state = std::make_shared<kafka_changelog_sink>(settings.state_topic);
   // A checkpoint holds every hotel id: compressed, ~5 bytes an id; the topic takes 8 MB.
-  auto producer = make_keyed_producer(
-    settings.bootstrap_servers, "kstream-stats-checkpoints",
-    {{"compression.type", "zstd"}, {"message.max.bytes", std::to_string(max_checkpoint_bytes)}},
-    settings.extra_properties, out.state.get());
+  auto producer = make_keyed_producer(settings.bootstrap_servers, "kstream-stats-checkpoints",
+                                      {{"compression.type", "zstd"},
+                                       {"message.max.bytes", std::to_string(max_checkpoint_bytes)}},
+                                      settings.extra_properties, out.state.get());
   if (!producer)
     return usage(producer.error());
   if (auto err = ensure_state_topic(**producer, settings.state_topic, max_checkpoint_bytes, startup_timeout_ms))
@@ -100,7 +100,8 @@ caf::error connect_state(const stats_settings& settings, const kafka_settings& r
                  out.restored->table.records(), settings.state_topic, settings.input_topic);
     source.start_at(out.restored->positions);
   } else {
-    spdlog::info("no checkpoint of {} in {}: reading it from the beginning", settings.input_topic, settings.state_topic);
+    spdlog::info("no checkpoint of {} in {}: reading it from the beginning", settings.input_topic,
+                 settings.state_topic);
   }
   return caf::none;
 }
@@ -116,8 +117,8 @@ caf::expected<stats_clients> connect_stats_clients(const stats_settings& setting
     reader.extra_properties.push_back(property);
   stats_clients out;
   out.source = std::make_shared<kafka_record_source>(settings.input_topic);
-  auto consumer =
-    make_job_consumer(reader, out.source.get(), pipeline_settings{}.max_in_flight_bytes, &out.source->events());
+  auto consumer = make_job_consumer(reader, out.source.get(), pipeline_settings{}.max_in_flight_bytes,
+                                    &out.source->events());
   if (!consumer)
     return usage(consumer.error());
   if (auto err = await_broker(**consumer, out.source->events(), settings.bootstrap_servers, startup_timeout_ms))

@@ -49,15 +49,17 @@ stats_pipeline spawn_stats_pipeline(caf::actor_system& sys, const stats_settings
   stats_pipeline out;
   out.aggregator = sys.spawn(aggregator, &shared.board,
                              aggregator_settings{settings.input_topic, std::move(ports.restored),
-                                                 ports.state ? std::chrono::milliseconds(settings.checkpoint_interval_ms)
-                                                             : std::chrono::milliseconds(0)});
+                                                 ports.state
+                                                   ? std::chrono::milliseconds(settings.checkpoint_interval_ms)
+                                                   : std::chrono::milliseconds(0)});
   consumer_hooks hooks;
   hooks.spawn_stage = [counter = out.aggregator](std::int32_t) -> batch_stage_actor { return counter; };
   if (threads == port_threads::own)
     out.consumer = sys.spawn<caf::detached>(consumer, ports.source, std::move(hooks), view_consumer_settings(settings),
                                             &shared.metrics);
   else
-    out.consumer = sys.spawn(consumer, ports.source, std::move(hooks), view_consumer_settings(settings), &shared.metrics);
+    out.consumer = sys.spawn(consumer, ports.source, std::move(hooks), view_consumer_settings(settings),
+                             &shared.metrics);
   // The changelog gets the table only once it has caught up with the input (read to an end
   // the input had after this start): before, a restarted view's table may be lower than what
   // it published before. A drained run has caught up by definition.

@@ -200,7 +200,9 @@ def passthrough_contender(name, label, guarantee, mode, limit=False):
     """bench/passthrough in one of its modes (alo: flush then commit; eos: transactions)."""
     return Contender(name, label, guarantee, "exit", passthrough_cmd(mode),
                      lambda c: why_not(c.passthrough(), "bench-passthrough not built"), limit=limit, passthrough=True,
-                     settings=lambda ctx: [f"--commit-ms={ctx.commit_ms}", "see bench/passthrough/passthrough.cpp"])
+                     settings=lambda ctx: [f"--commit-ms={ctx.commit_ms}", "librdkafka tuned like kstream-app "
+                                           "(fetch, prefetch, batching; linger.ms 200 at >= 250 ms, else 5)",
+                                           "see bench/passthrough/passthrough.cpp"])
 
 
 def kstream_app_contender(name, guarantee):
@@ -224,7 +226,9 @@ CONTENDERS = [
               lambda c: why_not(shutil.which("kcat"), "kcat not installed"), limit=True, passthrough=True,
               settings=lambda ctx: ["kcat -C -o beginning -e -q -f '%s\\n' | kcat -P, one pipe per partition",
                                     "librdkafka defaults otherwise (no idempotence, no transactions)"]),
-    passthrough_contender("limit-cpp", "limit: librdkafka C++ passthrough", "at_least_once", "alo", limit=True),
+    passthrough_contender("limit-cpp", "limit: librdkafka C++ passthrough, pipelined", "at_least_once", "alo",
+                          limit=True),
+    passthrough_contender("broker-ingest", "broker ingest: librdkafka producer from memory", "none", "ingest"),
     passthrough_contender("passthrough-eos", "C++ passthrough, transactions (info)", "exactly_once", "eos"),
     kstream_app_contender("kstream-app-eos", "exactly_once"),
     kstream_app_contender("kstream-app-alo", "at_least_once"),

@@ -56,6 +56,8 @@ def ensure_data(kafka, args):
         # a broker of one's own (KAFKA_PORT=29092) gets a Connect worker of its own (28083): the
         # shared worker on 8083 writes to the shared broker
         env["CONNECT_PORT"] = str(port - 1009)
+    if port != 9092 and "AZURITE_PORT" not in env:
+        env["AZURITE_PORT"] = str(port - 9092)  # and an Azurite of its own (20000 for 29092)
     log("$ " + " ".join(cmd) + (f"  (CONNECT_PORT={env['CONNECT_PORT']})" if "CONNECT_PORT" in env else ""))
     proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env)
     if proc.returncode != 0 and use_loader:

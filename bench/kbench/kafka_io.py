@@ -15,9 +15,10 @@ class Kafka:
     def topics(self):
         return self.admin.list_topics(timeout=10).topics
 
-    def create(self, *names, partitions=3):
+    def create(self, *names, partitions=3, config=None):
         existing = self.topics()
-        new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names if n not in existing]
+        new = [NewTopic(n, num_partitions=partitions, replication_factor=1, config=dict(config or {}))
+               for n in names if n not in existing]
         for name, fut in (self.admin.create_topics(new, operation_timeout=30).items() if new else []):
             fut.result()
         deadline = time.monotonic() + 30

@@ -1,12 +1,23 @@
-// bench-passthrough: the "limit" contender of the benchmarks. Copies every record of the
+// bench-passthrough: the "limit" contenders of the benchmarks. Copies every record of the
 // input topic to the same partition of the output topic (key, value and timestamp as they
 // are, no parsing), committing the consumed offsets:
-//   --mode=alo  flush the producer, then commit the offsets (at-least-once)
-//   --mode=eos  one transaction per commit interval with the offsets inside (exactly-once)
+//   --mode=alo     pipelined at-least-once: offsets of *delivered* records (delivery reports)
+//                  committed asynchronously every commit interval; nothing waits on the hot path
+//   --mode=eos     one transaction per commit interval with the offsets inside (exactly-once)
+//   --mode=ingest  the broker's ingest ceiling: reads the whole input into memory first, then
+//                  produces it (same partitions, keys, timestamps) as fast as the broker takes
+//                  it; prints "BENCH_TIMED {json}" with the wall and CPU seconds of that phase
+// The clients are tuned like kstream-app's (adapters/kafka_clients.cpp at the default
+// job.max-in-flight-bytes of 128 MiB): the same fetch and prefetch bounds, an idempotent
+// acks=all producer with the same batching; --linger-ms (default: the job's exactly_once rule).
 // With --drain it exits 0 once every input partition is at its end and all is committed.
+#include "../rdkafka_tool.hpp"
+
 #include <librdkafka/rdkafkacpp.h>
+#include <sys/resource.h>
 
 #include <chrono>
+#include <cstdint>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -29,12 +40,11 @@ struct options {
   std::string mode = "alo";
   bool drain = false;
   int commit_ms = 1000;
+  int linger_ms = -1; // -1: the job's rule (200 under transactions of >= 250 ms, else 5)
 };
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "bench-passthrough: %s\n", what.c_str());
-  std::exit(1);
-}
+using bench_tool::die;
+using bench_tool::set;
 
 void check(RdKafka::ErrorCode err, const char* what) {
   if (err != RdKafka::ERR_NO_ERROR)
@@ -49,11 +59,6 @@ void check(RdKafka::Error* error, const char* what) {
   }
 }
 
-void set(RdKafka::Conf& conf, const std::string& name, const std::string& value) {
-  std::string err;
-  if (conf.set(name, value, err) != RdKafka::Conf::CONF_OK)
-    die("config " + name + ": " + err);
-}
 
 options parse(int argc, char** argv) {
   options o;
@@ -69,22 +74,128 @@ options parse(int argc, char** argv) {
     else if (auto v = value("--group=")) o.group = v;
     else if (auto v = value("--mode=")) o.mode = v;
     else if (auto v = value("--commit-ms=")) o.commit_ms = std::atoi(v);
+    else if (auto v = value("--linger-ms=")) o.linger_ms = std::atoi(v);
     else if (arg == "--drain") o.drain = true;
     else die("unknown argument " + arg +
-             " (--bootstrap= --input= --output= --group= --mode=alo|eos --commit-ms= --drain)");
+             " (--bootstrap= --input= --output= --group= --mode=alo|eos|ingest --commit-ms= --linger-ms= --drain)");
   }
-  if (o.mode != "alo" && o.mode != "eos")
-    die("--mode must be alo or eos");
+  if (o.mode != "alo" && o.mode != "eos" && o.mode != "ingest")
+    die("--mode must be alo, eos or ingest");
+  if (o.linger_ms < 0)
+    o.linger_ms = o.commit_ms >= 250 ? 200 : 5;
   return o;
 }
 
-class delivery_errors : public RdKafka::DeliveryReportCb {
+// Fails on any delivery error; remembers, per partition, the offset after the last input
+// record whose copy the broker acknowledged (the input offset rides in the message opaque;
+// the output partition is the input's, and the idempotent producer keeps their order).
+class delivery_reports : public RdKafka::DeliveryReportCb {
 public:
+  std::vector<std::int64_t> delivered;
   void dr_cb(RdKafka::Message& message) override {
     if (message.err() != RdKafka::ERR_NO_ERROR)
       die("delivery failed: " + message.errstr());
+    const auto p = static_cast<std::size_t>(message.partition());
+    const auto next = reinterpret_cast<std::intptr_t>(message.msg_opaque()) + 1;
+    if (p < delivered.size() && next > delivered[p])
+      delivered[p] = next;
   }
 };
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// The job's consumer settings at job.max-in-flight-bytes = 128 MiB (adapters/kafka_clients.cpp).
+void tune_consumer(RdKafka::Conf& conf) {
+  set(conf, "queued.max.messages.kbytes", "2048");
+  set(conf, "fetch.max.bytes", std::to_string(16 << 20));
+  set(conf, "max.partition.fetch.bytes", std::to_string(1 << 20));
+  set(conf, "fetch.wait.max.ms", "100");
+}
+
+// The job's producer settings (same batching; its in-flight bound as the queue's caps).
+void tune_producer(RdKafka::Conf& conf, const options& o) {
+  set(conf, "enable.idempotence", "true");
+  set(conf, "acks", "all");
+  set(conf, "linger.ms", std::to_string(o.linger_ms));
+  set(conf, "batch.num.messages", "10000");
+  set(conf, "batch.size", "1000000");
+  set(conf, "queue.buffering.max.kbytes", std::to_string((134217728 + 2000000) / 1024));
+  set(conf, "queue.buffering.max.messages", "121000");
+}
+
+// The job's wake-up for librdkafka 2.0.2's fetcher (kafka_record_source::wake_starved_fetchers):
+// with the job's small prefetch, a partition whose queue filled up is not fetched again for up
+// to a second unless a request to its leader wakes the broker thread; a watermark query does.
+// Called after a poll that brought nothing, at most every 5 ms per partition.
+void wake_starved_fetchers(RdKafka::KafkaConsumer& consumer, const std::string& topic, const std::vector<bool>& at_end,
+                           std::chrono::steady_clock::time_point& last_wake) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_wake < std::chrono::milliseconds(5))
+    return;
+  last_wake = now;
+  for (std::size_t p = 0; p < at_end.size(); ++p) {
+    std::int64_t low = 0, high = 0;
+    if (!at_end[p])
+      consumer.query_watermark_offsets(topic, static_cast<int>(p), &low, &high, 100);
+  }
+}
+
+struct held_record {
+  std::size_t at, len;
+  std::int32_t partition;
+  std::int64_t timestamp;
+};
+
+// --mode=ingest: the whole input into memory (consumer as above), then produced, timed alone.
+int ingest(const options& opt, RdKafka::KafkaConsumer& consumer, RdKafka::Producer& producer, int partitions) {
+  std::string arena;
+  std::vector<held_record> records;
+  std::vector<bool> at_end(partitions, false);
+  int ends = 0;
+  auto last_wake = std::chrono::steady_clock::now();
+  while (ends < partitions && !stop_requested) {
+    std::unique_ptr<RdKafka::Message> msg(consumer.consume(10));
+    if (msg->err() == RdKafka::ERR__TIMED_OUT)
+      wake_starved_fetchers(consumer, opt.input, at_end, last_wake);
+    if (msg->err() == RdKafka::ERR_NO_ERROR) {
+      records.push_back({arena.size(), msg->len(), msg->partition(), msg->timestamp().timestamp});
+      arena.append(static_cast<const char*>(msg->payload()), msg->len());
+    } else if (msg->err() == RdKafka::ERR__PARTITION_EOF && !at_end[msg->partition()]) {
+      at_end[msg->partition()] = true;
+      ++ends;
+    } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
+      die("consume: " + msg->errstr());
+    }
+  }
+  std::fprintf(stderr, "bench-passthrough: %zu records (%zu bytes) in memory, producing\n", records.size(),
+               arena.size());
+  const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = cpu_seconds();
+  for (const auto& r : records) {
+    for (;;) {
+      auto rc = producer.produce(opt.output, r.partition, 0, arena.data() + r.at, r.len, nullptr, 0, r.timestamp,
+                                 nullptr);
+      if (rc == RdKafka::ERR_NO_ERROR)
+        break;
+      if (rc != RdKafka::ERR__QUEUE_FULL)
+        check(rc, "produce");
+      producer.poll(10);
+    }
+    producer.poll(0);
+  }
+  check(producer.flush(120000), "flush");
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("BENCH_TIMED {\"wall_s\": %.3f, \"cpu_s\": %.3f, \"records\": %zu}\n", wall, cpu_seconds() - cpu0,
+              records.size());
+  std::fflush(stdout);
+  consumer.close();
+  return 0;
+}
 
 } // namespace
 
@@ -101,16 +212,16 @@ int main(int argc, char** argv) {
   set(*cconf, "auto.offset.reset", "earliest");
   set(*cconf, "enable.partition.eof", "true");
   set(*cconf, "isolation.level", "read_committed");
+  tune_consumer(*cconf);
   std::string err;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(cconf.get(), err));
   if (!consumer)
     die("consumer: " + err);
 
-  delivery_errors dr;
+  delivery_reports dr;
   std::unique_ptr<RdKafka::Conf> pconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   set(*pconf, "bootstrap.servers", opt.bootstrap);
-  set(*pconf, "enable.idempotence", "true");
-  set(*pconf, "linger.ms", "5");
+  tune_producer(*pconf, opt);
   if (eos)
     set(*pconf, "transactional.id", opt.group + "-passthrough");
   if (pconf->set("dr_cb", &dr, err) != RdKafka::Conf::CONF_OK)
@@ -132,6 +243,9 @@ int main(int argc, char** argv) {
     assignment.push_back(RdKafka::TopicPartition::create(opt.input, p, RdKafka::Topic::OFFSET_STORED));
   check(consumer->assign(assignment), "assign");
   RdKafka::TopicPartition::destroy(assignment);
+  if (opt.mode == "ingest")
+    return ingest(opt, *consumer, *producer, partitions);
+  dr.delivered.assign(partitions, -1);
 
   if (eos) {
     check(producer->init_transactions(30000), "init_transactions");
@@ -143,21 +257,23 @@ int main(int argc, char** argv) {
   bool dirty = false;
   auto last_commit = std::chrono::steady_clock::now();
 
+  std::vector<std::int64_t> committed(partitions, -1);
   auto commit = [&] {
     std::vector<RdKafka::TopicPartition*> offsets;
+    const auto& upto = eos ? next_offset : dr.delivered;
     for (int p = 0; p < partitions; ++p)
-      if (next_offset[p] >= 0)
-        offsets.push_back(RdKafka::TopicPartition::create(opt.input, p, next_offset[p]));
+      if (upto[p] >= 0 && (eos || upto[p] != committed[p])) {
+        offsets.push_back(RdKafka::TopicPartition::create(opt.input, p, upto[p]));
+        committed[p] = upto[p];
+      }
     if (eos) {
       std::unique_ptr<RdKafka::ConsumerGroupMetadata> gmd(consumer->groupMetadata());
       if (!offsets.empty())
         check(producer->send_offsets_to_transaction(offsets, gmd.get(), 30000), "send_offsets_to_transaction");
       check(producer->commit_transaction(60000), "commit_transaction");
       check(producer->begin_transaction(), "begin_transaction");
-    } else {
-      check(producer->flush(60000), "flush");
-      if (!offsets.empty())
-        check(consumer->commitSync(offsets), "commit");
+    } else if (!offsets.empty()) {
+      check(consumer->commitAsync(offsets), "commit");
     }
     RdKafka::TopicPartition::destroy(offsets);
     dirty = false;
@@ -165,14 +281,16 @@ int main(int argc, char** argv) {
   };
 
   const std::string& out = opt.output;
+  auto last_wake = std::chrono::steady_clock::now();
   while (!stop_requested) {
-    std::unique_ptr<RdKafka::Message> msg(consumer->consume(100));
+    std::unique_ptr<RdKafka::Message> msg(consumer->consume(10));
     switch (msg->err()) {
     case RdKafka::ERR_NO_ERROR: {
       const int p = msg->partition();
       for (;;) {
         auto rc = producer->produce(out, p, RdKafka::Producer::RK_MSG_COPY, msg->payload(), msg->len(),
-                                    msg->key_pointer(), msg->key_len(), msg->timestamp().timestamp, nullptr);
+                                    msg->key_pointer(), msg->key_len(), msg->timestamp().timestamp,
+                                    reinterpret_cast<void*>(static_cast<std::intptr_t>(msg->offset())));
         if (rc == RdKafka::ERR_NO_ERROR)
           break;
         if (rc != RdKafka::ERR__QUEUE_FULL)
@@ -188,6 +306,7 @@ int main(int argc, char** argv) {
       at_end[msg->partition()] = true;
       break;
     case RdKafka::ERR__TIMED_OUT:
+      wake_starved_fetchers(*consumer, opt.input, at_end, last_wake);
       break;
     default:
       die("consume: " + msg->errstr());
@@ -204,9 +323,19 @@ int main(int argc, char** argv) {
         break;
     }
   }
-  commit();
-  if (eos)
+  if (!eos) { // the end of a drain: wait for the last deliveries, then their offsets, synchronously
+    check(producer->flush(60000), "flush");
+    std::vector<RdKafka::TopicPartition*> offsets;
+    for (int p = 0; p < partitions; ++p)
+      if (dr.delivered[p] >= 0)
+        offsets.push_back(RdKafka::TopicPartition::create(opt.input, p, dr.delivered[p]));
+    if (!offsets.empty())
+      check(consumer->commitSync(offsets), "commit");
+    RdKafka::TopicPartition::destroy(offsets);
+  } else {
+    commit();
     check(producer->abort_transaction(10000), "abort empty transaction");
+  }
   consumer->close();
   return 0;
 }

@@ -10,7 +10,8 @@ cache="${KSTREAM_CACHE:-$HOME/.cache/kstream-app}"
 # shellcheck source=scripts/lib/apt.sh
 source "$here/../lib/apt.sh"
 
-apt_install gnuplot-nox libbenchmark-dev time kcat python3-confluent-kafka maven openjdk-17-jdk-headless
+# linux-perf: profiling where bench-scale finds per-record cost not flat (issue 23)
+apt_install gnuplot-nox libbenchmark-dev time kcat python3-confluent-kafka maven openjdk-17-jdk-headless linux-perf
 
 # faust-streaming in its own venv, from a Python 3.11 interpreter (pyenv's if present).
 venv="$cache/venv-faust"

@@ -4,8 +4,6 @@ import datetime
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import avro.datafile
 import avro.io
@@ -13,8 +11,7 @@ import pytest
 
 from conftest import REPO, datagen, run
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from stay_rules import category_of as category, parse_date  # noqa: E402  (the shared oracle)
+from stay_rules import category_of as category, parse_date  # noqa: E402  (tests/lib: the shared oracle)
 
 RECORDS = 20000
 PUBLISHED = [("Short stay", 1951037, 2494), ("Standard stay", 217710, 2422),

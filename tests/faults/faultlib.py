@@ -10,7 +10,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -24,8 +23,7 @@ DATA_DIR = os.environ.setdefault("KSTREAM_FAULTS_DATA_DIR", f"/tmp/kstream-fault
 os.environ["KSTREAM_BOOTSTRAP"] = f"127.0.0.1:{PORT}"
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-import kafka_testlib as kt  # noqa: E402  (after KSTREAM_BOOTSTRAP is set)
+import kafka_testlib as kt  # noqa: E402  (tests/lib; after KSTREAM_BOOTSTRAP is set)
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 
 BOOTSTRAP = kt.BOOTSTRAP

@@ -10,15 +10,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-import kafka_testlib as k  # noqa: E402
+import kafka_testlib as k  # noqa: E402  (tests/lib)
 
 PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]
 ULIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000"]

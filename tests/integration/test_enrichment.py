@@ -5,7 +5,10 @@ import pytest
 
 from kafka_testlib import (create_topics, expected_output, job_args, produce_records, read_topic, run_job)
 
-MALFORMED = [b"not json", b"[1,2,3]", b"", b'{"unterminated": ', b'"a string"', b"\xff\xfe binary"]
+# Each malformed value and the kstream.error.code it must reach the DLQ with.
+MALFORMED_CODES = {b"not json": "not_json", b"[1,2,3]": "not_an_object", b"": "not_json",
+                   b'{"unterminated": ': "not_json", b'"a string"': "not_an_object", b"\xff\xfe binary": "not_json"}
+MALFORMED = list(MALFORMED_CODES)
 
 
 @pytest.mark.parametrize("guarantee", ["exactly_once", "at_least_once"])
@@ -35,7 +38,8 @@ def test_every_record_enriched_once_in_order(guarantee, logs):
     assert sorted(v for _, v, _ in letters) == sorted(MALFORMED)
     for _offset, value, headers in letters:
         assert headers["kstream.source.topic"] == topics["in"]
-        assert headers["kstream.error.reason"].startswith("value is ")
+        assert headers["kstream.error.code"] == MALFORMED_CODES[value]
+        assert headers["kstream.error.reason"]  # the prose beside the code
         assert int(headers["kstream.source.partition"]) in (0, 1, 2)
 
 

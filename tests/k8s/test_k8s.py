@@ -12,13 +12,11 @@ Missing tools, cluster or broker: the test fails.
 import os
 import re
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-import kafka_testlib as k  # noqa: E402
+import kafka_testlib as k  # noqa: E402  (tests/lib)
 
 TOOLS = Path(os.environ.get("KSTREAM_TOOLS_BIN", Path.home() / ".cache/kstream-app/deploy-tools/bin"))
 KUBECTL = str(TOOLS / "k8s" / "kubectl")

@@ -19,6 +19,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "charts" / "kstream-app" / "files"
+# The memory limit the plain rules file divides by; the chart puts the container's in its place.
+PLAIN_MEMORY_LIMIT = "419430400"
 TOOLS = Path(os.environ.get("KSTREAM_TOOLS_BIN", Path.home() / ".cache" / "kstream-app" / "deploy-tools" / "bin"))
 checks = 0
 
@@ -78,13 +80,13 @@ def chart():
                   "metrics.grafanaDashboard.enabled=true", "metrics.grafanaDashboard.namespace=monitoring")
     rule = next(d for d in docs if d["kind"] == "PrometheusRule")
     expected = yaml.safe_load((FILES / "alerts.yaml").read_text()
-                              .replace('job="kstream-app"', 'job="kstream-prod"').replace("536870912", "1073741824"))
+                              .replace('job="kstream-app"', 'job="kstream-prod"').replace(PLAIN_MEMORY_LIMIT, "1073741824"))
     assert rule["spec"] == expected, "the PrometheusRule's spec differs from files/alerts.yaml"
     assert rule["metadata"]["labels"]["release"] == "prometheus"
     service = next(d for d in docs if d["kind"] == "Service")
     assert service["metadata"]["name"] == "kstream-prod"
     rendered = yaml.safe_dump(rule["spec"])
-    assert 'job="kstream-app"' not in rendered and "536870912" not in rendered
+    assert 'job="kstream-app"' not in rendered and PLAIN_MEMORY_LIMIT not in rendered
     ok(f"PrometheusRule = files/alerts.yaml ({sum(len(g['rules']) for g in source['groups'])} alerts), "
        "job = the Service's name, memory limit 1Gi = 1073741824 bytes")
     cm = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "kstream-prod-dashboard")
@@ -118,6 +120,10 @@ def chart():
     spec = next(d for d in docs if d["kind"] == "PrometheusRule")["spec"]
     assert f"/ {int(derived[:-2]) * 1048576} > 0.9" in yaml.safe_dump(spec, width=1000)
     ok(f"no memory limit given: the alert uses the one the chart derives ({derived})")
+    assert f"/ {PLAIN_MEMORY_LIMIT} > 0.9" in (FILES / "alerts.yaml").read_text() \
+        and int(derived[:-2]) * 1048576 == int(PLAIN_MEMORY_LIMIT), \
+        f"files/alerts.yaml (the plain rules file) must divide by the chart's default limit {derived}"
+    ok(f"the plain rules file's memory limit {PLAIN_MEMORY_LIMIT} = the chart's default {derived}")
 
     runbook = (ROOT / "docs" / "operations.md").read_text()
     anchors = {re.sub(r"[^a-z0-9 -]", "", line[4:].strip().lower()).replace(" ", "-")

@@ -22,7 +22,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,8 +34,7 @@ import yaml
 from confluent_kafka import Producer
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-import kafka_testlib as lib  # noqa: E402
+import kafka_testlib as lib  # noqa: E402  (tests/lib)
 
 CHART_FILES = ROOT / "charts" / "kstream-app" / "files"
 SCRAPE_JOB = "kstream-app"

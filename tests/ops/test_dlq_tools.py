@@ -2,11 +2,12 @@
 writes (ctest ops.dlq_tools).
 
 Input: good records plus three kinds of bad values (10, 7 and 4 of them, with headers of
-their own); the job drains it. Then:
-- `dlq.py list` groups the DLQ by reason with exactly those counts and offsets;
-- `dlq.py replay --reason R` writes exactly R's records back to their source partitions, key
+their own, each kind a dead-letter code of its own); the job drains it. Then:
+- `dlq.py list` groups the DLQ by kstream.error.code with exactly those counts and codes;
+- `dlq.py replay --code C` writes exactly C's records back to their source partitions, key
   and value unchanged, own headers kept, no `kstream.*` header; a second replay writes
-  nothing; a replay of everything writes only the rest; `--dry-run` writes nothing;
+  nothing; a replay of everything writes only the rest; `--dry-run` writes nothing (also
+  selecting by --reason, the prose);
 - `offsets.py reset` refuses while the job is running; after it stopped, the dry run changes
   nothing and says how many records would be processed again and that expedia_ext gets
   them twice; --execute rewinds, and a second drain of the job indeed writes every good
@@ -14,19 +15,20 @@ their own); the job drains it. Then:
 """
 import json
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-import kafka_testlib as lib  # noqa: E402
+import kafka_testlib as lib  # noqa: E402  (tests/lib)
 
 DLQ = [str(ROOT / "scripts" / "dlq.py")]
 OFFSETS = [str(ROOT / "scripts" / "offsets.py")]
-BAD = {"not json": (b"not json at all %d", 10), "array": (b"[%d, 2, 3]", 7), "cut": (b'{"id": %d, "srch_ci":', 4)}
+# kind: (value pattern, count, the code the job gives it); "deep" nests 1,100 objects, beyond
+# the job's limit of 1,000 levels.
+BAD = {"not json": (b"not json at all %d", 10, "not_json"), "array": (b"[%d, 2, 3]", 7, "not_an_object"),
+       "deep": (b'{"id": %d, "d": ' + b'{"a": ' * 1100 + b"{}" + b"}" * 1101, 4, "too_deep")}
 GOOD = 300
 
 
@@ -56,36 +58,39 @@ def test_dlq_list_replay_and_offset_reset(tmp_path):
     group = f"ops-dlq-{topics['in']}"
     lib.produce_records(topics["in"], GOOD)
     producer = Producer({"bootstrap.servers": lib.BOOTSTRAP})
-    for kind, (pattern, count) in BAD.items():
+    for kind, (pattern, count, _code) in BAD.items():
         for i in range(count):
             producer.produce(topics["in"], value=pattern % i, key=f"{kind}-{i}".encode(), partition=i % 3,
                              headers=[("trace-id", f"{kind}-{i}".encode()), ("origin", b"test")])
     assert producer.flush(30) == 0
-    bad_total = sum(count for _, count in BAD.values())  # 21
+    bad_total = sum(count for _, count, _ in BAD.values())  # 21
     assert lib.run_job(lib.job_args(topics, group), tmp_path / "job-1.log") == 0
 
-    # list: one group per kind of bad value, with its exact count
+    # list: one group per code, with its exact count
     listed = json.loads(tool(DLQ, "--dlq", topics["dlq"], "list", "--json"))
     assert listed["records"] == bad_total
-    assert sorted(g["records"] for g in listed["groups"]) == sorted(c for _, c in BAD.values())
-    reasons = {g["records"]: g["reason"] for g in listed["groups"]}
-    array_reason = reasons[BAD["array"][1]]
+    assert {g["code"]: g["records"] for g in listed["groups"]} == {code: n for _, n, code in BAD.values()}
+    array_reasons = next(g["reasons"] for g in listed["groups"] if g["code"] == "not_an_object")
+    assert list(array_reasons.values()) == [7]  # all seven with the same prose
+    array_reason = next(iter(array_reasons))
     text = tool(DLQ, "--dlq", topics["dlq"], "list", "--show", "1")
-    assert f"{bad_total} records selected" in text and array_reason in text
+    assert f"{bad_total} records selected" in text and "3 codes" in text and array_reason in text
 
     # selection by DLQ partition (the job keeps the source partition): i % 3 == 0 of each kind
-    p0 = sum(len(range(0, count, 3)) for _, count in BAD.values())
+    p0 = sum(len(range(0, count, 3)) for _, count, _ in BAD.values())
     assert json.loads(tool(DLQ, "--dlq", topics["dlq"], "list", "--json", "--partition", "0"))["records"] == p0
     assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--partition", "0", "--dry-run"))["would_replay"] == p0
 
-    # dry run: counts, writes nothing
-    dry = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason, "--dry-run"))
+    # dry run: counts, writes nothing; by code or by the prose alike
+    dry = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--code", "not_an_object", "--dry-run"))
     assert dry["would_replay"] == BAD["array"][1] and dry["replayed"] == 0
+    assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason,
+                          "--dry-run"))["would_replay"] == BAD["array"][1]
     before = len(lib.read_topic(topics["in"]))
     assert before == GOOD + bad_total
 
-    # replay one reason: exactly its records, back where they came from
-    first = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason))
+    # replay one code: exactly its records, back where they came from
+    first = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--code", "not_an_object"))
     assert first == {"selected": 7, "already_replayed": 0, "value_lost": 0, "replayed": 7}
     after = lib.read_topic(topics["in"])
     assert len(after) == before + 7
@@ -99,11 +104,11 @@ def test_dlq_list_replay_and_offset_reset(tmp_path):
         assert partition == index % 3 and value == b"[%d, 2, 3]" % index
 
     # a second replay of the same selection writes nothing
-    second = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason))
+    second = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--code", "not_an_object"))
     assert second == {"selected": 7, "already_replayed": 7, "value_lost": 0, "replayed": 0}
     assert len(lib.read_topic(topics["in"])) == before + 7
 
-    # everything: only the other reasons' records
+    # everything: only the other codes' records
     rest = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay"))
     assert rest == {"selected": bad_total, "already_replayed": 7, "value_lost": 0, "replayed": bad_total - 7}
     assert len(lib.read_topic(topics["in"])) == before + bad_total

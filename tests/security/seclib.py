@@ -33,8 +33,7 @@ from confluent_kafka.admin import AdminClient
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-import kafka_testlib  # noqa: E402  (records with known answers, topics, reading back)
+import kafka_testlib  # noqa: E402  (tests/lib: records with known answers, topics, reading back)
 
 HOST = "127.0.0.1"
 PORT = int(os.environ.get("KSTREAM_SECURITY_PORT", "19500"))

@@ -37,8 +37,7 @@ import urllib.request
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from stay_rules import CATEGORIES, category_of  # noqa: E402  (the shared oracle)
+from stay_rules import CATEGORIES, category_of  # noqa: E402  (tests/lib: the shared oracle)
 
 BOOTSTRAP = "127.0.0.1:9092"
 # The seed's published result over the whole data set (docs: shared/reference/expedia-dataset.md):

@@ -30,7 +30,6 @@ import urllib.error
 
 from confluent_kafka import Producer
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stats_e2e import (BOOTSTRAP, CATEGORIES, compare, fail, free_port, get_json, log, parse_table,  # noqa: E402
                        read_topic, run)
 

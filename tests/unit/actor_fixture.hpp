@@ -3,6 +3,7 @@
 // What the actor tests share: a collector for the stage after the one under test, and the
 // test coordinator fixture with a way to run a consumer that re-schedules itself.
 
+#include "domain/record_size_budget.hpp"
 #include "messages/interfaces.hpp"
 
 #include <caf/test/dsl.hpp>
@@ -12,8 +13,8 @@
 
 namespace kstream::testing {
 
-/// An output limit no test record reaches.
-inline constexpr std::size_t unlimited_output = static_cast<std::size_t>(-1) / 2;
+/// An output budget every test record fits (no limit known).
+inline constexpr domain::record_size_budget unlimited_output{};
 
 /// Collects what reaches the end of a pipeline, in arrival order.
 template <class Batch>

@@ -262,14 +262,32 @@ TEST_CASE("kstream-stats' sample file writes every option with the settings stru
 }
 
 TEST_CASE("the producer's batches fit the smaller topic limit, its records the larger", "[config][limits]") {
+  using domain::kafka_record_framing;
+  auto budget = [](std::size_t limit) { return domain::record_size_budget{limit}; };
   // An output topic of 256 KiB beside a dead-letter topic of Kafka's default (1 MB + 12 bytes).
-  auto limits = producer_limits_for(262144, 1048588, kafka_record_framing);
+  auto limits = producer_limits_for(budget(262144), budget(1048588));
   CHECK(limits.max_message_bytes == 1048588u);
   CHECK(limits.max_batch_bytes == 262144u - kafka_record_framing);
   // The other way round too: the smaller one bounds the batches, whichever topic it is.
-  CHECK(producer_limits_for(1048588, 100000, kafka_record_framing).max_batch_bytes == 100000u - kafka_record_framing);
+  CHECK(producer_limits_for(budget(1048588), budget(100000)).max_batch_bytes == 100000u - kafka_record_framing);
   // Large limits: librdkafka's own batch.size default (1,000,000) stays.
-  CHECK(producer_limits_for(8388608, 8388608, kafka_record_framing).max_batch_bytes == 1000000u);
+  CHECK(producer_limits_for(budget(8388608), budget(8388608)).max_batch_bytes == 1000000u);
   // Unknown limits (0): librdkafka's defaults.
-  CHECK(producer_limits_for(0, 0, kafka_record_framing).max_batch_bytes == 0u);
+  CHECK(producer_limits_for(budget(0), budget(0)).max_batch_bytes == 0u);
+}
+
+TEST_CASE("a record size budget: the limit less the framing, less the reserve still to come", "[config][limits]") {
+  const domain::record_size_budget output{1000, 100, 80};
+  CHECK(output.fits(820));       // 820 + 80 + 100 = 1000
+  CHECK_FALSE(output.fits(821));
+  CHECK(output.fits_as_written(900)); // enriched already: no reserve
+  CHECK_FALSE(output.fits_as_written(901));
+  CHECK(output.batch_bytes() == 900u);
+  CHECK(domain::record_size_budget{150, 100, 0}.batch_bytes() == 75u); // framing above half: half the limit
+  CHECK(domain::record_size_budget{}.fits(std::size_t{1} << 40)); // no limit known
+  // The sink's output budget carries the enrichment as its reserve, the dead-letter one none.
+  const sink_topics topics;
+  CHECK(topics.output_budget.reserve == domain::enrichment_reserve);
+  CHECK(topics.output_budget.framing == domain::kafka_record_framing);
+  CHECK(topics.dlq_budget.reserve == 0u);
 }

@@ -156,20 +156,24 @@ std::vector<std::int64_t> offsets_but(std::int64_t count, std::set<std::int64_t>
 // producer's hooks, the credit and rewind paths between producer and consumer) over in-memory
 // ports: what kstream-app runs, less Kafka. The stop path's hand-over blocks on the producer's
 // answer, which this single-threaded coordinator cannot give: the broker tests cover it.
-TEST_CASE_METHOD(consumer_fixture, "pipeline: the job's wiring delivers every record exactly once, in order, through a rewind",
+TEST_CASE_METHOD(consumer_fixture,
+                 "pipeline: the job's wiring delivers every record exactly once, in order, through a rewind",
                  "[actors][consumer][order][wiring]") {
   for (int p = 0; p < 3; ++p)
     source->partitions[p] = values(40, p);
   source->partitions[1][13] = "not json";
-  source->partitions[2][21] = R"({"srch_ci":"2017-08-01","srch_co":"2017-08-03","pad":")" + std::string(300, 'x') + "\"}";
+  source->partitions[2][21] = R"({"srch_ci":"2017-08-01","srch_co":"2017-08-03","pad":")" + std::string(300, 'x')
+                              + "\"}";
   auto sink = std::make_shared<scripted_record_sink>();
   sink->fail_delivery = {27}; // in every partition: one failed delivery, aborted and read again
   job_settings job;
   job.batch_size = 7;
-  job.max_in_flight = 60;      // 20 a partition: the producer's credit must come back to go on
-  job.commit_interval_ms = 0;  // a commit on every tick of the producer
+  job.max_in_flight = 60;     // 20 a partition: the producer's credit must come back to go on
+  job.commit_interval_ms = 0; // a commit on every tick of the producer
   job.progress_interval_ms = 0;
-  auto pipeline = spawn_job_pipeline(sys, job, {source, sink, 200}, metrics, port_threads::scheduler);
+  // An output topic that takes 150 bytes a record besides the framing: the padded record does not fit.
+  const domain::record_size_budget output{150 + domain::kafka_record_framing, domain::kafka_record_framing, 0};
+  auto pipeline = spawn_job_pipeline(sys, job, {source, sink, output}, metrics, port_threads::scheduler);
   self->send(pipeline.consumer, poll_atom::value);
   for (int round = 0; round < 200 && sink->committed.size() < 120; ++round) {
     run_steps(20);
@@ -186,8 +190,9 @@ TEST_CASE_METHOD(consumer_fixture, "pipeline: the job's wiring delivers every re
   CHECK(source->rewinds.size() >= 1);
   for (std::int32_t p = 0; p < 3; ++p) {
     INFO("partition " << p);
-    const std::set<std::int64_t> letters = p == 1 ? std::set<std::int64_t>{13} : p == 2 ? std::set<std::int64_t>{21}
-                                                                                        : std::set<std::int64_t>{};
+    const std::set<std::int64_t> letters = p == 1   ? std::set<std::int64_t>{13}
+                                           : p == 2 ? std::set<std::int64_t>{21}
+                                                    : std::set<std::int64_t>{};
     CHECK(sink->committed_offsets_of(p, false) == offsets_but(40, letters)); // all, none twice, in order
     CHECK(sink->committed_offsets_of(p, true) == std::vector<std::int64_t>(letters.begin(), letters.end()));
     CHECK(metrics.partition(p).in_flight == 0);
@@ -238,7 +243,8 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: drain mode finishes once everythin
 namespace {
 
 /// Asks `subject` to rewind `partitions` and runs until it answered.
-std::optional<rewind_done> rewind(actor_fixture& fx, const consumer_actor& subject, std::vector<std::int32_t> partitions) {
+std::optional<rewind_done> rewind(actor_fixture& fx, const consumer_actor& subject,
+                                  std::vector<std::int32_t> partitions) {
   auto pending = fx.self->request(subject, caf::infinite, rewind_request{std::move(partitions), "test"});
   fx.run_steps(5);
   std::optional<rewind_done> answer;
@@ -256,7 +262,8 @@ std::uint64_t last_epoch_of(const collected<consumed_batch>& seen, std::int32_t 
 
 } // namespace
 
-TEST_CASE_METHOD(consumer_fixture, "consumer: a rewind gives only its partitions a new epoch, credit and the committed offset",
+TEST_CASE_METHOD(consumer_fixture,
+                 "consumer: a rewind gives only its partitions a new epoch, credit and the committed offset",
                  "[actors][consumer][rewind]") {
   source->partitions[0] = values(100, 0);
   source->partitions[1] = values(100, 1);
@@ -297,7 +304,7 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a rewind gives only its partitions
   CHECK(seen->batches.front().partition == 1);
   CHECK(seen->batches.front().epoch == old_epoch_1);
   CHECK(seen->batches.front().records.front().offset >= 10); // where it was, not rewound
-  CHECK(metrics.partition(0).rewinds == 0); // counted by the producer, which asks for rewinds
+  CHECK(metrics.partition(0).rewinds == 0);                  // counted by the producer, which asks for rewinds
   self->send_exit(subject, caf::exit_reason::user_shutdown);
   run_steps(10);
 }
@@ -327,8 +334,8 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a source the brokers refuse closes
   REQUIRE_FALSE(closed); // polling on: nothing wrong yet
   source->scripted_failure = make_error(job_error::kafka_setup, "not authorized: Group authorization failed");
   run_steps(10);
-  CHECK(closed);          // downstream told to stop: what is in flight is committed
-  CHECK(source->closed);  // the group is left
+  CHECK(closed);         // downstream told to stop: what is in flight is committed
+  CHECK(source->closed); // the group is left
   caf::error reason;
   self->receive([&](caf::down_msg& down) { reason = down.reason; }, caf::after(std::chrono::seconds(0)) >> [] {});
   REQUIRE(reason);
@@ -378,17 +385,19 @@ struct handover_script {
 /// Watches `subject` and returns its exit reason once it is down (none: still running).
 std::optional<caf::error> exit_of(actor_fixture& fx, const consumer_actor& subject) {
   std::optional<caf::error> reason;
-  fx.self->receive([&](caf::down_msg& down) {
-                     if (down.source == subject.address())
-                       reason = down.reason;
-                   },
-                   caf::after(std::chrono::seconds(0)) >> [] {});
+  fx.self->receive(
+    [&](caf::down_msg& down) {
+      if (down.source == subject.address())
+        reason = down.reason;
+    },
+    caf::after(std::chrono::seconds(0)) >> [] {});
   return reason;
 }
 
 } // namespace
 
-TEST_CASE_METHOD(consumer_fixture, "consumer: a hand-over carries the generation, the retained partitions and a lost assignment",
+TEST_CASE_METHOD(consumer_fixture,
+                 "consumer: a hand-over carries the generation, the retained partitions and a lost assignment",
                  "[actors][consumer][handover][generation]") {
   for (int p = 0; p < 3; ++p)
     source->partitions[p] = values(20, p);
@@ -422,7 +431,8 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: a hand-over carries the generation
   run_steps(10);
 }
 
-TEST_CASE_METHOD(consumer_fixture, "consumer: a hand-over without an answer stops the job without letting the partitions go",
+TEST_CASE_METHOD(consumer_fixture,
+                 "consumer: a hand-over without an answer stops the job without letting the partitions go",
                  "[actors][consumer][handover]") {
   source->partitions[0] = values(20, 0);
   source->partitions[1] = values(20, 1);
@@ -562,7 +572,7 @@ TEST_CASE_METHOD(consumer_fixture, "consumer: bytes in flight are bounded too, a
   const std::size_t record_bytes = 40 + record_memory_overhead;
   source->partitions[0] = std::vector<std::string>(100, std::string(40, 'v'));
   settings.batch_size = 100;
-  settings.max_in_flight = 1000;                                       // the record bound never binds here
+  settings.max_in_flight = 1000;                                               // the record bound never binds here
   settings.max_in_flight_bytes = static_cast<std::int64_t>(10 * record_bytes); // 2000 bytes: ten records
   auto subject = start();
   run_steps(100);

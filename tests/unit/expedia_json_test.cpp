@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 using namespace kstream::domain;
 
 namespace {
@@ -14,11 +16,15 @@ expedia_fields fields_of(std::string_view json) {
   return std::get<expedia_fields>(result);
 }
 
-std::string reason_of(std::string_view json) {
+value_error error_of(std::string_view json) {
   expedia_value_parser parser;
   auto result = parser.parse(json);
   REQUIRE(std::holds_alternative<value_error>(result));
-  return std::get<value_error>(result).reason;
+  return std::get<value_error>(result);
+}
+
+dead_letter_reason reason_of(std::string_view json) {
+  return error_of(json).reason;
 }
 
 } // namespace
@@ -43,14 +49,17 @@ TEST_CASE("null, missing and non-string dates read as absent", "[domain][json]")
 }
 
 TEST_CASE("values that are not JSON objects are refused with a reason", "[domain][json]") {
-  CHECK(reason_of("not json") .find("not valid JSON") != std::string::npos);
-  CHECK(reason_of("") .find("not valid JSON") != std::string::npos);
-  CHECK(reason_of(R"({"a":1)") .find("not valid JSON") != std::string::npos);
-  CHECK(reason_of(R"({"a":1} trailing)") .find("not valid JSON") != std::string::npos);
-  CHECK(reason_of("[1,2]") == "value is an array, not a JSON object");
-  CHECK(reason_of("\"text\"") == "value is a string, not a JSON object");
-  CHECK(reason_of("42") == "value is a number, not a JSON object");
-  CHECK(reason_of("null") == "value is null, not a JSON object");
+  CHECK(reason_of("not json") == dead_letter_reason::not_json);
+  CHECK(reason_of("") == dead_letter_reason::not_json);
+  CHECK(reason_of(R"({"a":1)") == dead_letter_reason::not_json);
+  CHECK(reason_of(R"({"a":1} trailing)") == dead_letter_reason::not_json);
+  CHECK_FALSE(error_of("not json").detail.empty()); // the parser's words
+  CHECK(reason_of("[1,2]") == dead_letter_reason::not_an_object);
+  CHECK(reason_of("\"text\"") == dead_letter_reason::not_an_object);
+  CHECK(reason_of("42") == dead_letter_reason::not_an_object);
+  CHECK(reason_of("null") == dead_letter_reason::not_an_object);
+  CHECK(error_of("[1,2]").detail == "an array");
+  CHECK(error_of("null").detail == "null");
 }
 
 TEST_CASE("enrichment keeps every original byte and appends two fields", "[domain][json]") {
@@ -116,6 +125,24 @@ TEST_CASE("a value nested deeper than the job's limit is refused with that reaso
     return out + "{}" + std::string(depth - 1, '}');
   };
   CHECK(std::holds_alternative<expedia_fields>(expedia_value_parser{}.parse(objects(json_max_depth))));
-  CHECK(reason_of(objects(json_max_depth + 1))
-        == "value is nested deeper than " + std::to_string(json_max_depth) + " levels, the job's limit");
+  CHECK(reason_of(objects(json_max_depth + 1)) == dead_letter_reason::too_deep);
+  CHECK(error_of(objects(json_max_depth + 1)).detail == std::to_string(json_max_depth) + " levels");
+}
+
+TEST_CASE("every dead-letter reason has its own stable code and a description", "[domain][dlq]") {
+  std::set<std::string> codes;
+  for (auto reason : all_dead_letter_reasons) {
+    const std::string code = code_of(reason);
+    CHECK(codes.insert(code).second);
+    CHECK(code.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string::npos);
+    CHECK(dead_letter_reason_of(code) == reason);
+    CHECK(std::string{describe(reason)}.size() > 10);
+  }
+  CHECK(codes.size() == 7);
+  // The codes are an interface (DLQ consumers filter on them): these never change.
+  CHECK(codes == std::set<std::string>{"tombstone", "not_json", "too_deep", "not_an_object", "too_large",
+                                       "refused_by_broker", "output_refused"});
+  CHECK_FALSE(dead_letter_reason_of("value is not valid JSON"));
+  CHECK(reason_text(dead_letter_reason::not_json, "") == "the value is not valid JSON");
+  CHECK(reason_text(dead_letter_reason::not_an_object, "an array") == "the value is valid JSON but not an object: an array");
 }

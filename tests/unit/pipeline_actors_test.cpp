@@ -53,8 +53,9 @@ TEST_CASE_METHOD(actor_fixture, "parser: objects become typed records, anything 
   REQUIRE(out.dead_letters.size() == 2);
   CHECK(out.dead_letters[0].source.offset == 11);
   CHECK(out.dead_letters[0].source.value == "not json");
-  CHECK(out.dead_letters[0].reason.find("not valid JSON") != std::string::npos);
-  CHECK(out.dead_letters[1].reason == "value is an array, not a JSON object");
+  CHECK(out.dead_letters[0].reason == domain::dead_letter_reason::not_json);
+  CHECK(out.dead_letters[1].reason == domain::dead_letter_reason::not_an_object);
+  CHECK(out.dead_letters[1].detail == "an array");
 }
 
 TEST_CASE_METHOD(actor_fixture, "classifier: stay days, category and the enriched value", "[actors][classifier]") {
@@ -77,7 +78,7 @@ TEST_CASE_METHOD(actor_fixture, "classifier: stay days, category and the enriche
   add(18, "2017-08-22", "2017-09-06", R"({"n":4})");    // 15: long
   add(19, nullptr, "2017-09-06", R"({"n":5})");         // null: erroneous
   add(20, "2017-08-22", "2017-08-22", R"({"n":6})");    // 0: erroneous
-  batch.dead_letters.push_back(dead_letter{record(21, "x"), "bad"});
+  batch.dead_letters.push_back(dead_letter{record(21, "x"), domain::dead_letter_reason::not_json, "bad"});
   self->send(subject, std::move(batch));
   sched.run();
   REQUIRE(sink->batches.size() == 1);
@@ -95,7 +96,8 @@ TEST_CASE_METHOD(actor_fixture, "classifier: stay days, category and the enriche
   CHECK(out.records[0].offset == 15);
   CHECK(out.records[0].timestamp == 1015);
   REQUIRE(out.dead_letters.size() == 1);
-  CHECK(out.dead_letters[0].reason == "bad");
+  CHECK(out.dead_letters[0].reason == domain::dead_letter_reason::not_json);
+  CHECK(out.dead_letters[0].detail == "bad");
 }
 
 TEST_CASE_METHOD(actor_fixture, "classifier: a record the output's broker refused becomes a dead letter, unchanged",
@@ -125,5 +127,51 @@ TEST_CASE_METHOD(actor_fixture, "classifier: a record the output's broker refuse
   REQUIRE(out.dead_letters.size() == 1);
   CHECK(out.dead_letters[0].source.offset == 31);
   CHECK(out.dead_letters[0].source.value == R"({"n":31})");
-  CHECK(out.dead_letters[0].reason == "the output topic's broker refused the record: expedia_ext: Broker: Invalid timestamp");
+  CHECK(out.dead_letters[0].reason == domain::dead_letter_reason::refused_by_broker);
+  CHECK(out.dead_letters[0].detail == "expedia_ext: Broker: Invalid timestamp");
+}
+
+TEST_CASE_METHOD(actor_fixture, "parser: a tombstone is a dead letter with its own code", "[actors][parser]") {
+  auto sink = std::make_shared<collected<parsed_batch>>();
+  auto probe = sys.spawn(collector<classifier_actor, parsed_batch>, sink);
+  auto subject = sys.spawn(parser, probe);
+  consumed_batch batch{0, 1, {}};
+  batch.records.push_back(record(5, ""));
+  batch.records.back().has_value = false;
+  batch.records.push_back(record(6, ""));
+  self->send(subject, std::move(batch));
+  sched.run();
+  REQUIRE(sink->batches.size() == 1);
+  auto& out = sink->batches.front();
+  REQUIRE(out.dead_letters.size() == 2);
+  CHECK(out.dead_letters[0].reason == domain::dead_letter_reason::tombstone);
+  CHECK_FALSE(out.dead_letters[0].source.has_value);
+  CHECK(out.dead_letters[1].reason == domain::dead_letter_reason::not_json); // empty is not null
+}
+
+TEST_CASE_METHOD(actor_fixture, "classifier: a record too large for the output once enriched is a dead letter",
+                 "[actors][classifier]") {
+  auto sink = std::make_shared<collected<enriched_batch>>();
+  auto probe = sys.spawn(collector<batch_sink_actor, enriched_batch>, sink);
+  // 20 bytes of key, value and headers fit: 20 + the reserve 80 + the framing 100 = the limit.
+  const domain::record_size_budget budget{200, 100, 80};
+  auto subject = sys.spawn(classifier, probe, budget, std::shared_ptr<const refused_records>{});
+  parsed_batch batch{0, 1, 41, {}, {}};
+  for (auto [offset, value] : {std::pair{40, R"({"n":"0123456789ab"})"}, std::pair{41, R"({"n":"0123456789abc"})"}}) {
+    parsed_record r;
+    r.source = record(offset, value);
+    batch.records.push_back(std::move(r));
+  }
+  REQUIRE(batch.records[0].source.value.size() == 20);
+  self->send(subject, std::move(batch));
+  sched.run();
+  REQUIRE(sink->batches.size() == 1);
+  auto& out = sink->batches.front();
+  REQUIRE(out.records.size() == 1);
+  CHECK(out.records[0].offset == 40);
+  REQUIRE(out.dead_letters.size() == 1);
+  CHECK(out.dead_letters[0].source.offset == 41);
+  CHECK(out.dead_letters[0].source.value == R"({"n":"0123456789abc"})"); // unchanged
+  CHECK(out.dead_letters[0].reason == domain::dead_letter_reason::too_large);
+  CHECK(out.dead_letters[0].detail == "up to 201 bytes, the limit is 200");
 }

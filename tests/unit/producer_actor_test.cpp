@@ -56,7 +56,7 @@ dead_letter letter(std::int64_t offset, bool null_value = false) {
   out.source.has_value = !null_value;
   out.source.value = null_value ? "" : "not json " + std::to_string(offset);
   out.source.timestamp = 1500000000000 + offset;
-  out.reason = "not a JSON object";
+  out.reason = domain::dead_letter_reason::not_json;
   return out;
 }
 
@@ -119,7 +119,7 @@ struct producer_fixture : actor_fixture {
     config.pipeline.guarantee = guarantee;
     config.pipeline.commit_interval_ms = commit_interval_ms;
     config.pipeline.shutdown_timeout_ms = generation_wait_ms;
-    config.transaction_timeout = transaction_timeout;
+    config.pipeline.transaction_timeout_ms = static_cast<std::uint64_t>(transaction_timeout.count());
     config.initial_transaction_bytes = initial_transaction_bytes;
     if (clock_of_the_sink)
       config.clock = [elapsed = sink->elapsed, base = std::chrono::steady_clock::now()] { return base + *elapsed; };
@@ -242,6 +242,10 @@ TEST_CASE_METHOD(producer_fixture, "producer: a record the output refuses become
   for (const auto& record : sink->committed)
     if (record.dead_letter)
       CHECK(record.unwritable);
+  // The refused output record by the code that says so, the refused dead letter by its own.
+  for (const auto& record : sink->committed)
+    if (record.dead_letter)
+      CHECK(record.code == (record.offset == 1 ? "output_refused" : "not_json"));
   CHECK(metrics.records_unwritable == 2);
   REQUIRE(log->credit.size() == 1);
   CHECK(log->credit[0].records == 4);
@@ -674,6 +678,7 @@ TEST_CASE_METHOD(producer_fixture, "producer: a dead letter the dead-letter topi
   REQUIRE(unwritable.size() == 1);
   CHECK(unwritable[0].offset == 7);
   CHECK(unwritable[0].reason.find("Invalid timestamp") != std::string::npos);
+  CHECK(unwritable[0].code == "not_json"); // its own reason; the refusal comes beside it
 }
 
 TEST_CASE_METHOD(producer_fixture, "producer: a broker refusing record after record is fatal, with the reason",

@@ -30,6 +30,7 @@ public:
     std::vector<record_header> headers;
     std::uint64_t tag = 0;
     std::int64_t timestamp = -1;
+    std::string code; // a dead letter's kstream.error.code
   };
 
   // --- the script ---
@@ -71,7 +72,7 @@ public:
     if (refuse_output.count(record.offset) != 0)
       return {take::refused, "scripted: output too large"};
     unacknowledged.push_back(
-      {false, false, partition, record.offset, false, record.value, {}, record.headers, tag, record.timestamp});
+      {false, false, partition, record.offset, false, record.value, {}, record.headers, tag, record.timestamp, {}});
     return {};
   }
 
@@ -79,7 +80,8 @@ public:
     if (refuse_dead_letter.count(letter.source.offset) != 0)
       return {take::refused, "scripted: dead letter too large"};
     unacknowledged.push_back({true, false, partition, letter.source.offset, !letter.source.has_value,
-                              letter.source.value, letter.reason, letter.source.headers, tag, letter.source.timestamp});
+                              letter.source.value, domain::reason_text(letter.reason, letter.detail),
+                              letter.source.headers, tag, letter.source.timestamp, domain::code_of(letter.reason)});
     return {};
   }
 
@@ -87,8 +89,9 @@ public:
                                     std::uint64_t tag) override {
     if (refuse_unwritable.count(letter.source.offset) != 0)
       return {take::refused, "scripted: nothing at all can be written"};
-    unacknowledged.push_back({true, true, partition, letter.source.offset, false, "", letter.reason + " / " + refusal,
-                              {}, tag, letter.source.timestamp});
+    unacknowledged.push_back({true, true, partition, letter.source.offset, false, "",
+                              domain::reason_text(letter.reason, letter.detail) + " / " + refusal, {}, tag,
+                              letter.source.timestamp, domain::code_of(letter.reason)});
     return {};
   }
 

@@ -12,7 +12,6 @@ import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -116,28 +115,7 @@ public final class EnrichApp {
         "bootstrap", "127.0.0.1:9092", "input", "expedia", "output", "expedia_ext",
         "app-id", "bench-kafka-streams", "guarantee", StreamsConfig.EXACTLY_ONCE_V2,
         "commit-ms", "1000", "threads", "1"));
-    Properties extra = new Properties();
-    for (String arg : args) {
-      if (arg.startsWith("--config=") && arg.indexOf('=', 9) > 9) {
-        int sep = arg.indexOf('=', 9);
-        extra.put(arg.substring(9, sep), arg.substring(sep + 1));
-        continue;
-      }
-      int eq = arg.indexOf('=');
-      if (!arg.startsWith("--") || eq < 0 || !a.containsKey(arg.substring(2, eq))) {
-        System.err.println("usage: EnrichApp " + a.keySet().stream().map(k -> "--" + k + "=").toList());
-        System.exit(2);
-      }
-      a.put(arg.substring(2, eq), arg.substring(eq + 1));
-    }
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, a.get("app-id"));
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, a.get("bootstrap"));
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, a.get("guarantee"));
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, a.get("commit-ms"));
-    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, a.get("threads"));
-    p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-    p.putAll(extra);
+    Properties p = BenchApp.config(a, a.get("guarantee"), BenchApp.parse("EnrichApp", args, a));
 
     Serde<byte[]> bytes = Serdes.ByteArray();
     Serde<Routed> routed = Serdes.serdeFrom((topic, r) -> r == null ? null : r.value(), (topic, data) -> {
@@ -149,17 +127,6 @@ public final class EnrichApp {
         .to(a.get("output"), Produced.with(bytes, routed)
             .withStreamPartitioner((topic, key, value, partitions) -> value.partition()));
 
-    KafkaStreams streams = new KafkaStreams(builder.build(), p);
-    CountDownLatch done = new CountDownLatch(1);
-    streams.setStateListener((now, before) -> {
-      if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) done.countDown();
-    });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      streams.close(java.time.Duration.ofSeconds(30));
-      done.countDown();
-    }));
-    streams.start();
-    done.await();
-    System.exit(streams.state() == KafkaStreams.State.ERROR ? 1 : 0);
+    BenchApp.run(new KafkaStreams(builder.build(), p), false);
   }
 }

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.apache.avro.file.DataFileStream;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DatumReader;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -33,23 +34,27 @@ public class AvroBlobSourceTask extends SourceTask {
     final String topic;
     final int partition;
     final Map<String, String> sourcePartition;
-    final DataFileStream<GenericRecord> stream;
+    final DataFileStream<Object> stream;
     final org.apache.avro.Schema avroSchema;
     final Schema connectSchema;
+    final boolean json;
     final long total;
     long read;
-    GenericRecord reuse;
+    Object reuse;
 
+    @SuppressWarnings("unchecked")
     OpenFile(String blob, String topic, int partition, Map<String, String> sourcePartition, byte[] bytes, long total,
-        long skip) throws IOException {
+        long skip, boolean json) throws IOException {
       this.blob = blob;
       this.topic = topic;
       this.partition = partition;
       this.sourcePartition = sourcePartition;
       this.total = total;
-      this.stream = new DataFileStream<>(new ByteArrayInputStream(bytes), new GenericDatumReader<>());
+      this.json = json;
+      DatumReader<?> reader = json ? AvroJson.writing() : new GenericDatumReader<GenericRecord>();
+      this.stream = new DataFileStream<>(new ByteArrayInputStream(bytes), (DatumReader<Object>) reader);
       this.avroSchema = stream.getSchema();
-      this.connectSchema = AvroConnect.schema(avroSchema);
+      this.connectSchema = json ? Schema.BYTES_SCHEMA : AvroConnect.schema(avroSchema);
       while (read < skip && stream.hasNext()) {
         reuse = stream.next(reuse);
         read++;
@@ -58,6 +63,13 @@ public class AvroBlobSourceTask extends SourceTask {
 
     boolean hasNext() {
       return read < total;
+    }
+
+    /** The next record's value: its JSON text (output.format=json) or a Struct. */
+    Object next() throws IOException {
+      reuse = stream.next(json ? null : reuse);
+      read++;
+      return json ? reuse : AvroConnect.value(connectSchema, avroSchema, reuse);
     }
   }
 
@@ -106,12 +118,8 @@ public class AvroBlobSourceTask extends SourceTask {
     List<SourceRecord> out = new ArrayList<>(batch);
     try {
       while (out.size() < batch && f.hasNext()) {
-        f.reuse = f.stream.next(f.reuse);
-        f.read++;
-        Object value = AvroConnect.value(f.connectSchema, f.avroSchema, f.reuse);
-        Map<String, Object> offset = new HashMap<>();
-        offset.put("records", f.read);
-        offset.put("eof", f.read == f.total);
+        Object value = f.next();
+        Map<String, Object> offset = Map.of("records", f.read, "eof", f.read == f.total);
         out.add(new SourceRecord(f.sourcePartition, offset, f.topic, f.partition, null, null, f.connectSchema, value));
       }
     } catch (IOException | RuntimeException e) {
@@ -158,7 +166,9 @@ public class AvroBlobSourceTask extends SourceTask {
       if (!m.matches() || !m.group("folder").equals(m.group("name")) || !m.group("partition").equals(m.group("p2"))) {
         continue;
       }
-      if (Math.floorMod(blob.hashCode(), config.taskCount()) != config.taskIndex()) continue;
+      // A partition's files all go to one task, so that they reach their topic partition in order
+      // (a task reads its files round-robin, each file in order); partitions spread evenly.
+      if (Integer.parseInt(m.group("partition")) % config.taskCount() != config.taskIndex()) continue;
       String topic = null;
       for (AvroBlobSourceConfig.TopicRule rule : rules) {
         if (rule.folder().matcher(m.group("folder")).matches()) {
@@ -197,7 +207,7 @@ public class AvroBlobSourceTask extends SourceTask {
             + "load it with a new connector name");
       }
       try {
-        ready.add(new OpenFile(blob, c[1], Integer.parseInt(c[2]), sp, bytes, total, skip));
+        ready.add(new OpenFile(blob, c[1], Integer.parseInt(c[2]), sp, bytes, total, skip, config.jsonOutput()));
       } catch (IOException | RuntimeException e) {
         throw new ConnectException("cannot open '" + blob + "' in " + store.where() + ": " + BlobStore.rootMessage(e), e);
       }
@@ -214,15 +224,15 @@ public class AvroBlobSourceTask extends SourceTask {
     return p;
   }
 
-  /** Reads the whole file once: a corrupt file fails here, naming the file and how far it got. */
+  /**
+   * Decodes the whole file once (every value walked, none kept): a corrupt file fails here, naming
+   * the file and how far it got.
+   */
   private long countRecords(String blob, byte[] bytes) {
     long n = 0;
-    try (DataFileStream<GenericRecord> s = new DataFileStream<>(new ByteArrayInputStream(bytes),
-        new GenericDatumReader<>())) {
-      AvroConnect.schema(s.getSchema());
-      GenericRecord reuse = null;
+    try (DataFileStream<byte[]> s = new DataFileStream<>(new ByteArrayInputStream(bytes), AvroJson.skipping())) {
       while (s.hasNext()) {
-        reuse = s.next(reuse);
+        s.next();
         n++;
       }
     } catch (IOException | RuntimeException e) {

@@ -12,14 +12,12 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import sys
-
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from stay_rules import CATEGORIES, category, stay_days  # noqa: F401  (the shared oracle, re-exported)
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "lib"))
-from stay_rules import CATEGORIES, category, stay_days  # noqa: E402  (the shared oracle)
 BOOTSTRAP = os.environ.get("KSTREAM_BOOTSTRAP", "127.0.0.1:9092")
 BUILD_DIR = Path(os.environ.get("KSTREAM_BUILD_DIR", ROOT / "build"))
 APP = BUILD_DIR / "app" / "kstream-app"
