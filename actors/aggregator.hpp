@@ -23,11 +23,11 @@ namespace kstream {
 /// What the aggregator has counted, as of one moment.
 struct stats_view {
   domain::stay_snapshot table;
-  std::uint64_t sequence = 0;           // bumped whenever the table changes
-  std::uint64_t records_read = 0;       // every record received, duplicates included
-  std::uint64_t duplicates_skipped = 0; // offsets seen before (a partition read again)
+  std::uint64_t sequence = 0;                        // bumped whenever the table changes
+  std::uint64_t records_read = 0;                    // every record received, duplicates included
+  std::uint64_t duplicates_skipped = 0;              // offsets seen before (a partition read again)
   std::map<std::int32_t, std::int64_t> next_offsets; // per partition: offset after the last counted
-  std::uint64_t restored_records = 0;   // counted by a previous run, restored from its checkpoint
+  std::uint64_t restored_records = 0;                // counted by a previous run, restored from its checkpoint
   std::chrono::system_clock::time_point updated_at{};
   /// The latest checkpoint (domain::checkpoint_json: the table with its hotel sets and the
   /// positions it covers), taken every checkpoint interval and on stop; null before the first.

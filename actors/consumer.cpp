@@ -246,7 +246,8 @@ caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& reque
   }
   if (ids.empty())
     return done;
-  spdlog::warn("consumer: rewinding partitions [{}] to their committed offsets ({})", partition_list(ids), request.reason);
+  spdlog::warn("consumer: rewinding partitions [{}] to their committed offsets ({})", partition_list(ids),
+               request.reason);
   // Under at_least_once what was acknowledged is safe: commit it first, so that the rewind
   // repeats as little as possible.
   if (settings.commit_acked_offsets)
@@ -323,9 +324,8 @@ void consumer_state::close(caf::error reason) {
   }
   if (unfinished) {
     // Exit code 0 says that everything consumed is committed: it is not.
-    self->quit(make_error(job_error::transaction_failed,
-                          "the last records consumed were not committed (" + *unfinished
-                            + "); they will be read again on the next start"));
+    self->quit(make_error(job_error::transaction_failed, "the last records consumed were not committed (" + *unfinished
+                                                           + "); they will be read again on the next start"));
     return;
   }
   self->quit();

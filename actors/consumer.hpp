@@ -51,11 +51,11 @@ struct consumer_settings {
 
 struct partition_flow {
   batch_stage_actor stage;
-  std::uint64_t epoch = 0;      // batches and acks of other epochs are stale
-  std::int64_t in_flight = 0;   // records dispatched, not yet acknowledged
+  std::uint64_t epoch = 0;          // batches and acks of other epochs are stale
+  std::int64_t in_flight = 0;       // records dispatched, not yet acknowledged
   std::int64_t in_flight_bytes = 0; // their bytes (consumed_batch::bytes)
   bool paused = false;
-  bool at_end = false;          // reached the end of the partition (drain mode)
+  bool at_end = false;               // reached the end of the partition (drain mode)
   std::int64_t dispatched_next = -1; // offset after the last record dispatched
   std::int64_t acked_next = -1;      // offset after the last record acknowledged
   std::int64_t committed_next = -1;  // what was committed last (at_least_once)

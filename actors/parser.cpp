@@ -3,8 +3,7 @@
 
 namespace kstream {
 
-batch_stage_actor::behavior_type parser(batch_stage_actor::stateful_pointer<parser_state> self,
-                                        classifier_actor next) {
+batch_stage_actor::behavior_type parser(batch_stage_actor::stateful_pointer<parser_state> self, classifier_actor next) {
   return {
     [=](consumed_batch& batch) {
       parsed_batch out;

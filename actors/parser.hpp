@@ -14,7 +14,6 @@ struct parser_state {
 
 /// One per partition: JSON bytes to typed records. A value that is not a JSON object
 /// becomes a dead letter with the reason, in the same batch, so that nothing is lost.
-batch_stage_actor::behavior_type parser(batch_stage_actor::stateful_pointer<parser_state> self,
-                                        classifier_actor next);
+batch_stage_actor::behavior_type parser(batch_stage_actor::stateful_pointer<parser_state> self, classifier_actor next);
 
 } // namespace kstream

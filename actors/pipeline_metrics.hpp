@@ -26,7 +26,7 @@ struct partition_metrics {
   std::atomic<std::uint64_t> dead_lettered{0};
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::int64_t> in_flight_bytes{0}; // the consumer's byte credit in use
-  std::atomic<std::int64_t> lag{-1}; // -1: unknown (not exported)
+  std::atomic<std::int64_t> lag{-1};            // -1: unknown (not exported)
   /// Read to its end (read_committed: the last stable offset) and every record read handed
   /// on: stored after in_flight, so that a reader that sees it (acquire) sees in_flight too.
   std::atomic<bool> at_end{false};
@@ -98,7 +98,7 @@ public:
   std::atomic<std::uint64_t> records_refused_by_broker{0};
   /// job.max-in-flight-bytes, for /metrics beside the bytes in flight.
   std::atomic<std::int64_t> in_flight_bytes_limit{0};
-  std::atomic<bool> consuming{false};   // the consumer is polling with a live assignment
+  std::atomic<bool> consuming{false};       // the consumer is polling with a live assignment
   std::atomic<bool> input_reachable{true};  // false while the consumer's brokers are down
   std::atomic<bool> output_reachable{true}; // false while the producer's brokers are down
 

@@ -22,8 +22,7 @@ void producer_state::on_delivered(std::uint64_t tag, bool dead_letter) {
   ledger.acknowledge(tag, dead_letter);
 }
 
-void producer_state::on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason,
-                                        bool refused) {
+void producer_state::on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason, bool refused) {
   auto partition = ledger.partition_of(tag);
   if (!partition)
     return; // a batch given up by an earlier rewind
@@ -108,8 +107,8 @@ bool producer_state::adapt_budget(std::uint64_t acked, std::chrono::steady_clock
   constexpr double shortest_sample_s = 0.02;
   std::optional<std::uint64_t> fits; // what the output delivers in the fill window at that rate
   if (acked > 0 && seconds >= shortest_sample_s)
-    fits = static_cast<std::uint64_t>(std::min(static_cast<double>(acked) / seconds * window,
-                                               static_cast<double>(largest_budget)));
+    fits = static_cast<std::uint64_t>(
+      std::min(static_cast<double>(acked) / seconds * window, static_cast<double>(largest_budget)));
   if (!in_time) {
     transaction_budget = std::max<std::uint64_t>(1, std::min(fits.value_or(0), before / 2));
   } else if (fits) {
@@ -167,8 +166,7 @@ void producer_state::write_batch(enriched_batch& batch) {
     if (last_resort.outcome != record_sink::take::taken) {
       fail(job_error::record_unwritable, "partition " + std::to_string(batch.partition) + " offset "
                                            + std::to_string(letter.source.offset)
-                                           + ": not even an empty dead letter could be written: "
-                                           + last_resort.reason);
+                                           + ": not even an empty dead letter could be written: " + last_resort.reason);
       return false;
     }
     metrics->records_unwritable.fetch_add(1, std::memory_order_relaxed);
@@ -212,8 +210,8 @@ void producer_state::write_batch(enriched_batch& batch) {
     if (suspect && !begin_isolated())
       return;
     auto result = write([&] { return sink->produce_dead_letter(batch.partition, letter, id); });
-    if (suspect && !end_isolated(batch.partition, letter.source.offset, true,
-                                 result.outcome == record_sink::take::taken))
+    if (suspect
+        && !end_isolated(batch.partition, letter.source.offset, true, result.outcome == record_sink::take::taken))
       return;
     if (result.outcome == record_sink::take::refused) {
       if (!write_unwritable(letter, result.reason))
@@ -355,7 +353,8 @@ bool producer_state::commit_transaction(bool may_wait) {
     }
     generation_wait_since.reset();
     std::vector<std::pair<std::int32_t, std::int64_t>> offsets{offsets_map.begin(), offsets_map.end()};
-    auto sent = retry_step([&](std::chrono::milliseconds timeout) { return sink->send_offsets(offsets, group, timeout); });
+    auto sent = retry_step(
+      [&](std::chrono::milliseconds timeout) { return sink->send_offsets(offsets, group, timeout); });
     if (!sent.ok()) {
       if (sent.outcome == record_sink::step::abortable) {
         abort_and_rewind("sending the offsets to the transaction failed: " + sent.message,
@@ -427,7 +426,8 @@ void producer_state::abort_and_rewind(const std::string& reason, std::set<std::i
     transaction_open = false;
     metrics->transactions_aborted.fetch_add(1, std::memory_order_relaxed);
   }
-  spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason, partition_list(partitions));
+  spdlog::warn("producer: {}; rewinding partitions [{}] to their committed offsets", reason,
+               partition_list(partitions));
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once)
     for (auto p : partitions)
       if (owned_partitions.count(p) != 0)
@@ -584,8 +584,7 @@ void producer_state::stop() {
   // The consumer has handed every partition over and closed: commit what is left and leave.
   stopping = true;
   // Whatever the transaction allows, the stop is bounded by the shutdown timeout.
-  transaction_timeout =
-    std::min(transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
+  transaction_timeout = std::min(transaction_timeout, std::chrono::milliseconds(config.pipeline.shutdown_timeout_ms));
   bool ok = true;
   if (config.pipeline.guarantee == delivery_guarantee::exactly_once) {
     // Not only the last commit: work aborted since the last successful one is consumed and

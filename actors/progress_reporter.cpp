@@ -18,9 +18,9 @@ void progress_reporter_state::report() {
                totals.assigned, metrics->transactions_committed.load());
 }
 
-progress_reporter_actor::behavior_type
-progress_reporter(progress_reporter_actor::stateful_pointer<progress_reporter_state> self, const metrics_registry* metrics,
-                  std::chrono::milliseconds interval) {
+progress_reporter_actor::behavior_type progress_reporter(
+  progress_reporter_actor::stateful_pointer<progress_reporter_state> self, const metrics_registry* metrics,
+  std::chrono::milliseconds interval) {
   self->state.metrics = metrics;
   self->state.interval = interval;
   self->delayed_send(self, interval, tick_atom::value);

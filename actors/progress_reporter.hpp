@@ -27,8 +27,8 @@ struct progress_reporter_state {
 };
 
 /// Logs a progress line at a fixed interval.
-progress_reporter_actor::behavior_type
-progress_reporter(progress_reporter_actor::stateful_pointer<progress_reporter_state> self, const metrics_registry* metrics,
-                  std::chrono::milliseconds interval);
+progress_reporter_actor::behavior_type progress_reporter(
+  progress_reporter_actor::stateful_pointer<progress_reporter_state> self, const metrics_registry* metrics,
+  std::chrono::milliseconds interval);
 
 } // namespace kstream

@@ -26,8 +26,7 @@ public:
   public:
     virtual ~listener() = default;
     virtual void on_delivered(std::uint64_t tag, bool dead_letter) = 0;
-    virtual void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason,
-                                    bool refused) = 0;
+    virtual void on_delivery_failed(std::uint64_t tag, bool dead_letter, const std::string& reason, bool refused) = 0;
   };
 
   /// What produce_*() did with a record: took it; has no room now (serve delivery reports

@@ -24,9 +24,9 @@ namespace kstream {
 class refused_records {
 public:
   enum class verdict {
-    suspect,                 // in a batch the broker refused: write it alone to find out
-    refused_by_output,       // the output topic refused it alone: a dead letter instead
-    refused_by_dead_letter,  // the dead-letter topic refused it too: an unwritable record
+    suspect,                // in a batch the broker refused: write it alone to find out
+    refused_by_output,      // the output topic refused it alone: a dead letter instead
+    refused_by_dead_letter, // the dead-letter topic refused it too: an unwritable record
   };
 
   struct entry {

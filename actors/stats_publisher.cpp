@@ -11,7 +11,8 @@ void stats_publisher_state::publish() {
   // caught_up() first, then the view: a view taken after the table caught up covers it.
   if (!caught_up && (!settings.caught_up || settings.caught_up())) {
     caught_up = true;
-    spdlog::info("stats publisher: caught up with the input{}", sink ? "; publishing the table to " + sink->destination() : "");
+    spdlog::info("stats publisher: caught up with the input{}",
+                 sink ? "; publishing the table to " + sink->destination() : "");
   }
   auto view = board->latest();
   if (settings.state_sink && view->checkpoint && view->checkpoint != checkpoint_written) {

@@ -90,9 +90,8 @@ caf::behavior connection_worker(caf::io::broker* self, caf::io::connection_handl
 
 } // namespace
 
-caf::expected<caf::actor> start_http_server(caf::actor_system& sys, std::uint16_t port,
-                                            const std::string& bind_address, http_router router, http_limits limits,
-                                            std::uint16_t* bound_port) {
+caf::expected<caf::actor> start_http_server(caf::actor_system& sys, std::uint16_t port, const std::string& bind_address,
+                                            http_router router, http_limits limits, std::uint16_t* bound_port) {
   auto& mm = sys.middleman();
   auto doorman = mm.backend().new_tcp_doorman(port, bind_address.c_str(), true);
   if (!doorman)

@@ -31,8 +31,8 @@ caf::behavior http_server(caf::io::broker* self, http_router router, http_limits
 
 /// Binds `bind_address:port` and starts an http_server on it; the error says why the port
 /// could not be had. `bound_port`, when given, receives the port bound (for port 0).
-caf::expected<caf::actor> start_http_server(caf::actor_system& sys, std::uint16_t port,
-                                            const std::string& bind_address, http_router router, http_limits limits,
+caf::expected<caf::actor> start_http_server(caf::actor_system& sys, std::uint16_t port, const std::string& bind_address,
+                                            http_router router, http_limits limits,
                                             std::uint16_t* bound_port = nullptr);
 
 } // namespace kstream

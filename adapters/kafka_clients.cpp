@@ -133,8 +133,8 @@ caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& eve
     if (last_code == RdKafka::ERR__TRANSPORT && last_text.find("SSL alert number") != std::string::npos)
       last_code = RdKafka::ERR__SSL;
     if (last_code == RdKafka::ERR__AUTHENTICATION || last_code == RdKafka::ERR__SSL)
-      return failure("the brokers (" + bootstrap_servers + ") refused the connection: "
-                     + access_refusal(last_code, last_text));
+      return failure("the brokers (" + bootstrap_servers
+                     + ") refused the connection: " + access_refusal(last_code, last_text));
     if (std::chrono::steady_clock::now() >= deadline)
       return failure("no broker of " + bootstrap_servers + " answered within " + std::to_string(timeout_ms)
                      + " ms; is the broker reachable?"
@@ -169,9 +169,10 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
   return conf;
 }
 
-caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
-make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb,
-                  std::uint64_t max_in_flight_bytes, RdKafka::EventCb* event_cb) {
+caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const kafka_settings& settings,
+                                                                         RdKafka::RebalanceCb* rebalance_cb,
+                                                                         std::uint64_t max_in_flight_bytes,
+                                                                         RdKafka::EventCb* event_cb) {
   // The prefetch holds records that are not in flight yet: a sixteenth of the byte bound for
   // the queue (at most 2 MiB, see below), an eighth for one fetch response (1 to 16 MiB; a
   // record larger than that still comes, alone: KIP-74). Its buffers stay until their last
@@ -250,7 +251,8 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
     // transaction commits, and the commit flushes, so a long linger costs no latency there.
     // Below a 250 ms commit interval the linger shows in the latency after all (bench/README.md,
     // the latency sweep: p99 at a 100 ms interval), so short intervals keep it short.
-    {"linger.ms", pipeline.guarantee == delivery_guarantee::exactly_once && pipeline.commit_interval_ms >= 250 ? "200" : "5"},
+    {"linger.ms",
+     pipeline.guarantee == delivery_guarantee::exactly_once && pipeline.commit_interval_ms >= 250 ? "200" : "5"},
     {"batch.num.messages", "10000"},
   };
   // Every record in librdkafka's queue is in flight, which the consumer's credit bounds (in
@@ -258,11 +260,11 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_job_producer(const kafka_
   // they never are the tighter bound (and a record larger than the queue could never go).
   const std::uint64_t largest = limits.max_message_bytes > 0 ? limits.max_message_bytes : 1000000;
   defaults.emplace_back("queue.buffering.max.kbytes",
-                        std::to_string(std::min<std::uint64_t>((pipeline.max_in_flight_bytes + 2 * largest) / 1024,
-                                                               2147483647)));
+                        std::to_string(
+                          std::min<std::uint64_t>((pipeline.max_in_flight_bytes + 2 * largest) / 1024, 2147483647)));
   defaults.emplace_back("queue.buffering.max.messages",
-                        std::to_string(std::min<std::uint64_t>(2 * pipeline.max_in_flight + pipeline.batch_size,
-                                                               10000000)));
+                        std::to_string(
+                          std::min<std::uint64_t>(2 * pipeline.max_in_flight + pipeline.batch_size, 10000000)));
   // Records up to the larger topic's own limit (max.message.bytes): what is larger for its own
   // topic is refused at produce() time, record by record, before it can fail a whole
   // transaction at the broker. Batches of several records within the smaller one.
@@ -293,8 +295,11 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_keyed_producer(const std:
                                                                       const property_list& overrides,
                                                                       RdKafka::DeliveryReportCb* delivery_cb) {
   property_list defaults = {
-    {"bootstrap.servers", bootstrap_servers}, {"client.id", client_id}, {"enable.idempotence", "true"},
-    {"acks", "all"}, {"linger.ms", "20"},
+    {"bootstrap.servers", bootstrap_servers},
+    {"client.id", client_id},
+    {"enable.idempotence", "true"},
+    {"acks", "all"},
+    {"linger.ms", "20"},
     // The key decides the partition the way Java clients do, so that any producer of the
     // same key (another instance, a Kafka Streams app) lands on the same partition.
     {"partitioner", "murmur2_random"},
@@ -337,8 +342,7 @@ caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& t
   return failure("topic " + topic + " is not in the broker's metadata");
 }
 
-caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, const std::string& topic,
-                                                   int timeout_ms) {
+caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, const std::string& topic, int timeout_ms) {
   // The C++ API has no admin calls: DescribeConfigs through the C handle, on a queue of its own.
   rd_kafka_t* handle = client.c_ptr();
   rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);

@@ -52,10 +52,9 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
 /// prefetch (queued.max.messages.kbytes, fetch.max.bytes, max.partition.fetch.bytes) is sized
 /// to a small part of `max_in_flight_bytes`, the instance's byte bound. `event_cb`: its
 /// errors and log lines (client_events).
-caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>>
-make_job_consumer(const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb,
-                  std::uint64_t max_in_flight_bytes = pipeline_settings{}.max_in_flight_bytes,
-                  RdKafka::EventCb* event_cb = nullptr);
+caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(
+  const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb,
+  std::uint64_t max_in_flight_bytes = pipeline_settings{}.max_in_flight_bytes, RdKafka::EventCb* event_cb = nullptr);
 
 /// What the producer's records and batches may weigh, from the topics' max.message.bytes.
 struct producer_limits {

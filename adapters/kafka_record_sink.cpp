@@ -100,10 +100,9 @@ void kafka_record_sink::set_listener(listener* target) {
   listener_ = target;
 }
 
-record_sink::produce_result kafka_record_sink::produce(bool dead_letter, std::int32_t partition,
-                                                       const std::string* key, const std::string* value,
-                                                       std::int64_t timestamp, const std::vector<header_view>& headers,
-                                                       std::uint64_t tag) {
+record_sink::produce_result kafka_record_sink::produce(bool dead_letter, std::int32_t partition, const std::string* key,
+                                                       const std::string* value, std::int64_t timestamp,
+                                                       const std::vector<header_view>& headers, std::uint64_t tag) {
   const auto& budget = dead_letter ? topics_.dlq_budget : topics_.output_budget;
   std::size_t bytes = (key ? key->size() : 0) + (value ? value->size() : 0);
   for (const auto& header : headers)
@@ -124,12 +123,13 @@ record_sink::produce_result kafka_record_sink::produce(bool dead_letter, std::in
   rd_kafka_topic_t* handle = (dead_letter ? dlq_ : output_)->c_ptr();
   // Through the C API with the topic handle: the C++ produce() that takes a timestamp and
   // headers wants the topic by name, a string copy and a topic lookup per record.
-  auto code = rd_kafka_producev(
-    producer_->c_ptr(), RD_KAFKA_V_RKT(handle), RD_KAFKA_V_PARTITION(target), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-    RD_KAFKA_V_VALUE(value ? const_cast<char*>(value->data()) : nullptr, value ? value->size() : 0),
-    RD_KAFKA_V_KEY(key ? key->data() : nullptr, key ? key->size() : 0),
-    RD_KAFKA_V_TIMESTAMP(timestamp > 0 ? timestamp : 0), RD_KAFKA_V_HEADERS(out_headers),
-    RD_KAFKA_V_OPAQUE(as_opaque(tag, dead_letter)), RD_KAFKA_V_END);
+  auto code = rd_kafka_producev(producer_->c_ptr(), RD_KAFKA_V_RKT(handle), RD_KAFKA_V_PARTITION(target),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_VALUE(value ? const_cast<char*>(value->data()) : nullptr,
+                                                 value ? value->size() : 0),
+                                RD_KAFKA_V_KEY(key ? key->data() : nullptr, key ? key->size() : 0),
+                                RD_KAFKA_V_TIMESTAMP(timestamp > 0 ? timestamp : 0), RD_KAFKA_V_HEADERS(out_headers),
+                                RD_KAFKA_V_OPAQUE(as_opaque(tag, dead_letter)), RD_KAFKA_V_END);
   if (code == RD_KAFKA_RESP_ERR_NO_ERROR)
     return {}; // the headers belong to librdkafka now
   if (out_headers != nullptr)
@@ -183,13 +183,12 @@ record_sink::produce_result kafka_record_sink::produce_dead_letter(std::int32_t 
   headers.push_back({&offset_header, &offset_text});
   const auto& source = letter.source;
   return produce(true, source_partition, source.has_key ? &source.key : nullptr,
-                 source.has_value ? &source.value : nullptr, source.timestamp,
-                 headers, tag);
+                 source.has_value ? &source.value : nullptr, source.timestamp, headers, tag);
 }
 
 record_sink::produce_result kafka_record_sink::produce_unwritable(std::int32_t source_partition,
-                                                                  const dead_letter& letter,
-                                                                  const std::string& refusal, std::uint64_t tag) {
+                                                                  const dead_letter& letter, const std::string& refusal,
+                                                                  std::uint64_t tag) {
   // Only what locates the record and says why: an empty value, no key, no source headers.
   const auto partition_text = std::to_string(source_partition);
   const auto offset_text = std::to_string(letter.source.offset);
@@ -233,16 +232,17 @@ record_sink::step_result kafka_record_sink::begin_transaction() {
   return classify(rd_kafka_begin_transaction(producer_->c_ptr()));
 }
 
-record_sink::step_result kafka_record_sink::send_offsets(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
-                                                         const group_membership& group,
-                                                         std::chrono::milliseconds timeout) {
+record_sink::step_result kafka_record_sink::send_offsets(
+  const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, const group_membership& group,
+  std::chrono::milliseconds timeout) {
   if (!group.metadata)
     return {step::fatal, "no consumer group membership to send the offsets with"};
   rd_kafka_topic_partition_list_t* partitions = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
   for (auto [partition, next] : offsets)
     rd_kafka_topic_partition_list_add(partitions, topics_.input.c_str(), partition)->offset = next;
-  auto result = with_transaction_failure(classify(rd_kafka_send_offsets_to_transaction(
-    producer_->c_ptr(), partitions, group.metadata.get(), static_cast<int>(timeout.count()))));
+  auto result = with_transaction_failure(
+    classify(rd_kafka_send_offsets_to_transaction(producer_->c_ptr(), partitions, group.metadata.get(),
+                                                  static_cast<int>(timeout.count()))));
   rd_kafka_topic_partition_list_destroy(partitions);
   return result;
 }

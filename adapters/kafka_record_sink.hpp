@@ -22,7 +22,7 @@ namespace kstream {
 
 /// The topics a sink writes, as read from the broker at start-up.
 struct sink_topics {
-  std::string input;  // named in dead letters' headers
+  std::string input; // named in dead letters' headers
   std::string output;
   std::string dlq;
   std::int32_t input_partitions = 0;
@@ -47,8 +47,7 @@ public:
   caf::error start(std::unique_ptr<RdKafka::Producer> producer, bool transactional, int timeout_ms);
 
   void set_listener(listener* target) override;
-  produce_result produce_output(std::int32_t source_partition, const output_record& record,
-                                std::uint64_t tag) override;
+  produce_result produce_output(std::int32_t source_partition, const output_record& record, std::uint64_t tag) override;
   produce_result produce_dead_letter(std::int32_t source_partition, const dead_letter& letter,
                                      std::uint64_t tag) override;
   produce_result produce_unwritable(std::int32_t source_partition, const dead_letter& letter,

@@ -149,13 +149,14 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
       // forever. (Authentication errors come as events, and only at start-up are they
       // final: a broker restarting can cut a handshake short.)
       if (!failure_)
-        failure_ = make_error(
-          job_error::kafka_setup,
-          "the consumer of " + topic_ + " was refused: "
-            + access_refusal(message.err(), message.errstr(),
-                             message.err() == RdKafka::ERR_GROUP_AUTHORIZATION_FAILED ? "Read on the consumer group"
-                             : message.err() == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED ? "Read on topic " + topic_
-                                                                                         : "an ACL on the cluster"));
+        failure_ = make_error(job_error::kafka_setup,
+                              "the consumer of " + topic_ + " was refused: "
+                                + access_refusal(message.err(), message.errstr(),
+                                                 message.err() == RdKafka::ERR_GROUP_AUTHORIZATION_FAILED
+                                                   ? "Read on the consumer group"
+                                                 : message.err() == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED
+                                                   ? "Read on topic " + topic_
+                                                   : "an ACL on the cluster"));
       return false;
     default:
       // librdkafka retries transient errors by itself; say what happened and go on.
@@ -181,8 +182,7 @@ void kafka_record_source::pause_or_resume(std::int32_t partition, bool pause) {
   std::vector<RdKafka::TopicPartition*> tps{RdKafka::TopicPartition::create(topic_, partition)};
   auto code = pause ? consumer_->pause(tps) : consumer_->resume(tps);
   if (code != RdKafka::ERR_NO_ERROR)
-    spdlog::warn("consumer: cannot {} partition {}: {}", pause ? "pause" : "resume", partition,
-                 RdKafka::err2str(code));
+    spdlog::warn("consumer: cannot {} partition {}: {}", pause ? "pause" : "resume", partition, RdKafka::err2str(code));
   RdKafka::TopicPartition::destroy(tps);
 }
 
@@ -231,8 +231,8 @@ caf::error kafka_record_source::rewind(const std::vector<std::int32_t>& partitio
   // would repeat the topic, staying would skip the lost records.
   auto code = consumer_->committed(tps, committed_timeout_ms);
   if (code != RdKafka::ERR_NO_ERROR)
-    result = make_error(job_error::rewind_failed, "cannot read the committed offsets of " + topic_
-                                                    + " to rewind: " + RdKafka::err2str(code));
+    result = make_error(job_error::rewind_failed,
+                        "cannot read the committed offsets of " + topic_ + " to rewind: " + RdKafka::err2str(code));
   for (auto* tp : tps) {
     if (result)
       break;
@@ -262,17 +262,15 @@ caf::error kafka_record_source::rewind(const std::vector<std::int32_t>& partitio
     }
     auto seek_code = consumer_->seek(*tp, committed_timeout_ms);
     if (seek_code != RdKafka::ERR_NO_ERROR)
-      result = make_error(job_error::rewind_failed, "cannot seek " + topic_ + " partition "
-                                                      + std::to_string(tp->partition()) + " back to offset "
-                                                      + std::to_string(tp->offset()) + ": "
-                                                      + RdKafka::err2str(seek_code));
+      result = make_error(job_error::rewind_failed,
+                          "cannot seek " + topic_ + " partition " + std::to_string(tp->partition()) + " back to offset "
+                            + std::to_string(tp->offset()) + ": " + RdKafka::err2str(seek_code));
   }
   RdKafka::TopicPartition::destroy(tps);
   return result;
 }
 
-void kafka_record_source::commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets,
-                                 bool synchronous) {
+void kafka_record_source::commit(const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets, bool synchronous) {
   std::vector<RdKafka::TopicPartition*> tps;
   for (auto [partition, next] : offsets)
     tps.push_back(RdKafka::TopicPartition::create(topic_, partition, next));

@@ -49,8 +49,9 @@ caf::error ensure_state_topic(RdKafka::Handle& client, const std::string& topic,
       for (size_t i = 0; i < count; ++i) {
         auto code = rd_kafka_topic_result_error(topics[i]);
         if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-          result = failure("cannot create the state topic " + topic + " (create it compacted, or set "
-                           "kafka.state-topic=\"\" to read the input from the beginning on every start): "
+          result = failure("cannot create the state topic " + topic
+                           + " (create it compacted, or set "
+                             "kafka.state-topic=\"\" to read the input from the beginning on every start): "
                            + rd_kafka_topic_result_error_string(topics[i]));
       }
     }

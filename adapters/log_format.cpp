@@ -98,7 +98,8 @@ public:
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     auto level = spdlog::level::to_string_view(msg.level);
-    auto line = json_log_line(msg.time, {level.data(), level.size()}, program_, {msg.payload.data(), msg.payload.size()});
+    auto line = json_log_line(msg.time, {level.data(), level.size()}, program_,
+                              {msg.payload.data(), msg.payload.size()});
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
   }
@@ -121,7 +122,8 @@ std::string json_log_line(std::chrono::system_clock::time_point at, std::string_
   gmtime_r(&seconds, &utc);
   char stamp[40];
   auto length = std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(stamp + length, sizeof(stamp) - length, ".%03dZ", static_cast<int>(millis < 0 ? millis + 1000 : millis));
+  std::snprintf(stamp + length, sizeof(stamp) - length, ".%03dZ",
+                static_cast<int>(millis < 0 ? millis + 1000 : millis));
 
   std::string_view component = program;
   auto colon = message.find(": ");
@@ -129,8 +131,9 @@ std::string json_log_line(std::chrono::system_clock::time_point at, std::string_
     auto name = message.substr(0, colon);
     bool word = std::isalpha(static_cast<unsigned char>(name[0]));
     for (char c : name)
-      word = word && (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c))
-                      || c == '-' || c == '_');
+      word = word
+             && (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'
+                 || c == '_');
     if (word) {
       component = name;
       message.remove_prefix(colon + 2);
@@ -163,8 +166,7 @@ std::string json_log_line(std::chrono::system_clock::time_point at, std::string_
 std::unique_ptr<spdlog::formatter> make_log_formatter(log_format format, std::string program) {
   if (format == log_format::json)
     return std::make_unique<json_formatter>(std::move(program));
-  return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v",
-                                                     spdlog::pattern_time_type::utc);
+  return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
 }
 
 } // namespace kstream

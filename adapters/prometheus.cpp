@@ -78,7 +78,8 @@ void partition_families(std::ostringstream& out, const metrics_registry& metrics
                   "Records of the input partition acknowledged by the dead-letter topic.",
                   [&](const partition_metrics& m) { return always(m.dead_lettered.load()); });
   }
-  per_partition("kstream_records_in_flight", "gauge", "Records consumed and not yet acknowledged (assigned partitions).",
+  per_partition("kstream_records_in_flight", "gauge",
+                "Records consumed and not yet acknowledged (assigned partitions).",
                 [&](const partition_metrics& m) { return if_assigned(m, m.in_flight.load()); });
   per_partition("kstream_consumer_lag_records", "gauge",
                 "High watermark minus position, for the partitions assigned now whose lag is known.",
@@ -137,7 +138,8 @@ void instance_families(std::ostringstream& out, const metrics_registry& metrics,
            metrics.input_reachable.load() ? 1 : 0);
   }
   single("kstream_in_flight_bytes", "gauge",
-         "Bytes of the records consumed and not yet acknowledged (the byte credit in use).", metrics.sum().in_flight_bytes);
+         "Bytes of the records consumed and not yet acknowledged (the byte credit in use).",
+         metrics.sum().in_flight_bytes);
   single("kstream_in_flight_bytes_limit", "gauge", "job.max-in-flight-bytes: the bound on kstream_in_flight_bytes.",
          metrics.in_flight_bytes_limit.load());
   family(out, "kstream_last_progress_timestamp_seconds", "gauge",
@@ -191,8 +193,8 @@ std::string process_metrics_text() {
   }
   std::error_code ec;
   std::size_t fds = 0;
-  for (auto it = std::filesystem::directory_iterator{"/proc/self/fd", ec}; !ec && it != std::filesystem::directory_iterator{};
-       it.increment(ec))
+  for (auto it = std::filesystem::directory_iterator{"/proc/self/fd", ec};
+       !ec && it != std::filesystem::directory_iterator{}; it.increment(ec))
     ++fds;
   if (!ec) {
     family(out, "process_open_fds", "gauge", "Number of open file descriptors.");

@@ -18,7 +18,8 @@ const std::vector<option_spec> job_options = with_http_limits({
    "join as <group-id>-<instance-name> (group.instance.id): a restart gets its partitions back at once"},
   {"kafka", "properties", option_kind::string_list, "extra librdkafka properties, [\"name=value\", ...]"},
   {"job", "guarantee", option_kind::string, "exactly_once or at_least_once"},
-  {"job", "max-in-flight", option_kind::integer, "records in flight per instance, shared evenly by its partitions; a partition is paused at its share"},
+  {"job", "max-in-flight", option_kind::integer,
+   "records in flight per instance, shared evenly by its partitions; a partition is paused at its share"},
   {"job", "max-in-flight-bytes", option_kind::integer,
    "bytes of records in flight per instance, shared like max-in-flight; sizes librdkafka's queues too"},
   {"job", "batch-size", option_kind::integer, "records per batch between actors"},
@@ -40,8 +41,10 @@ const std::vector<option_spec> job_options = with_http_limits({
 caf::error check_transaction_timeout(const job_settings& s) {
   for (const auto& [name, value] : s.extra_properties)
     if (name == "transaction.timeout.ms")
-      return invalid_option("transaction.timeout.ms=" + value + " in kafka.properties (or KSTREAM_RDKAFKA_TRANSACTION_TIMEOUT_MS): "
-                            "set job.transaction-timeout-ms instead, which the job also checks and uses for its retries");
+      return invalid_option(
+        "transaction.timeout.ms=" + value
+        + " in kafka.properties (or KSTREAM_RDKAFKA_TRANSACTION_TIMEOUT_MS): "
+          "set job.transaction-timeout-ms instead, which the job also checks and uses for its retries");
   if (s.guarantee != delivery_guarantee::exactly_once)
     return {};
   const auto timeout = std::to_string(s.transaction_timeout_ms);
@@ -85,12 +88,13 @@ caf::expected<job_settings> app_config::validate() const {
   out.output_topic = string_option("kafka.output-topic", out.output_topic);
   out.dlq_topic = string_option("kafka.dlq-topic", out.dlq_topic);
   out.transactional_id = string_option("kafka.transactional-id", defaults.transactional_id);
-  if (auto err = require_non_empty({"kafka.bootstrap-servers", "kafka.group-id", "kafka.input-topic",
-                                    "kafka.output-topic", "kafka.dlq-topic"}))
+  if (auto err = require_non_empty(
+        {"kafka.bootstrap-servers", "kafka.group-id", "kafka.input-topic", "kafka.output-topic", "kafka.dlq-topic"}))
     return err;
   if (out.input_topic == out.output_topic || out.input_topic == out.dlq_topic || out.output_topic == out.dlq_topic)
     return invalid_option("kafka.input-topic, kafka.output-topic and kafka.dlq-topic must be three different topics "
-                          "(got \"" + out.input_topic + "\", \"" + out.output_topic + "\", \"" + out.dlq_topic + "\")");
+                          "(got \""
+                          + out.input_topic + "\", \"" + out.output_topic + "\", \"" + out.dlq_topic + "\")");
   auto guarantee = string_option("job.guarantee", to_string(defaults.guarantee));
   if (guarantee == "exactly_once")
     out.guarantee = delivery_guarantee::exactly_once;
@@ -98,22 +102,19 @@ caf::expected<job_settings> app_config::validate() const {
     out.guarantee = delivery_guarantee::at_least_once;
   else
     return invalid_option("job.guarantee = \"" + guarantee + "\" is not one of \"exactly_once\", \"at_least_once\"");
-  for (auto err : {read_ranged("job.max-in-flight", defaults.max_in_flight, 1, 10'000'000, out.max_in_flight),
-                   read_ranged("job.max-in-flight-bytes", static_cast<std::int64_t>(defaults.max_in_flight_bytes),
-                               std::int64_t{1} << 20, std::int64_t{64} << 30, out.max_in_flight_bytes),
-                   read_ranged("job.batch-size", defaults.batch_size, 1, 1'000'000, out.batch_size),
-                   read_ranged("job.commit-interval-ms", defaults.commit_interval_ms, 10, 3'600'000,
-                               out.commit_interval_ms),
-                   read_ranged("job.shutdown-timeout-ms", defaults.shutdown_timeout_ms, 100, 3'600'000,
-                               out.shutdown_timeout_ms),
-                   // librdkafka's own range; the broker caps it at transaction.max.timeout.ms (15 min)
-                   read_ranged("job.transaction-timeout-ms", defaults.transaction_timeout_ms, 1000, 900'000,
-                               out.transaction_timeout_ms),
-                   read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000,
-                               out.stall_timeout_ms),
-                   read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
-                   read_ranged("log.progress-interval-ms", defaults.progress_interval_ms, 0, 3'600'000,
-                               out.progress_interval_ms)})
+  for (auto err :
+       {read_ranged("job.max-in-flight", defaults.max_in_flight, 1, 10'000'000, out.max_in_flight),
+        read_ranged("job.max-in-flight-bytes", static_cast<std::int64_t>(defaults.max_in_flight_bytes),
+                    std::int64_t{1} << 20, std::int64_t{64} << 30, out.max_in_flight_bytes),
+        read_ranged("job.batch-size", defaults.batch_size, 1, 1'000'000, out.batch_size),
+        read_ranged("job.commit-interval-ms", defaults.commit_interval_ms, 10, 3'600'000, out.commit_interval_ms),
+        read_ranged("job.shutdown-timeout-ms", defaults.shutdown_timeout_ms, 100, 3'600'000, out.shutdown_timeout_ms),
+        // librdkafka's own range; the broker caps it at transaction.max.timeout.ms (15 min)
+        read_ranged("job.transaction-timeout-ms", defaults.transaction_timeout_ms, 1000, 900'000,
+                    out.transaction_timeout_ms),
+        read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000, out.stall_timeout_ms),
+        read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
+        read_ranged("log.progress-interval-ms", defaults.progress_interval_ms, 0, 3'600'000, out.progress_interval_ms)})
     if (err)
       return err;
   if (out.batch_size > out.max_in_flight)

@@ -61,8 +61,8 @@ bool has_kind(const caf::config_value& value, option_kind kind) {
 } // namespace
 
 std::vector<option_spec> with_http_limits(std::vector<option_spec> options) {
-  options.push_back({"http", "idle-timeout-ms", option_kind::integer,
-                     "a connection that sends nothing for this long is closed (408)"});
+  options.push_back(
+    {"http", "idle-timeout-ms", option_kind::integer, "a connection that sends nothing for this long is closed (408)"});
   options.push_back({"http", "request-timeout-ms", option_kind::integer,
                      "a request head must be complete this long after the connection opened (408 otherwise)"});
   options.push_back({"http", "max-connections", option_kind::integer,
@@ -171,12 +171,11 @@ caf::expected<std::int64_t> checked_config::ranged_option(const char* key, std::
 
 caf::error checked_config::read_http_limits(http_settings& out) const {
   const http_settings defaults;
-  for (auto err : {read_ranged("http.idle-timeout-ms", defaults.http_idle_timeout_ms, 100, 3'600'000,
-                               out.http_idle_timeout_ms),
-                   read_ranged("http.request-timeout-ms", defaults.http_request_timeout_ms, 100, 3'600'000,
-                               out.http_request_timeout_ms),
-                   read_ranged("http.max-connections", defaults.http_max_connections, 1, 10'000,
-                               out.http_max_connections)})
+  for (auto err :
+       {read_ranged("http.idle-timeout-ms", defaults.http_idle_timeout_ms, 100, 3'600'000, out.http_idle_timeout_ms),
+        read_ranged("http.request-timeout-ms", defaults.http_request_timeout_ms, 100, 3'600'000,
+                    out.http_request_timeout_ms),
+        read_ranged("http.max-connections", defaults.http_max_connections, 1, 10'000, out.http_max_connections)})
     if (err)
       return err;
   return caf::none;

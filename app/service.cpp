@@ -45,10 +45,9 @@ caf::expected<caf::actor> start_health_server(caf::actor_system& sys, const http
                      static_cast<std::size_t>(settings.http_max_connections)};
   auto server = start_http_server(sys, settings.http_port, settings.http_bind_address, std::move(router), limits);
   if (!server)
-    return make_error(job_error::invalid_option, "cannot listen on " + settings.http_bind_address + ":"
-                                                   + std::to_string(settings.http_port) + " for HTTP ("
-                                                   + describe_error(server.error())
-                                                   + "); set http.port to a free port or 0");
+    return make_error(job_error::invalid_option,
+                      "cannot listen on " + settings.http_bind_address + ":" + std::to_string(settings.http_port)
+                        + " for HTTP (" + describe_error(server.error()) + "); set http.port to a free port or 0");
   spdlog::info("HTTP on {}:{} ({})", settings.http_bind_address, settings.http_port, paths);
   return server;
 }
@@ -84,10 +83,11 @@ bool service_runner::run() {
           request_stop(); // the rest stops gracefully
         }
       },
-      caf::after(wait_step) >> [&] {
-        if (idle_)
-          idle_();
-      });
+      caf::after(wait_step) >>
+        [&] {
+          if (idle_)
+            idle_();
+        });
     if (!stop_requested().load())
       continue;
     auto now = std::chrono::steady_clock::now();
@@ -109,11 +109,12 @@ void service_runner::stop_and_wait(const caf::actor& handle) {
     return;
   waiter_->monitor(handle);
   waiter_->send(handle, stop_atom::value);
-  waiter_->receive([](caf::down_msg&) {},
-                   caf::after(shutdown_timeout_) >> [&] {
-                     spdlog::warn("{} did not stop within {} ms", to_string(handle), shutdown_timeout_.count());
-                     caf::anon_send_exit(handle, caf::exit_reason::kill);
-                   });
+  waiter_->receive([](caf::down_msg&) {}, caf::after(shutdown_timeout_) >>
+                                            [&] {
+                                              spdlog::warn("{} did not stop within {} ms", to_string(handle),
+                                                           shutdown_timeout_.count());
+                                              caf::anon_send_exit(handle, caf::exit_reason::kill);
+                                            });
 }
 
 void service_runner::finish(const std::vector<caf::actor>& auxiliary) {

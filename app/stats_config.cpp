@@ -68,18 +68,16 @@ caf::expected<stats_settings> stats_config::validate() const {
   if (!properties)
     return properties.error();
   out.extra_properties = std::move(*properties);
-  for (auto err : {read_ranged("job.batch-size", defaults.batch_size, 1, 1'000'000, out.batch_size),
-                   read_ranged("job.max-in-flight", defaults.max_in_flight, 1, 10'000'000, out.max_in_flight),
-                   read_ranged("job.shutdown-timeout-ms", defaults.shutdown_timeout_ms, 100, 3'600'000,
-                               out.shutdown_timeout_ms),
-                   read_ranged("job.publish-interval-ms", defaults.publish_interval_ms, 10, 3'600'000,
-                               out.publish_interval_ms),
-                   read_ranged("job.checkpoint-interval-ms", defaults.checkpoint_interval_ms, 10, 3'600'000,
-                               out.checkpoint_interval_ms),
-                   read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000,
-                               out.stall_timeout_ms),
-                   read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
-                   read_ranged("view.refresh-ms", defaults.refresh_ms, 20, 60'000, out.refresh_ms)})
+  for (auto err :
+       {read_ranged("job.batch-size", defaults.batch_size, 1, 1'000'000, out.batch_size),
+        read_ranged("job.max-in-flight", defaults.max_in_flight, 1, 10'000'000, out.max_in_flight),
+        read_ranged("job.shutdown-timeout-ms", defaults.shutdown_timeout_ms, 100, 3'600'000, out.shutdown_timeout_ms),
+        read_ranged("job.publish-interval-ms", defaults.publish_interval_ms, 10, 3'600'000, out.publish_interval_ms),
+        read_ranged("job.checkpoint-interval-ms", defaults.checkpoint_interval_ms, 10, 3'600'000,
+                    out.checkpoint_interval_ms),
+        read_ranged("job.stall-timeout-ms", defaults.stall_timeout_ms, 0, 86'400'000, out.stall_timeout_ms),
+        read_ranged("http.port", defaults.http_port, 0, 65535, out.http_port),
+        read_ranged("view.refresh-ms", defaults.refresh_ms, 20, 60'000, out.refresh_ms)})
     if (err)
       return err;
   if (out.batch_size > out.max_in_flight)

@@ -24,8 +24,8 @@ bool read_digits(std::string_view text, std::size_t pos, std::size_t count, unsi
 bool is_time_suffix(std::string_view suffix) noexcept {
   unsigned hours = 0, minutes = 0, seconds = 0;
   return suffix.size() == 9 && suffix[0] == ' ' && suffix[3] == ':' && suffix[6] == ':'
-         && read_digits(suffix, 1, 2, hours) && read_digits(suffix, 4, 2, minutes)
-         && read_digits(suffix, 7, 2, seconds) && hours < 24 && minutes < 60 && seconds < 61;
+         && read_digits(suffix, 1, 2, hours) && read_digits(suffix, 4, 2, minutes) && read_digits(suffix, 7, 2, seconds)
+         && hours < 24 && minutes < 60 && seconds < 61;
 }
 
 } // namespace
@@ -66,8 +66,8 @@ std::int64_t days_since_epoch(const civil_date& date) noexcept {
   // then whole 400-year eras (146097 days each) keep the arithmetic exact and branch-free.
   const std::int64_t y = date.year - (date.month <= 2 ? 1 : 0);
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t year_of_era = y - era * 400;                                  // [0, 399]
-  const std::int64_t month_from_march = (date.month + 9) % 12;                     // Mar=0 .. Feb=11
+  const std::int64_t year_of_era = y - era * 400;                                   // [0, 399]
+  const std::int64_t month_from_march = (date.month + 9) % 12;                      // Mar=0 .. Feb=11
   const std::int64_t day_of_year = (153 * month_from_march + 2) / 5 + date.day - 1; // [0, 365]
   const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + day_of_era - 719468; // 719468: days from 0000-03-01 to 1970-01-01

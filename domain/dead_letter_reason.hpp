@@ -31,8 +31,8 @@ enum class dead_letter_reason {
 
 /// Every reason, in the order of the enum (for the README's table and the tests).
 inline constexpr dead_letter_reason all_dead_letter_reasons[] = {
-  dead_letter_reason::tombstone,     dead_letter_reason::not_json,          dead_letter_reason::too_deep,
-  dead_letter_reason::not_an_object, dead_letter_reason::too_large,         dead_letter_reason::refused_by_broker,
+  dead_letter_reason::tombstone,      dead_letter_reason::not_json,  dead_letter_reason::too_deep,
+  dead_letter_reason::not_an_object,  dead_letter_reason::too_large, dead_letter_reason::refused_by_broker,
   dead_letter_reason::output_refused,
 };
 

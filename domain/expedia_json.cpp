@@ -55,8 +55,7 @@ void enrich_in_place(std::string& value, std::optional<std::int64_t> stay_days, 
   value.append("\"}");
 }
 
-std::string enrich_value(std::string_view original, std::optional<std::int64_t> stay_days,
-                         stay_category category) {
+std::string enrich_value(std::string_view original, std::optional<std::int64_t> stay_days, stay_category category) {
   std::string out;
   out.reserve(original.size() + enrichment_reserve);
   out.append(original);

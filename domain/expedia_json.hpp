@@ -47,8 +47,7 @@ private:
 
 /// The enriched output value: `original` (a JSON object, as parsed) with every byte kept and
 /// `"stay_duration":<days|null>,"stay_category":"<category>"` appended as its last members.
-std::string enrich_value(std::string_view original, std::optional<std::int64_t> stay_days,
-                         stay_category category);
+std::string enrich_value(std::string_view original, std::optional<std::int64_t> stay_days, stay_category category);
 
 /// The same in place: `value` becomes the enriched value. Its bytes are not copied again,
 /// and when its capacity has room for the two members (enrichment_reserve) nothing is

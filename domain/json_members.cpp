@@ -185,7 +185,7 @@ private:
   int depth_ = 0;
   int current_ = -1;
   json_root root_ = json_root::invalid;
-  std::string key_;            // a key that arrived in parts
+  std::string key_;             // a key that arrived in parts
   bool string_started_ = false; // a wanted string that arrived in parts
 };
 

@@ -31,8 +31,8 @@ enum class stay_category : std::uint8_t {
 };
 
 inline constexpr std::array<stay_category, 5> all_stay_categories = {
-  stay_category::short_stay,     stay_category::standard_stay, stay_category::standard_extended_stay,
-  stay_category::long_stay,      stay_category::erroneous_data,
+  stay_category::short_stay, stay_category::standard_stay,  stay_category::standard_extended_stay,
+  stay_category::long_stay,  stay_category::erroneous_data,
 };
 
 /// The exact text written to `stay_category` ("Short stay", ..., "Erroneous data").

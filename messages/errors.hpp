@@ -14,14 +14,14 @@
 namespace kstream {
 
 enum class job_error : std::uint8_t {
-  invalid_option = 1,  // a configuration value: exit code 2, nothing connected yet
-  kafka_setup,         // a Kafka client, topic or the broker at start-up
-  fatal_kafka_error,   // librdkafka says the client cannot go on (fenced, fatal idempotence error)
-  transaction_failed,  // a transaction step failed beyond its retries
-  rewind_failed,       // the consumer could not reposition a partition: records would be skipped
-  record_unwritable,   // a record that neither the output nor the dead-letter topic takes
-  repeated_failure,    // the same failure again and again: retrying would run forever
-  internal,            // a broken invariant of the job itself
+  invalid_option = 1, // a configuration value: exit code 2, nothing connected yet
+  kafka_setup,        // a Kafka client, topic or the broker at start-up
+  fatal_kafka_error,  // librdkafka says the client cannot go on (fenced, fatal idempotence error)
+  transaction_failed, // a transaction step failed beyond its retries
+  rewind_failed,      // the consumer could not reposition a partition: records would be skipped
+  record_unwritable,  // a record that neither the output nor the dead-letter topic takes
+  repeated_failure,   // the same failure again and again: retrying would run forever
+  internal,           // a broken invariant of the job itself
 };
 
 /// The CAF error category of job_error (at most 10 characters, as all atoms).

@@ -24,19 +24,19 @@ using batch_sink_actor = caf::typed_actor<caf::reacts_to<enriched_batch>>;
 
 /// Writes the enriched batches through its record sink; commits, and hands partitions over
 /// on request.
-using producer_actor = caf::typed_actor<caf::reacts_to<enriched_batch>,                      //
-                                        caf::reacts_to<group_assignment>,                    //
+using producer_actor = caf::typed_actor<caf::reacts_to<enriched_batch>,                           //
+                                        caf::reacts_to<group_assignment>,                         //
                                         caf::replies_to<handover_request>::with<handover_result>, //
-                                        caf::reacts_to<tick_atom>,                           //
+                                        caf::reacts_to<tick_atom>,                                //
                                         caf::reacts_to<stop_atom>>;
 
 /// Receives the credit given back by the end of the pipeline.
 using credit_actor = caf::typed_actor<caf::reacts_to<batch_delivered>>;
 
 /// Reads through its record source; rewinds partitions on request.
-using consumer_actor = caf::typed_actor<caf::reacts_to<batch_delivered>,                  //
+using consumer_actor = caf::typed_actor<caf::reacts_to<batch_delivered>,                    //
                                         caf::replies_to<rewind_request>::with<rewind_done>, //
-                                        caf::reacts_to<poll_atom>,                        //
+                                        caf::reacts_to<poll_atom>,                          //
                                         caf::reacts_to<stop_atom>>;
 
 } // namespace kstream

@@ -27,7 +27,7 @@ struct kafka_record {
   std::int64_t timestamp = -1; // milliseconds since the epoch; -1 when the broker gave none
   bool has_key = false;        // a null key and an empty key are different things in Kafka
   std::string key;
-  bool has_value = true;       // false: a tombstone (null value), which is not an empty value
+  bool has_value = true; // false: a tombstone (null value), which is not an empty value
   std::string value;
   std::vector<record_header> headers; // in the order the record had them
 };
@@ -90,7 +90,7 @@ struct output_record {
   std::int64_t timestamp = -1;
   bool has_key = false;
   std::string key;
-  std::string value; // the enriched JSON
+  std::string value;                  // the enriched JSON
   std::vector<record_header> headers; // the source record's, carried over
 };
 
@@ -133,8 +133,7 @@ typename Inspector::result_type inspect(Inspector& f, consumed_batch& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, parsed_record& x) {
-  return f(caf::meta::type_name("parsed_record"), x.source, x.has_check_in, x.check_in, x.has_check_out,
-           x.check_out);
+  return f(caf::meta::type_name("parsed_record"), x.source, x.has_check_in, x.check_in, x.has_check_out, x.check_out);
 }
 
 template <class Inspector>
@@ -144,8 +143,8 @@ typename Inspector::result_type inspect(Inspector& f, dead_letter& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, parsed_batch& x) {
-  return f(caf::meta::type_name("parsed_batch"), x.partition, x.epoch, x.last_offset, x.records,
-           x.dead_letters, x.bytes);
+  return f(caf::meta::type_name("parsed_batch"), x.partition, x.epoch, x.last_offset, x.records, x.dead_letters,
+           x.bytes);
 }
 
 template <class Inspector>
@@ -155,8 +154,8 @@ typename Inspector::result_type inspect(Inspector& f, output_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, enriched_batch& x) {
-  return f(caf::meta::type_name("enriched_batch"), x.partition, x.epoch, x.last_offset, x.records,
-           x.dead_letters, x.bytes);
+  return f(caf::meta::type_name("enriched_batch"), x.partition, x.epoch, x.last_offset, x.records, x.dead_letters,
+           x.bytes);
 }
 
 template <class Inspector>

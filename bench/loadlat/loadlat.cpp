@@ -34,25 +34,36 @@ struct options {
 using bench_tool::die;
 using bench_tool::set;
 
-
 options parse(int argc, char** argv) {
   options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const auto eq = arg.find('=');
     const std::string name = arg.substr(0, eq), v = eq == std::string::npos ? "" : arg.substr(eq + 1);
-    if (name == "--bootstrap") o.bootstrap = v;
-    else if (name == "--input") o.input = v;
-    else if (name == "--output") o.output = v;
-    else if (name == "--templates") o.templates = v;
-    else if (name == "--rate") o.rate = std::atof(v.c_str());
-    else if (name == "--seconds") o.seconds = std::atof(v.c_str());
-    else if (name == "--ramp-s") o.ramp_s = std::atof(v.c_str());
-    else if (name == "--ready-s") o.ready_s = std::atof(v.c_str());
-    else if (name == "--tail-s") o.tail_s = std::atof(v.c_str());
-    else if (name == "--partitions") o.partitions = std::atoi(v.c_str());
-    else die("unknown argument " + arg + " (--bootstrap= --input= --output= --templates= --rate= --seconds= "
-             "--ramp-s= --ready-s= --tail-s= --partitions=)");
+    if (name == "--bootstrap")
+      o.bootstrap = v;
+    else if (name == "--input")
+      o.input = v;
+    else if (name == "--output")
+      o.output = v;
+    else if (name == "--templates")
+      o.templates = v;
+    else if (name == "--rate")
+      o.rate = std::atof(v.c_str());
+    else if (name == "--seconds")
+      o.seconds = std::atof(v.c_str());
+    else if (name == "--ramp-s")
+      o.ramp_s = std::atof(v.c_str());
+    else if (name == "--ready-s")
+      o.ready_s = std::atof(v.c_str());
+    else if (name == "--tail-s")
+      o.tail_s = std::atof(v.c_str());
+    else if (name == "--partitions")
+      o.partitions = std::atoi(v.c_str());
+    else
+      die("unknown argument " + arg
+          + " (--bootstrap= --input= --output= --templates= --rate= --seconds= "
+            "--ramp-s= --ready-s= --tail-s= --partitions=)");
   }
   if (o.input.empty() || o.output.empty() || o.templates.empty() || o.rate <= 0 || o.partitions <= 0)
     die("--input, --output, --templates, a positive --rate and --partitions are required");
@@ -60,8 +71,8 @@ options parse(int argc, char** argv) {
 }
 
 std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
 }
 
 // A JSON record split around the digits of its "id" member.
@@ -216,8 +227,8 @@ int main(int argc, char** argv) {
   if (producer->flush(60000) != RdKafka::ERR_NO_ERROR)
     die("flush: the input did not take the records");
   const auto tail_start = clock::now();
-  while (st.measured_seen < static_cast<std::int64_t>(measured) &&
-         clock::now() - tail_start < std::chrono::duration<double>(o.tail_s))
+  while (st.measured_seen < static_cast<std::int64_t>(measured)
+         && clock::now() - tail_start < std::chrono::duration<double>(o.tail_s))
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   st.stop = true;
   reader.join();

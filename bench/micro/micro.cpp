@@ -31,7 +31,9 @@ std::vector<std::string> make_records(std::size_t n) {
     unsigned month = 1 + static_cast<unsigned>(rnd(12));
     unsigned day = 1 + static_cast<unsigned>(rnd(18));
     auto r = rnd(1000);
-    unsigned stay = r < 891 ? 1 + static_cast<unsigned>(rnd(4)) : r < 990 ? 5 + static_cast<unsigned>(rnd(6)) : 11 + static_cast<unsigned>(rnd(8));
+    unsigned stay = r < 891   ? 1 + static_cast<unsigned>(rnd(4))
+                    : r < 990 ? 5 + static_cast<unsigned>(rnd(6))
+                              : 11 + static_cast<unsigned>(rnd(8));
     const char* co_fmt = r == 999 ? "\"2017-02-30\"" : nullptr;
     char co[32];
     if (co_fmt != nullptr)
@@ -47,11 +49,11 @@ std::vector<std::string> make_records(std::size_t n) {
                   "\"srch_destination_type_id\":%u,\"hotel_id\":%llu}",
                   i, month, day, static_cast<unsigned>(rnd(50)), rnd(4) == 0 ? "null" : "2",
                   static_cast<unsigned>(rnd(230)), static_cast<unsigned>(rnd(1000)), static_cast<unsigned>(rnd(60000)),
-                  static_cast<unsigned>(rnd(9000)), static_cast<unsigned>(rnd(10000)), static_cast<unsigned>(rnd(1200000)),
-                  static_cast<unsigned>(rnd(2)), static_cast<unsigned>(rnd(2)), static_cast<unsigned>(rnd(10)), month, day,
-                  co, 1 + static_cast<unsigned>(rnd(4)), static_cast<unsigned>(rnd(3)), 1 + static_cast<unsigned>(rnd(3)),
-                  static_cast<unsigned>(rnd(60000)), 1 + static_cast<unsigned>(rnd(9)),
-                  static_cast<unsigned long long>(100000000000ULL + rnd(2500)));
+                  static_cast<unsigned>(rnd(9000)), static_cast<unsigned>(rnd(10000)),
+                  static_cast<unsigned>(rnd(1200000)), static_cast<unsigned>(rnd(2)), static_cast<unsigned>(rnd(2)),
+                  static_cast<unsigned>(rnd(10)), month, day, co, 1 + static_cast<unsigned>(rnd(4)),
+                  static_cast<unsigned>(rnd(3)), 1 + static_cast<unsigned>(rnd(3)), static_cast<unsigned>(rnd(60000)),
+                  1 + static_cast<unsigned>(rnd(9)), static_cast<unsigned long long>(100000000000ULL + rnd(2500)));
     out.emplace_back(buf);
   }
   return out;

@@ -17,8 +17,8 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <cstdint>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,7 +30,9 @@
 namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
-void on_signal(int) { stop_requested = 1; }
+void on_signal(int) {
+  stop_requested = 1;
+}
 
 struct options {
   std::string bootstrap = "127.0.0.1:9092";
@@ -59,7 +61,6 @@ void check(RdKafka::Error* error, const char* what) {
   }
 }
 
-
 options parse(int argc, char** argv) {
   options o;
   for (int i = 1; i < argc; ++i) {
@@ -68,16 +69,25 @@ options parse(int argc, char** argv) {
       auto n = std::strlen(prefix);
       return arg.compare(0, n, prefix) == 0 ? argv[i] + n : nullptr;
     };
-    if (auto v = value("--bootstrap=")) o.bootstrap = v;
-    else if (auto v = value("--input=")) o.input = v;
-    else if (auto v = value("--output=")) o.output = v;
-    else if (auto v = value("--group=")) o.group = v;
-    else if (auto v = value("--mode=")) o.mode = v;
-    else if (auto v = value("--commit-ms=")) o.commit_ms = std::atoi(v);
-    else if (auto v = value("--linger-ms=")) o.linger_ms = std::atoi(v);
-    else if (arg == "--drain") o.drain = true;
-    else die("unknown argument " + arg +
-             " (--bootstrap= --input= --output= --group= --mode=alo|eos|ingest --commit-ms= --linger-ms= --drain)");
+    if (auto v = value("--bootstrap="))
+      o.bootstrap = v;
+    else if (auto v = value("--input="))
+      o.input = v;
+    else if (auto v = value("--output="))
+      o.output = v;
+    else if (auto v = value("--group="))
+      o.group = v;
+    else if (auto v = value("--mode="))
+      o.mode = v;
+    else if (auto v = value("--commit-ms="))
+      o.commit_ms = std::atoi(v);
+    else if (auto v = value("--linger-ms="))
+      o.linger_ms = std::atoi(v);
+    else if (arg == "--drain")
+      o.drain = true;
+    else
+      die("unknown argument " + arg
+          + " (--bootstrap= --input= --output= --group= --mode=alo|eos|ingest --commit-ms= --linger-ms= --drain)");
   }
   if (o.mode != "alo" && o.mode != "eos" && o.mode != "ingest")
     die("--mode must be alo, eos or ingest");
@@ -105,8 +115,8 @@ public:
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
+         + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 // The job's consumer settings at job.max-in-flight-bytes = 128 MiB (adapters/kafka_clients.cpp).
@@ -285,31 +295,31 @@ int main(int argc, char** argv) {
   while (!stop_requested) {
     std::unique_ptr<RdKafka::Message> msg(consumer->consume(10));
     switch (msg->err()) {
-    case RdKafka::ERR_NO_ERROR: {
-      const int p = msg->partition();
-      for (;;) {
-        auto rc = producer->produce(out, p, RdKafka::Producer::RK_MSG_COPY, msg->payload(), msg->len(),
-                                    msg->key_pointer(), msg->key_len(), msg->timestamp().timestamp,
-                                    reinterpret_cast<void*>(static_cast<std::intptr_t>(msg->offset())));
-        if (rc == RdKafka::ERR_NO_ERROR)
-          break;
-        if (rc != RdKafka::ERR__QUEUE_FULL)
-          check(rc, "produce");
-        producer->poll(10);
+      case RdKafka::ERR_NO_ERROR: {
+        const int p = msg->partition();
+        for (;;) {
+          auto rc = producer->produce(out, p, RdKafka::Producer::RK_MSG_COPY, msg->payload(), msg->len(),
+                                      msg->key_pointer(), msg->key_len(), msg->timestamp().timestamp,
+                                      reinterpret_cast<void*>(static_cast<std::intptr_t>(msg->offset())));
+          if (rc == RdKafka::ERR_NO_ERROR)
+            break;
+          if (rc != RdKafka::ERR__QUEUE_FULL)
+            check(rc, "produce");
+          producer->poll(10);
+        }
+        next_offset[p] = msg->offset() + 1;
+        at_end[p] = false;
+        dirty = true;
+        break;
       }
-      next_offset[p] = msg->offset() + 1;
-      at_end[p] = false;
-      dirty = true;
-      break;
-    }
-    case RdKafka::ERR__PARTITION_EOF:
-      at_end[msg->partition()] = true;
-      break;
-    case RdKafka::ERR__TIMED_OUT:
-      wake_starved_fetchers(*consumer, opt.input, at_end, last_wake);
-      break;
-    default:
-      die("consume: " + msg->errstr());
+      case RdKafka::ERR__PARTITION_EOF:
+        at_end[msg->partition()] = true;
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+        wake_starved_fetchers(*consumer, opt.input, at_end, last_wake);
+        break;
+      default:
+        die("consume: " + msg->errstr());
     }
     producer->poll(0);
     const auto now = std::chrono::steady_clock::now();

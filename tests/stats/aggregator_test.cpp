@@ -34,11 +34,12 @@ struct fixture : test_coordinator_fixture<> {
     sched.run();
     batch_delivered ack;
     bool got = false;
-    self->receive([&](batch_delivered& x) {
-                    ack = x;
-                    got = true;
-                  },
-                  caf::after(std::chrono::seconds(0)) >> [] {});
+    self->receive(
+      [&](batch_delivered& x) {
+        ack = x;
+        got = true;
+      },
+      caf::after(std::chrono::seconds(0)) >> [] {});
     REQUIRE(got);
     return ack;
   }
@@ -176,7 +177,8 @@ TEST_CASE_METHOD(fixture, "the terminal view redraws in place and draws a last t
   std::FILE* out = std::tmpfile();
   REQUIRE(out != nullptr);
   auto view = sys.spawn(terminal_view, &board,
-                        terminal_view_settings{std::chrono::milliseconds(250), [] { return std::string{"status"}; }, out});
+                        terminal_view_settings{std::chrono::milliseconds(250), [] { return std::string{"status"}; },
+                                               out});
   // The first tick draws. No timeouts are triggered here, so the delayed re-arm never fires;
   // further ticks are sent by hand.
   sched.run_once();

@@ -101,8 +101,10 @@ TEST_CASE("the text table shows every category, the total and the unknown tally"
     table.add_value(parser, enriched("Short stay", std::to_string(i % 7)));
   table.add_value(parser, "nope");
   auto text = render_text(table.snapshot());
-  CHECK(text.find("|Short stay              |" + std::string(14, ' ') + "37 |" + std::string(15, ' ') + "7 |") != std::string::npos);
-  CHECK(text.find("|Erroneous data          |" + std::string(15, ' ') + "0 |" + std::string(15, ' ') + "0 |") != std::string::npos);
+  CHECK(text.find("|Short stay              |" + std::string(14, ' ') + "37 |" + std::string(15, ' ') + "7 |")
+        != std::string::npos);
+  CHECK(text.find("|Erroneous data          |" + std::string(15, ' ') + "0 |" + std::string(15, ' ') + "0 |")
+        != std::string::npos);
   CHECK(text.find("|all categories          |" + std::string(14, ' ') + "37 |") != std::string::npos);
   CHECK(text.find("unknown (not JSON, or stay_category missing/unknown): 1 records") != std::string::npos);
   CHECK(text.find("STAY_CATEGORY") != std::string::npos);
@@ -145,8 +147,9 @@ TEST_CASE("a checkpoint that is not one is refused with the reason") {
   CHECK(error.find("unknown format") == 0);
   CHECK_FALSE(checkpoint_from_json(R"({"format":1,"input_topic":"t","positions":{"x":1},"table":{}})", error));
   CHECK_FALSE(checkpoint_from_json(R"({"format":1,"input_topic":"t","positions":{"0":-5},"table":{}})", error));
-  CHECK_FALSE(checkpoint_from_json(R"({"format":1,"input_topic":"t","positions":{},"table":{"categories":[],"unknown":0}})",
-                                   error));
+  CHECK_FALSE(
+    checkpoint_from_json(R"({"format":1,"input_topic":"t","positions":{},"table":{"categories":[],"unknown":0}})",
+                         error));
   CHECK(error.find("categories") != std::string::npos);
   // More distinct hotels than records with a hotel: not a table this program saved.
   stay_table table;

@@ -85,22 +85,27 @@ TEST_CASE("the transaction timeout: 10 s unless set, checked against the commit 
   auto set = settings_from("[job]\ntransaction-timeout-ms=20000\n");
   REQUIRE(set);
   CHECK(set->transaction_timeout_ms == 20000);
-  CHECK(error_of("[job]\ncommit-interval-ms=6000\n")
-        == "job.transaction-timeout-ms (10000) must be at least twice job.commit-interval-ms (6000): a transaction stays "
-           "open a commit interval plus its flush and commit, and the broker aborts one that outlives the timeout; raise "
-           "the timeout or shorten the interval");
-  CHECK(error_of("[job]\nshutdown-timeout-ms=5000\n").find("job.shutdown-timeout-ms (5000) must be at least "
-                                                          "job.transaction-timeout-ms (10000)")
+  CHECK(
+    error_of("[job]\ncommit-interval-ms=6000\n")
+    == "job.transaction-timeout-ms (10000) must be at least twice job.commit-interval-ms (6000): a transaction stays "
+       "open a commit interval plus its flush and commit, and the broker aborts one that outlives the timeout; raise "
+       "the timeout or shorten the interval");
+  CHECK(error_of("[job]\nshutdown-timeout-ms=5000\n")
+          .find("job.shutdown-timeout-ms (5000) must be at least "
+                "job.transaction-timeout-ms (10000)")
         == 0);
-  CHECK(error_of("[job]\ntransaction-timeout-ms=500\n") == "option job.transaction-timeout-ms = 500 is out of range [1000, 900000]");
-  CHECK(error_of("[kafka]\nproperties=[\"transaction.timeout.ms=60000\"]\n").find("set job.transaction-timeout-ms instead")
-        != std::string::npos);
+  CHECK(error_of("[job]\ntransaction-timeout-ms=500\n")
+        == "option job.transaction-timeout-ms = 500 is out of range [1000, 900000]");
+  CHECK(
+    error_of("[kafka]\nproperties=[\"transaction.timeout.ms=60000\"]\n").find("set job.transaction-timeout-ms instead")
+    != std::string::npos);
   // at_least_once has no transaction: the intervals are not tied to it
   CHECK(settings_from("[job]\nguarantee=\"at_least_once\"\ncommit-interval-ms=6000\nshutdown-timeout-ms=5000\n"));
 }
 
 TEST_CASE("bad values are refused with the option's name", "[config]") {
-  CHECK(error_of("[job]\nguarantee=\"twice\"\n") == R"(job.guarantee = "twice" is not one of "exactly_once", "at_least_once")");
+  CHECK(error_of("[job]\nguarantee=\"twice\"\n")
+        == R"(job.guarantee = "twice" is not one of "exactly_once", "at_least_once")");
   CHECK(error_of("[job]\nmax-in-flight=0\n") == "option job.max-in-flight = 0 is out of range [1, 10000000]");
   CHECK(error_of("[job]\nmax-in-flight-bytes=1000\n")
         == "option job.max-in-flight-bytes = 1000 is out of range [1048576, 68719476736]");
@@ -278,13 +283,13 @@ TEST_CASE("the producer's batches fit the smaller topic limit, its records the l
 
 TEST_CASE("a record size budget: the limit less the framing, less the reserve still to come", "[config][limits]") {
   const domain::record_size_budget output{1000, 100, 80};
-  CHECK(output.fits(820));       // 820 + 80 + 100 = 1000
+  CHECK(output.fits(820)); // 820 + 80 + 100 = 1000
   CHECK_FALSE(output.fits(821));
   CHECK(output.fits_as_written(900)); // enriched already: no reserve
   CHECK_FALSE(output.fits_as_written(901));
   CHECK(output.batch_bytes() == 900u);
   CHECK(domain::record_size_budget{150, 100, 0}.batch_bytes() == 75u); // framing above half: half the limit
-  CHECK(domain::record_size_budget{}.fits(std::size_t{1} << 40)); // no limit known
+  CHECK(domain::record_size_budget{}.fits(std::size_t{1} << 40));      // no limit known
   // The sink's output budget carries the enrichment as its reserve, the dead-letter one none.
   const sink_topics topics;
   CHECK(topics.output_budget.reserve == domain::enrichment_reserve);

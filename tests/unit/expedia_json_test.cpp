@@ -140,9 +140,11 @@ TEST_CASE("every dead-letter reason has its own stable code and a description", 
   }
   CHECK(codes.size() == 7);
   // The codes are an interface (DLQ consumers filter on them): these never change.
-  CHECK(codes == std::set<std::string>{"tombstone", "not_json", "too_deep", "not_an_object", "too_large",
-                                       "refused_by_broker", "output_refused"});
+  CHECK(codes
+        == std::set<std::string>{"tombstone", "not_json", "too_deep", "not_an_object", "too_large", "refused_by_broker",
+                                 "output_refused"});
   CHECK_FALSE(dead_letter_reason_of("value is not valid JSON"));
   CHECK(reason_text(dead_letter_reason::not_json, "") == "the value is not valid JSON");
-  CHECK(reason_text(dead_letter_reason::not_an_object, "an array") == "the value is valid JSON but not an object: an array");
+  CHECK(reason_text(dead_letter_reason::not_an_object, "an array")
+        == "the value is valid JSON but not an object: an array");
 }

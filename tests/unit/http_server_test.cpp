@@ -91,7 +91,9 @@ struct http_fixture {
     sys = std::make_unique<caf::actor_system>(cfg);
     auto started = start_http_server(
       *sys, 0, "127.0.0.1",
-      [](const http_request& request) { return http_response{200, "text/plain; charset=utf-8", request.path + " ok\n"}; },
+      [](const http_request& request) {
+        return http_response{200, "text/plain; charset=utf-8", request.path + " ok\n"};
+      },
       limits, &port);
     REQUIRE(started);
     server = *started;

@@ -16,6 +16,7 @@ TEST_CASE("request heads", "[http]") {
 
 TEST_CASE("responses carry their length and close the connection", "[http]") {
   auto text = format_http_response({503, "text/plain", "no\n"});
-  CHECK(text == "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
-                "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nno\n");
+  CHECK(text
+        == "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
+           "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nno\n");
 }

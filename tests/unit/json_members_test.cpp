@@ -10,8 +10,7 @@ using type = json_member::type;
 
 TEST_CASE("top-level members are read by name, nested ones are not", "[domain][json]") {
   json_member_reader reader({"a", "b", "c", "d"});
-  REQUIRE(reader.read(R"({"x":{"a":"inner","b":1},"a":"outer","list":[{"c":2}],"b":-7,"d":[1]})")
-          == json_root::object);
+  REQUIRE(reader.read(R"({"x":{"a":"inner","b":1},"a":"outer","list":[{"c":2}],"b":-7,"d":[1]})") == json_root::object);
   CHECK(reader.member(0).kind == type::string);
   CHECK(reader.member(0).text == "outer");
   CHECK(reader.member(1).kind == type::integer);

@@ -36,8 +36,7 @@ const build_info test_build{"1.2.3", "abc\"def"};
 
 } // namespace
 
-TEST_CASE("metrics: per-partition series carry the input topic, gauges only for assigned partitions",
-          "[metrics]") {
+TEST_CASE("metrics: per-partition series carry the input topic, gauges only for assigned partitions", "[metrics]") {
   metrics_registry metrics;
   metrics.topic = "expedia";
   auto& p0 = metrics.partition(0);
@@ -134,9 +133,9 @@ TEST_CASE("metrics: kstream-stats exports only what its own consumer counts", "[
   CHECK(mentions(text, "kstream_build_info{"));
   CHECK(mentions(text, "kstream_last_progress_timestamp_seconds "));
   CHECK(mentions(text, "process_resident_memory_bytes "));
-  for (const char* job_only : {"kstream_transactions_", "kstream_records_produced_total", "kstream_records_dead_lettered",
-                               "kstream_records_unwritable", "kstream_partition_rewinds", "kstream_commit_duration",
-                               "kstream_end_to_end_latency"})
+  for (const char* job_only : {"kstream_transactions_", "kstream_records_produced_total",
+                               "kstream_records_dead_lettered", "kstream_records_unwritable",
+                               "kstream_partition_rewinds", "kstream_commit_duration", "kstream_end_to_end_latency"})
     CHECK_FALSE(mentions(text, job_only));
 }
 
@@ -184,7 +183,8 @@ TEST_CASE("end-to-end latency: from the record's timestamp to the commit that ma
   CHECK(latency.read().cumulative.back() == 5);
 }
 
-TEST_CASE("healthz: unhealthy only when nothing moves while there is work and the brokers answer", "[metrics][health]") {
+TEST_CASE("healthz: unhealthy only when nothing moves while there is work and the brokers answer",
+          "[metrics][health]") {
   metrics_registry metrics;
   const auto timeout = std::chrono::milliseconds(1000);
   const auto later = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -198,7 +198,7 @@ TEST_CASE("healthz: unhealthy only when nothing moves while there is work and th
   CHECK(mentions(stalled.reason, "stalled"));
   CHECK(mentions(stalled.reason, "lag of 50 records"));
   CHECK(mentions(stalled.reason, "job.stall-timeout-ms 1000"));
-  CHECK(metrics.health(std::chrono::minutes(1)).healthy); // not stalled long enough yet
+  CHECK(metrics.health(std::chrono::minutes(1)).healthy);             // not stalled long enough yet
   CHECK(metrics.health(std::chrono::milliseconds(0), later).healthy); // the check is off
   p.lag = 0;
   p.in_flight = 10; // records waiting for acks count as work too
@@ -214,8 +214,7 @@ TEST_CASE("healthz: unhealthy only when nothing moves while there is work and th
   CHECK_FALSE(metrics.health(timeout, std::chrono::steady_clock::now() + std::chrono::seconds(2)).healthy);
 }
 
-TEST_CASE("logs: a JSON line has UTC time, level, component, message and the partition and offset named",
-          "[logs]") {
+TEST_CASE("logs: a JSON line has UTC time, level, component, message and the partition and offset named", "[logs]") {
   const auto at = std::chrono::system_clock::time_point{std::chrono::milliseconds(1'764'959'497'042)};
   auto line = json_log_line(at, "error", "kstream-app",
                             "producer: partition 2 offset 17 could not be written (\"too large\"\t)");
@@ -235,8 +234,9 @@ TEST_CASE("logs: a JSON line has UTC time, level, component, message and the par
 
   // No leading "name: ": the program is the component; words that only contain "partition"
   // or "offset" are not taken for them.
-  auto plain = boost::json::parse(json_log_line(at, "info", "kstream-app", "HTTP on 0.0.0.0:8080 (repartition 3, "
-                                                                           "offsets 4)"))
+  auto plain = boost::json::parse(json_log_line(at, "info", "kstream-app",
+                                                "HTTP on 0.0.0.0:8080 (repartition 3, "
+                                                "offsets 4)"))
                  .as_object();
   CHECK(plain.at("component").as_string() == "kstream-app");
   CHECK_FALSE(plain.contains("partition"));

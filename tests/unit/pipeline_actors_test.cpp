@@ -72,12 +72,12 @@ TEST_CASE_METHOD(actor_fixture, "classifier: stay days, category and the enriche
     r.check_out = out ? out : "";
     batch.records.push_back(std::move(r));
   };
-  add(15, "2017-08-22", "2017-08-26", R"({"n":1})");    // 4: short
-  add(16, "2017-08-22", "2017-08-27", R"({"n":2})");    // 5: standard
-  add(17, "2017-08-22", "2017-09-02", R"({"n":3})");    // 11: extended
-  add(18, "2017-08-22", "2017-09-06", R"({"n":4})");    // 15: long
-  add(19, nullptr, "2017-09-06", R"({"n":5})");         // null: erroneous
-  add(20, "2017-08-22", "2017-08-22", R"({"n":6})");    // 0: erroneous
+  add(15, "2017-08-22", "2017-08-26", R"({"n":1})"); // 4: short
+  add(16, "2017-08-22", "2017-08-27", R"({"n":2})"); // 5: standard
+  add(17, "2017-08-22", "2017-09-02", R"({"n":3})"); // 11: extended
+  add(18, "2017-08-22", "2017-09-06", R"({"n":4})"); // 15: long
+  add(19, nullptr, "2017-09-06", R"({"n":5})");      // null: erroneous
+  add(20, "2017-08-22", "2017-08-22", R"({"n":6})"); // 0: erroneous
   batch.dead_letters.push_back(dead_letter{record(21, "x"), domain::dead_letter_reason::not_json, "bad"});
   self->send(subject, std::move(batch));
   sched.run();

@@ -126,8 +126,9 @@ struct producer_fixture : actor_fixture {
     config.max_failures_in_a_row = max_failures;
     config.tick_interval = std::chrono::milliseconds(0); // the test ticks
     consumer_handle = sys.spawn(consumer_stand_in, log);
-    subject = sys.spawn(producer, config, sink, consumer_handle, &metrics,
-                        [generation = generation] { return group_membership{nullptr, *generation}; });
+    subject = sys.spawn(producer, config, sink, consumer_handle, &metrics, [generation = generation] {
+      return group_membership{nullptr, *generation};
+    });
     self->monitor(subject);
     self->send(subject, group_assignment{1, {0, 1, 2}});
     run();
@@ -172,11 +173,12 @@ struct producer_fixture : actor_fixture {
 
   /// Collects the producer's down message, if it went down.
   void check_down() {
-    self->receive([&](caf::down_msg& msg) {
-                    down = true;
-                    exit_reason = msg.reason;
-                  },
-                  caf::after(std::chrono::seconds(0)) >> [] {});
+    self->receive(
+      [&](caf::down_msg& msg) {
+        down = true;
+        exit_reason = msg.reason;
+      },
+      caf::after(std::chrono::seconds(0)) >> [] {});
   }
 
   ~producer_fixture() {
@@ -252,7 +254,8 @@ TEST_CASE_METHOD(producer_fixture, "producer: a record the output refuses become
   CHECK(log->rewinds.empty());
 }
 
-TEST_CASE_METHOD(producer_fixture, "producer: a record nothing takes is fatal, with the reason", "[actors][producer][dlq]") {
+TEST_CASE_METHOD(producer_fixture, "producer: a record nothing takes is fatal, with the reason",
+                 "[actors][producer][dlq]") {
   start();
   sink->refuse_dead_letter = {3};
   sink->refuse_unwritable = {3};
@@ -265,7 +268,8 @@ TEST_CASE_METHOD(producer_fixture, "producer: a record nothing takes is fatal, w
   CHECK(sink->commits == 0);
 }
 
-TEST_CASE_METHOD(producer_fixture, "producer: a failed delivery aborts and rewinds only the partitions in the transaction",
+TEST_CASE_METHOD(producer_fixture,
+                 "producer: a failed delivery aborts and rewinds only the partitions in the transaction",
                  "[actors][producer][rewind]") {
   start();
   // Partition 2's work commits first; then 0 and 1 share a transaction that fails on 0.
@@ -297,11 +301,11 @@ TEST_CASE_METHOD(producer_fixture, "producer: a failed delivery aborts and rewin
   tick();
   CHECK(sink->committed_offsets_of(0, false) == std::vector<std::int64_t>{4, 5, 6});
   CHECK(sink->committed_offsets_of(2, false) == std::vector<std::int64_t>{0, 1, 2});
-  CHECK(sink->committed_offsets.back()
-        == std::vector<std::pair<std::int32_t, std::int64_t>>{{0, 7}, {2, 3}});
+  CHECK(sink->committed_offsets.back() == std::vector<std::pair<std::int32_t, std::int64_t>>{{0, 7}, {2, 3}});
 }
 
-TEST_CASE_METHOD(producer_fixture, "producer: at_least_once rewinds just the failed partition", "[actors][producer][rewind]") {
+TEST_CASE_METHOD(producer_fixture, "producer: at_least_once rewinds just the failed partition",
+                 "[actors][producer][rewind]") {
   start(delivery_guarantee::at_least_once);
   sink->fail_delivery = {1};
   self->send(subject, batch(0, 1, {0, 1}));
@@ -445,7 +449,8 @@ TEST_CASE_METHOD(producer_fixture,
   CHECK(sink->commits == commits);
 }
 
-TEST_CASE_METHOD(producer_fixture, "producer: a hand-over whose commit aborts rewinds every partition, the retained ones too",
+TEST_CASE_METHOD(producer_fixture,
+                 "producer: a hand-over whose commit aborts rewinds every partition, the retained ones too",
                  "[actors][producer][handover]") {
   start();
   work_on_partitions_0_and_1();
@@ -480,7 +485,8 @@ TEST_CASE_METHOD(producer_fixture, "producer: a lost assignment aborts the open 
   CHECK(sink->committed.empty());
 }
 
-TEST_CASE_METHOD(producer_fixture, "producer: a cooperative hand-over commits under the new generation and aborts nothing",
+TEST_CASE_METHOD(producer_fixture,
+                 "producer: a cooperative hand-over commits under the new generation and aborts nothing",
                  "[actors][producer][handover][generation]") {
   start();
   self->send(subject, batch(0, 1, {0}));
@@ -808,7 +814,7 @@ TEST_CASE_METHOD(producer_fixture,
   CHECK(sink->commits == 1);
   for (int i = 0; i < 10 && sink->begun < 3; ++i)
     tick();
-  CHECK(sink->commits == 2); // the budget grew (the output kept up): 5 batches in the second
+  CHECK(sink->commits == 2);             // the budget grew (the output kept up): 5 batches in the second
   self->send(subject, stop_atom::value); // commits the third
   run();
   check_down();
@@ -820,7 +826,8 @@ TEST_CASE_METHOD(producer_fixture,
   CHECK(log->credit.size() == 8); // every batch's credit came back
 }
 
-TEST_CASE_METHOD(producer_fixture, "producer: an output that takes nothing fails the job after repeated deadline aborts",
+TEST_CASE_METHOD(producer_fixture,
+                 "producer: an output that takes nothing fails the job after repeated deadline aborts",
                  "[actors][producer][slow_output]") {
   transaction_timeout = std::chrono::milliseconds(10000);
   clock_of_the_sink = true;

@@ -43,15 +43,15 @@ public:
   /// innocent too.
   std::set<std::int64_t> refuse_at_broker;
   int flushes = 0;
-  std::deque<step> commit_script;            // outcomes of the next commit_transaction() calls
+  std::deque<step> commit_script; // outcomes of the next commit_transaction() calls
   std::deque<step> send_offsets_script;
   bool deliver_on_poll = true; // false: deliveries only on flush()
   /// A slow output (0: no limit): poll() delivers nothing, and flush() delivers the oldest
   /// records that this rate (value bytes per second) lets through within its timeout, moving
   /// `elapsed` (the tests' clock) on by the time that took.
   std::uint64_t bytes_per_second = 0;
-  std::shared_ptr<std::chrono::steady_clock::duration> elapsed =
-    std::make_shared<std::chrono::steady_clock::duration>(std::chrono::steady_clock::duration::zero());
+  std::shared_ptr<std::chrono::steady_clock::duration> elapsed = std::make_shared<std::chrono::steady_clock::duration>(
+    std::chrono::steady_clock::duration::zero());
   std::vector<std::size_t> flushed_per_commit; // records each successful commit held
 
   // --- what happened ---
@@ -89,9 +89,17 @@ public:
                                     std::uint64_t tag) override {
     if (refuse_unwritable.count(letter.source.offset) != 0)
       return {take::refused, "scripted: nothing at all can be written"};
-    unacknowledged.push_back({true, true, partition, letter.source.offset, false, "",
-                              domain::reason_text(letter.reason, letter.detail) + " / " + refusal, {}, tag,
-                              letter.source.timestamp, domain::code_of(letter.reason)});
+    unacknowledged.push_back({true,
+                              true,
+                              partition,
+                              letter.source.offset,
+                              false,
+                              "",
+                              domain::reason_text(letter.reason, letter.detail) + " / " + refusal,
+                              {},
+                              tag,
+                              letter.source.timestamp,
+                              domain::code_of(letter.reason)});
     return {};
   }
 
@@ -110,7 +118,8 @@ public:
     double spent = 0;
     std::size_t fits = 0;
     for (; fits < unacknowledged.size(); ++fits) {
-      const double takes = static_cast<double>(unacknowledged[fits].value.size()) / static_cast<double>(bytes_per_second);
+      const double takes = static_cast<double>(unacknowledged[fits].value.size())
+                           / static_cast<double>(bytes_per_second);
       if (spent + takes > allowed)
         break;
       spent += takes;

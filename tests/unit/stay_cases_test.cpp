@@ -39,8 +39,9 @@ TEST_CASE("the job and the generator give every shared date case its stay", "[do
     const auto& row = entry.as_array();
     const auto check_in = text_of(row.at(0));
     const auto check_out = text_of(row.at(1));
-    const std::optional<std::int64_t> expected =
-      row.at(2).is_null() ? std::nullopt : std::optional<std::int64_t>{row.at(2).as_int64()};
+    const std::optional<std::int64_t> expected = row.at(2).is_null()
+                                                   ? std::nullopt
+                                                   : std::optional<std::int64_t>{row.at(2).as_int64()};
     INFO("check-in " << check_in.value_or("null") << ", check-out " << check_out.value_or("null"));
     CHECK(stay_days(check_in, check_out) == expected);
     const auto job_category = classify_stay(stay_days(check_in, check_out));

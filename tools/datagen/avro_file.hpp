@@ -11,7 +11,7 @@
 namespace datagen {
 
 class AvroFileWriter {
- public:
+public:
   AvroFileWriter(const std::string& path, const std::string& schema_json);
   ~AvroFileWriter();
   AvroFileWriter(const AvroFileWriter&) = delete;
@@ -20,7 +20,7 @@ class AvroFileWriter {
   void append(const Record& record);
   void close();
 
- private:
+private:
   struct Impl;
   Impl* impl_;
 };
@@ -32,4 +32,4 @@ class AvroFileWriter {
 void finish_container(const std::string& path, const std::string& schema_json,
                       const std::array<unsigned char, 16>& marker);
 
-}  // namespace datagen
+} // namespace datagen

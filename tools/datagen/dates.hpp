@@ -11,8 +11,8 @@ namespace datagen {
 
 struct Ymd {
   int year;
-  unsigned month;  // 1..12
-  unsigned day;    // 1..31
+  unsigned month; // 1..12
+  unsigned day;   // 1..31
 };
 
 // Days since 1970-01-01 (proleptic Gregorian), and back.
@@ -44,4 +44,4 @@ const char* category_name(int category);
 int classify(const std::optional<std::string>& check_in, const std::optional<std::string>& check_out);
 int category_of_days(std::int64_t days);
 
-}  // namespace datagen
+} // namespace datagen

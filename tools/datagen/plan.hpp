@@ -29,8 +29,8 @@ struct Targets {
 Targets scale_targets(std::uint64_t n);
 
 struct Hotel {
-  std::int64_t id;           // 9 to 13 digits
-  std::int32_t destination;  // srch_destination_id of the hotel's destination
+  std::int64_t id;          // 9 to 13 digits
+  std::int32_t destination; // srch_destination_id of the hotel's destination
   std::int32_t destination_type;
 };
 
@@ -40,10 +40,14 @@ struct Plan {
   // One entry per record, in record-id order: category << 24 | hotel index.
   std::vector<std::uint32_t> slots;
 
-  static int category_of(std::uint32_t slot) { return static_cast<int>(slot >> 24); }
-  static std::uint32_t hotel_of(std::uint32_t slot) { return slot & 0xFFFFFFu; }
+  static int category_of(std::uint32_t slot) {
+    return static_cast<int>(slot >> 24);
+  }
+  static std::uint32_t hotel_of(std::uint32_t slot) {
+    return slot & 0xFFFFFFu;
+  }
 };
 
 Plan make_plan(std::uint64_t seed, std::uint64_t n);
 
-}  // namespace datagen
+} // namespace datagen

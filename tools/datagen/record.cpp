@@ -14,25 +14,37 @@ const std::int64_t kLastDay = days_from_civil(Ymd{2017, 12, 31});
 // Days between the search and the check-in: mostly within weeks, a long tail up to a year.
 std::int64_t lead_days(Rng& rng) {
   switch (rng.pick({12, 30, 30, 18, 10})) {
-    case 0: return rng.between(1, 2);
-    case 1: return rng.between(3, 21);
-    case 2: return rng.between(22, 75);
-    case 3: return rng.between(76, 180);
-    default: return rng.between(181, 400);
+    case 0:
+      return rng.between(1, 2);
+    case 1:
+      return rng.between(3, 21);
+    case 2:
+      return rng.between(22, 75);
+    case 3:
+      return rng.between(76, 180);
+    default:
+      return rng.between(181, 400);
   }
 }
 
 std::int64_t stay_days(Rng& rng, int category) {
   switch (category) {
-    case kShort: return 1 + rng.pick({46, 27, 16, 11});
-    case kStandard: return 5 + rng.pick({26, 17, 31, 9, 7, 10});
-    case kExtended: return 11 + rng.pick({24, 20, 16, 40});
-    default:  // kLong
+    case kShort:
+      return 1 + rng.pick({46, 27, 16, 11});
+    case kStandard:
+      return 5 + rng.pick({26, 17, 31, 9, 7, 10});
+    case kExtended:
+      return 11 + rng.pick({24, 20, 16, 40});
+    default: // kLong
       switch (rng.pick({55, 30, 12, 3})) {
-        case 0: return rng.between(15, 21);
-        case 1: return rng.between(22, 31);
-        case 2: return rng.between(32, 90);
-        default: return rng.between(91, 365);
+        case 0:
+          return rng.between(15, 21);
+        case 1:
+          return rng.between(22, 31);
+        case 2:
+          return rng.between(32, 90);
+        default:
+          return rng.between(91, 365);
       }
   }
 }
@@ -47,7 +59,7 @@ const char* const kNotDates[] = {"2017-02-30", "2016-13-01", "2017-8-2", "0000-0
 void erroneous_dates(Rng& rng, std::int64_t ci, Record& r) {
   const std::string ci_text = format_date(ci);
   switch (rng.pick({18, 8, 8, 10, 6, 20, 16, 14})) {
-    case 0:  // both missing
+    case 0: // both missing
       r.srch_ci.reset();
       r.srch_co.reset();
       break;
@@ -59,7 +71,7 @@ void erroneous_dates(Rng& rng, std::int64_t ci, Record& r) {
       r.srch_ci = ci_text;
       r.srch_co.reset();
       break;
-    case 3:  // an empty string where the date was missing
+    case 3: // an empty string where the date was missing
       r.srch_ci = rng.chance(1, 2) ? std::string() : ci_text;
       r.srch_co = r.srch_ci->empty() ? format_date(ci + rng.between(1, 7)) : std::string();
       break;
@@ -67,15 +79,15 @@ void erroneous_dates(Rng& rng, std::int64_t ci, Record& r) {
       r.srch_ci = std::string();
       r.srch_co.reset();
       break;
-    case 5:  // same day
+    case 5: // same day
       r.srch_ci = ci_text;
       r.srch_co = ci_text;
       break;
-    case 6:  // check-out before check-in
+    case 6: // check-out before check-in
       r.srch_ci = ci_text;
       r.srch_co = format_date(ci - rng.between(1, 30));
       break;
-    default: {  // not a date
+    default: { // not a date
       const std::string bad = kNotDates[rng.below(sizeof kNotDates / sizeof kNotDates[0])];
       if (rng.chance(1, 2)) {
         r.srch_ci = bad;
@@ -88,10 +100,10 @@ void erroneous_dates(Rng& rng, std::int64_t ci, Record& r) {
   }
 }
 
-}  // namespace
+} // namespace
 
 Record make_record(std::uint64_t seed, std::uint64_t index, int category, const Hotel& hotel) {
-  Rng rng(mix(seed, 0x5265636f7264ULL, index));  // "Record"
+  Rng rng(mix(seed, 0x5265636f7264ULL, index)); // "Record"
   Record r;
   r.id = static_cast<std::int64_t>(index);
   const std::int64_t search_day = rng.between(kFirstDay, kLastDay);
@@ -112,11 +124,21 @@ Record make_record(std::uint64_t seed, std::uint64_t index, int category, const 
     // Kilometres with 4 decimals; a few very short ones (JSON writers print those in E notation).
     std::int64_t ten_thousandths;
     switch (rng.pick({2, 18, 45, 30, 5})) {
-      case 0: ten_thousandths = rng.between(56, 9999); break;
-      case 1: ten_thousandths = rng.between(10000, 999999); break;
-      case 2: ten_thousandths = rng.between(1000000, 9999999); break;
-      case 3: ten_thousandths = rng.between(10000000, 49999999); break;
-      default: ten_thousandths = rng.between(50000000, 120000000); break;
+      case 0:
+        ten_thousandths = rng.between(56, 9999);
+        break;
+      case 1:
+        ten_thousandths = rng.between(10000, 999999);
+        break;
+      case 2:
+        ten_thousandths = rng.between(1000000, 9999999);
+        break;
+      case 3:
+        ten_thousandths = rng.between(10000000, 49999999);
+        break;
+      default:
+        ten_thousandths = rng.between(50000000, 120000000);
+        break;
     }
     r.orig_destination_distance = static_cast<double>(ten_thousandths) / 10000.0;
   }
@@ -141,4 +163,4 @@ Record make_record(std::uint64_t seed, std::uint64_t index, int category, const 
   return r;
 }
 
-}  // namespace datagen
+} // namespace datagen

@@ -36,4 +36,4 @@ struct Record {
 // arguments (its random stream is derived from seed and index).
 Record make_record(std::uint64_t seed, std::uint64_t index, int category, const Hotel& hotel);
 
-}  // namespace datagen
+} // namespace datagen

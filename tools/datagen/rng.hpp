@@ -27,9 +27,10 @@ inline std::uint64_t mix(std::uint64_t a, std::uint64_t b, std::uint64_t c = 0) 
 }
 
 class Rng {
- public:
+public:
   explicit Rng(std::uint64_t seed) {
-    for (auto& word : s_) word = splitmix64(seed);
+    for (auto& word : s_)
+      word = splitmix64(seed);
   }
 
   std::uint64_t next() {
@@ -64,25 +65,31 @@ class Rng {
   }
 
   // true with probability num/den.
-  bool chance(std::uint64_t num, std::uint64_t den) { return below(den) < num; }
+  bool chance(std::uint64_t num, std::uint64_t den) {
+    return below(den) < num;
+  }
 
   // Index of a weighted choice among integer weights.
   int pick(std::initializer_list<unsigned> weights) {
     std::uint64_t total = 0;
-    for (unsigned w : weights) total += w;
+    for (unsigned w : weights)
+      total += w;
     std::uint64_t x = below(total);
     int index = 0;
     for (unsigned w : weights) {
-      if (x < w) return index;
+      if (x < w)
+        return index;
       x -= w;
       ++index;
     }
     return index - 1;
   }
 
- private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+private:
+  static std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+  }
   std::uint64_t s_[4];
 };
 
-}  // namespace datagen
+} // namespace datagen
