@@ -137,6 +137,13 @@ def test_healthz_fails_while_the_output_is_throttled_and_recovers(logs):
     port = free_port()
     proc = start_job(job_args(topics, group=f"g-{topics['in']}", drain=False, http_port=port,
                               extra=["--job.stall-timeout-ms=3000", "--job.commit-interval-ms=200",
+                                     # A 1 byte/s quota mutes the connection: no abort completes
+                                     # before its requests time out (socket.timeout.ms), and with
+                                     # the 10 s default the broker aborts the transaction first and
+                                     # fences the job (exit 1; CI's ASan run met it). This test is
+                                     # about /healthz during a stall; a slow output that still
+                                     # delivers is faults.limits' slow-output test.
+                                     "--job.transaction-timeout-ms=60000", "--job.shutdown-timeout-ms=60000",
                                      f'--kafka.properties=["client.id={client_id}","socket.timeout.ms=10000"]']),
                      logs / "job.log")
     throttled = False
