@@ -16,12 +16,13 @@ def test_broker_outage_mid_run(how, logs):
     started = time.monotonic()
     topics = fl.create_topics(f"broker_{how}", partitions=3)
     feeder = fl.Feeder(topics["in"], 3, rate=1000, seed=21).start()
-    # The default transaction timeout (10 s), shorter than this outage plus the broker's
-    # start-up: the job aborts its open transaction itself, which completes once the broker is
-    # back, before the broker's own abort would fence the producer. The abort waits for the
-    # broker up to job.shutdown-timeout-ms: 60 s here, since the broker's start-up after a kill
-    # took up to 33 s on a busy machine (30 s, the default, was too short once).
-    job = fl.Job(topics, f"g-{topics['in']}", logs, "job", extra=["--job.shutdown-timeout-ms=60000"]).start()
+    # The job rides out an outage only within its transaction timeout: past it the broker may
+    # abort the open transaction and fence the producer before the job's own abort reaches it
+    # (CI's fresh-clone run met that with the 10 s default: exit 1, exactly once after the
+    # restart, the documented trade-off). Riding out this outage plus the broker's start-up is
+    # what a 60 s timeout buys (README, "Delivery guarantees").
+    job = fl.Job(topics, f"g-{topics['in']}", logs, "job",
+                 extra=["--job.transaction-timeout-ms=60000", "--job.shutdown-timeout-ms=60000"]).start()
     fl.wait_for(lambda: job.ready() and job.consumed() >= 3000, 90, "the job to be ready and consuming", job)
 
     figures = {"outage_s": None, "readyz_not_ready_seen": False}
