@@ -52,8 +52,7 @@ plugin_hash() {
 }
 
 build_plugin() {
-  local hash dest build
-  hash="$(plugin_hash)"
+  local hash="${1:-$(plugin_hash)}" dest build
   dest="$plugins/kstream-blob-avro-source"
   [ -f "$dest/.built-$hash" ] && return 0
   log "building the blob Avro source connector (mvn package) into $dest"
@@ -123,21 +122,26 @@ broker_has_worker_topics() {
 }
 
 start() {
-  if pid="$(running_pid)" && ! broker_has_worker_topics; then
-    log "the worker (pid $pid) lost its topics on $bootstrap (was the broker reset?): restarting it"
-    service_stop "$pid_file" 20
-  fi
-  # A worker loads its plugins once: one started from older connector sources (another
-  # checkout, a pull since) would go on running the old connector.
-  if pid="$(running_pid)" && [ "$(cat "$data_dir/plugin-hash" 2>/dev/null)" != "$(plugin_hash)" ]; then
-    log "the worker (pid $pid) runs an older build of the connector: restarting it"
-    service_stop "$pid_file" 20
+  local hash stale=""
+  hash="$(plugin_hash)"
+  if pid="$(running_pid)"; then
+    if ! broker_has_worker_topics; then
+      stale="lost its topics on $bootstrap (was the broker reset?)"
+    elif [ "$(cat "$data_dir/plugin-hash" 2>/dev/null)" != "$hash" ]; then
+      # A worker loads its plugins once: one started from older connector sources (another
+      # checkout, a pull since) would go on running the old connector.
+      stale="runs an older build of the connector"
+    fi
+    if [ -n "$stale" ]; then
+      log "the worker (pid $pid) $stale: restarting it"
+      service_stop "$pid_file" 20
+    fi
   fi
   if pid="$(running_pid)"; then
     log "already running (pid $pid) on $rest"
   else
     resolve_jars
-    build_plugin
+    build_plugin "$hash"
     if ! /usr/bin/python3 "$here/kafka-admin.py" --bootstrap "$bootstrap" wait --timeout 30 >/dev/null; then
       log "no Kafka broker answers on $bootstrap (start it: bash scripts/local-kafka.sh start)"
       exit 1
@@ -152,7 +156,7 @@ start() {
       -cp "$libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$data_dir/worker.properties" \
       >"$data_dir/stdout.log" 2>&1 </dev/null &
     echo $! >"$pid_file"
-    plugin_hash >"$data_dir/plugin-hash"
+    echo "$hash" >"$data_dir/plugin-hash"
   fi
   if service_wait_ready "$pid_file" 120 rest_ready; then
     log "ready on $rest"
