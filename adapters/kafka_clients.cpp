@@ -169,17 +169,33 @@ caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_l
   return conf;
 }
 
+consumer_prefetch prefetch_for(std::uint64_t max_in_flight_bytes, int partitions) {
+  // librdkafka decompresses each fetched batch into buffers that stay until their last record
+  // is consumed, and a paused partition's prefetch is thrown away and fetched again on resume:
+  // a fetch response costs several times its (compressed) size. So one response is kept to a
+  // thirty-second of the bound (4 MiB at the default 128 MiB), and each partition's part of it
+  // shrinks as the partitions grow, so that a response weighs the same at 3 partitions or 96.
+  // Measured (full set, 128 MiB bound, lz4 input): with 16 MiB responses and 1 MiB per
+  // partition, peak RSS was 204 MiB at 48 and at 96 partitions; with these, 90 and 64 MiB, and
+  // no slower (bench/README.md, "Peak RSS and the partition count"). A record larger than a
+  // partition's part still comes, alone (KIP-74). The local queue takes a sixteenth of the
+  // bound (at most 2 MiB): librdkafka 2.0.2 checks it against the one consumer queue, so it
+  // does not grow with the partitions.
+  constexpr std::uint64_t kib = 1 << 10;
+  constexpr std::uint64_t mib = 1 << 20;
+  consumer_prefetch prefetch;
+  prefetch.queued_kbytes = std::clamp<std::uint64_t>(max_in_flight_bytes / 16 / kib, 1, 2048);
+  prefetch.fetch_bytes = std::clamp<std::uint64_t>(max_in_flight_bytes / 32, mib, 16 * mib);
+  prefetch.partition_fetch_bytes = std::clamp<std::uint64_t>(prefetch.fetch_bytes
+                                                               / static_cast<std::uint64_t>(std::max(1, partitions)),
+                                                             64 * kib, mib);
+  return prefetch;
+}
+
 caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const kafka_settings& settings,
                                                                          RdKafka::RebalanceCb* rebalance_cb,
-                                                                         std::uint64_t max_in_flight_bytes,
+                                                                         const consumer_prefetch& prefetch,
                                                                          RdKafka::EventCb* event_cb) {
-  // The prefetch holds records that are not in flight yet: a sixteenth of the byte bound for
-  // the queue (at most 2 MiB, see below), an eighth for one fetch response (1 to 16 MiB; a
-  // record larger than that still comes, alone: KIP-74). Its buffers stay until their last
-  // record is consumed, so about a queue and two responses: under a third of the bound.
-  constexpr std::uint64_t mib = 1 << 20;
-  const auto queued_kbytes = std::clamp<std::uint64_t>(max_in_flight_bytes / 16 / 1024, 1, 2048);
-  const auto fetch_bytes = std::clamp<std::uint64_t>(max_in_flight_bytes / 8, mib, 16 * mib);
   property_list defaults = {
     {"bootstrap.servers", settings.bootstrap_servers},
     {"group.id", settings.group_id},
@@ -194,13 +210,13 @@ caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const k
     {"session.timeout.ms", "10000"},
     {"heartbeat.interval.ms", "2000"},
     {"isolation.level", "read_committed"},
-    // Bounds librdkafka's prefetch so that memory stays small however large the backlog. Small,
-    // because a paused partition's prefetch is thrown away and fetched again on resume; a
-    // prefetch that fills up stops librdkafka 2.0.2's fetcher for up to a second, which
-    // kafka_record_source undoes (see wake_starved_fetchers).
-    {"queued.max.messages.kbytes", std::to_string(queued_kbytes)},
-    {"fetch.max.bytes", std::to_string(fetch_bytes)},
-    {"max.partition.fetch.bytes", std::to_string(std::min<std::uint64_t>(mib, fetch_bytes))},
+    // Bounds librdkafka's prefetch so that memory stays small however large the backlog and
+    // however many the partitions (prefetch_for). A prefetch that fills up stops librdkafka
+    // 2.0.2's fetcher for up to a second, which kafka_record_source undoes (see
+    // wake_starved_fetchers).
+    {"queued.max.messages.kbytes", std::to_string(prefetch.queued_kbytes)},
+    {"fetch.max.bytes", std::to_string(prefetch.fetch_bytes)},
+    {"max.partition.fetch.bytes", std::to_string(prefetch.partition_fetch_bytes)},
     // librdkafka keeps one Fetch request in flight per broker, and the broker holds a Fetch for
     // partitions that have nothing new for up to fetch.wait.max.ms. A partition resumed after
     // backpressure waits behind that held Fetch: at the default 500 ms the job's input sat idle
@@ -222,6 +238,12 @@ caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const k
   if (!consumer)
     return failure("cannot create the Kafka consumer: " + err);
   return consumer;
+}
+
+caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_metadata_consumer(const kafka_settings& settings,
+                                                                              RdKafka::EventCb* event_cb) {
+  // The smallest prefetch: it never fetches a record.
+  return make_job_consumer(settings, nullptr, prefetch_for(0, 1), event_cb);
 }
 
 producer_limits producer_limits_for(const domain::record_size_budget& output, const domain::record_size_budget& dlq) {

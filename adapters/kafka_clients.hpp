@@ -48,13 +48,31 @@ private:
 caf::expected<std::unique_ptr<RdKafka::Conf>> make_rdkafka_conf(const property_list& defaults,
                                                                 const property_list& overrides);
 
-/// The stream job's consumer: manual offsets, partition EOF events, read_committed. Its
-/// prefetch (queued.max.messages.kbytes, fetch.max.bytes, max.partition.fetch.bytes) is sized
-/// to a small part of `max_in_flight_bytes`, the instance's byte bound. `event_cb`: its
-/// errors and log lines (client_events).
-caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(
-  const kafka_settings& settings, RdKafka::RebalanceCb* rebalance_cb,
-  std::uint64_t max_in_flight_bytes = pipeline_settings{}.max_in_flight_bytes, RdKafka::EventCb* event_cb = nullptr);
+/// How much librdkafka's consumer fetches ahead of the job (its prefetch), outside the records in
+/// flight: the local queue's cap and one fetch response's, in total and per partition.
+struct consumer_prefetch {
+  std::uint64_t queued_kbytes = 0;         ///< queued.max.messages.kbytes
+  std::uint64_t fetch_bytes = 0;           ///< fetch.max.bytes
+  std::uint64_t partition_fetch_bytes = 0; ///< max.partition.fetch.bytes
+};
+
+/// The prefetch for an instance with byte bound `max_in_flight_bytes` reading a topic of
+/// `partitions` partitions: a fixed small part of the bound however many partitions there are.
+consumer_prefetch prefetch_for(std::uint64_t max_in_flight_bytes, int partitions);
+
+/// The stream job's consumer: manual offsets, partition EOF events, read_committed, its prefetch
+/// as given (prefetch_for). `event_cb`: its errors and log lines (client_events).
+caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_job_consumer(const kafka_settings& settings,
+                                                                         RdKafka::RebalanceCb* rebalance_cb,
+                                                                         const consumer_prefetch& prefetch,
+                                                                         RdKafka::EventCb* event_cb = nullptr);
+
+/// A consumer of the job's settings that only reads metadata (it never subscribes): it proves
+/// the brokers answer and reads the topics (partition_count, topic_max_message_bytes) before the
+/// job's own consumer is made, whose prefetch follows the input's partition count. Close it
+/// before making that one.
+caf::expected<std::unique_ptr<RdKafka::KafkaConsumer>> make_metadata_consumer(const kafka_settings& settings,
+                                                                              RdKafka::EventCb* event_cb);
 
 /// What the producer's records and batches may weigh, from the topics' max.message.bytes.
 struct producer_limits {

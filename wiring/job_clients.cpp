@@ -42,6 +42,20 @@ caf::expected<sink_topics> read_topics(RdKafka::KafkaConsumer& consumer, const j
   return topics;
 }
 
+/// The topics as read_topics reads them, through a metadata client that is closed again.
+caf::expected<sink_topics> read_topics_once(const job_settings& settings, client_events& events) {
+  auto probe = make_metadata_consumer(settings, &events);
+  if (!probe)
+    return probe.error();
+  auto topics = [&]() -> caf::expected<sink_topics> {
+    if (auto err = await_broker(**probe, events, settings.bootstrap_servers, startup_timeout_ms))
+      return err;
+    return read_topics(**probe, settings);
+  }();
+  (*probe)->close();
+  return topics;
+}
+
 /// The producer, within the topics' limits, its transactions initialised (exactly_once).
 caf::error start_sink(kafka_record_sink& sink, const sink_topics& topics, const job_settings& settings) {
   const auto limits = producer_limits_for(topics.output_budget, topics.dlq_budget);
@@ -65,15 +79,17 @@ caf::expected<job_clients> connect_job_clients(const job_settings& settings, met
   job_clients clients;
   // Headroom: the classifier appends the two stay members to each value in place.
   clients.source = std::make_shared<kafka_record_source>(settings.input_topic, domain::enrichment_reserve);
-  auto consumer = make_job_consumer(settings, clients.source.get(), settings.max_in_flight_bytes,
-                                    &clients.source->events());
-  if (!consumer)
-    return consumer.error();
-  if (auto err = await_broker(**consumer, clients.source->events(), settings.bootstrap_servers, startup_timeout_ms))
-    return err;
-  auto topics = read_topics(**consumer, settings);
+  // The consumer's prefetch follows the input's partition count, which librdkafka takes only
+  // when the client is made: a metadata client reads the topics first.
+  auto topics = read_topics_once(settings, clients.source->events());
   if (!topics)
     return topics.error();
+  const auto prefetch = prefetch_for(settings.max_in_flight_bytes, topics->input_partitions);
+  spdlog::info("consumer: prefetch up to {} KiB queued, fetch responses up to {} bytes ({} per partition of {})",
+               prefetch.queued_kbytes, prefetch.fetch_bytes, prefetch.partition_fetch_bytes, topics->input_partitions);
+  auto consumer = make_job_consumer(settings, clients.source.get(), prefetch, &clients.source->events());
+  if (!consumer)
+    return consumer.error();
   clients.output_budget = topics->output_budget;
   clients.sink = std::make_shared<kafka_record_sink>(*topics, &metrics.output_reachable);
   if (auto err = start_sink(*clients.sink, *topics, settings))

@@ -106,6 +106,24 @@ caf::error connect_state(const stats_settings& settings, const kafka_settings& r
   return caf::none;
 }
 
+/// The input's partition count, through a metadata client that is closed again.
+caf::expected<int> read_partition_count(const kafka_settings& reader, const stats_settings& settings,
+                                        client_events& events) {
+  auto probe = make_metadata_consumer(reader, &events);
+  if (!probe)
+    return usage(probe.error());
+  auto partitions = [&]() -> caf::expected<int> {
+    if (auto err = await_broker(**probe, events, settings.bootstrap_servers, startup_timeout_ms))
+      return err;
+    auto count = partition_count(**probe, settings.input_topic, startup_timeout_ms);
+    if (!count)
+      return with_hint(count.error(), " (bootstrap servers: " + settings.bootstrap_servers + ")");
+    return count;
+  }();
+  (*probe)->close();
+  return partitions;
+}
+
 } // namespace
 
 caf::expected<stats_clients> connect_stats_clients(const stats_settings& settings) {
@@ -117,15 +135,16 @@ caf::expected<stats_clients> connect_stats_clients(const stats_settings& setting
     reader.extra_properties.push_back(property);
   stats_clients out;
   out.source = std::make_shared<kafka_record_source>(settings.input_topic);
-  auto consumer = make_job_consumer(reader, out.source.get(), pipeline_settings{}.max_in_flight_bytes,
+  // As the job's (wiring/job_clients.cpp): the prefetch follows the input's partition count,
+  // read by a metadata client first.
+  auto partitions = read_partition_count(reader, settings, out.source->events());
+  if (!partitions)
+    return partitions.error();
+  auto consumer = make_job_consumer(reader, out.source.get(),
+                                    prefetch_for(pipeline_settings{}.max_in_flight_bytes, *partitions),
                                     &out.source->events());
   if (!consumer)
     return usage(consumer.error());
-  if (auto err = await_broker(**consumer, out.source->events(), settings.bootstrap_servers, startup_timeout_ms))
-    return err;
-  auto partitions = partition_count(**consumer, settings.input_topic, startup_timeout_ms);
-  if (!partitions)
-    return with_hint(partitions.error(), " (bootstrap servers: " + settings.bootstrap_servers + ")");
   out.partitions = *partitions;
   if (!settings.stats_topic.empty()) {
     auto changelog = connect_changelog(settings);

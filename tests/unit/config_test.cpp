@@ -281,6 +281,24 @@ TEST_CASE("the producer's batches fit the smaller topic limit, its records the l
   CHECK(producer_limits_for(budget(0), budget(0)).max_batch_bytes == 0u);
 }
 
+TEST_CASE("the consumer's prefetch weighs the same however many the input partitions", "[config][limits]") {
+  constexpr std::uint64_t kib = 1024, mib = kib * kib;
+  // The default bound (128 MiB): a 4 MiB fetch response, 1 MiB per partition at 3 partitions,
+  // a share of the 4 MiB at 12, the 64 KiB floor at 96 (the response's own cap still holds).
+  const auto three = prefetch_for(128 * mib, 3);
+  CHECK(three.fetch_bytes == 4 * mib);
+  CHECK(three.partition_fetch_bytes == mib);
+  CHECK(three.queued_kbytes == 2048u);
+  CHECK(prefetch_for(128 * mib, 12).partition_fetch_bytes == 4 * mib / 12);
+  CHECK(prefetch_for(128 * mib, 96).partition_fetch_bytes == 64 * kib);
+  CHECK(prefetch_for(128 * mib, 96).fetch_bytes == 4 * mib);
+  // Small bounds keep librdkafka's workable minimum, large ones its 16 MiB cap.
+  CHECK(prefetch_for(0, 0).fetch_bytes == mib);
+  CHECK(prefetch_for(0, 0).queued_kbytes == 1u);
+  CHECK(prefetch_for(std::uint64_t{8} << 30, 1).fetch_bytes == 16 * mib);
+  CHECK(prefetch_for(std::uint64_t{8} << 30, 1).partition_fetch_bytes == mib);
+}
+
 TEST_CASE("a record size budget: the limit less the framing, less the reserve still to come", "[config][limits]") {
   const domain::record_size_budget output{1000, 100, 80};
   CHECK(output.fits(820)); // 820 + 80 + 100 = 1000
