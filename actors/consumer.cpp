@@ -1,7 +1,7 @@
 // The consumer actor (actors/consumer.hpp).
 #include "actors/consumer.hpp"
 
-#include "actors/partition_list.hpp"
+#include "core/partition_list.hpp"
 #include "messages/errors.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,7 +1,7 @@
 // The producer actor (actors/producer.hpp).
 #include "actors/producer.hpp"
 
-#include "actors/partition_list.hpp"
+#include "core/partition_list.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -6,12 +6,12 @@
 // are revoked, and after a failure aborts the transaction and has the consumer rewind just
 // the partitions whose work was lost (librdkafka's examples/transactions.c).
 
-#include "actors/batch_ledger.hpp"
-#include "actors/group_membership.hpp"
-#include "actors/pipeline_metrics.hpp"
-#include "actors/pipeline_settings.hpp"
-#include "actors/record_sink.hpp"
-#include "actors/refused_records.hpp"
+#include "core/batch_ledger.hpp"
+#include "core/pipeline_metrics.hpp"
+#include "core/pipeline_settings.hpp"
+#include "core/ports/group_membership.hpp"
+#include "core/ports/record_sink.hpp"
+#include "core/refused_records.hpp"
 #include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
 
