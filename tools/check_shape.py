@@ -239,15 +239,11 @@ def main(argv):
         print("check_shape.py: self-test passed")
         return 0
     found = violations(root)
-    for item in found:
-        print(item)
-    if found:
-        print(f"{len(found)} file(s) or function(s) too long in {', '.join(FOLDERS)}")
-        return 1
     (file_lines, file_name), (function_lines, function_name) = longest(root)
-    print(f"shape clean in {', '.join(FOLDERS)}: the longest file {file_name} ({file_lines} lines), "
-          f"the longest function {function_name} ({function_lines} lines)")
-    return 0
+    verdict = f"{len(found)} file(s) or function(s) too long" if found else "shape clean"
+    print("\n".join(found + [f"{verdict} in {', '.join(FOLDERS)}: the longest file {file_name} ({file_lines} lines), "
+                              f"the longest function {function_name} ({function_lines} lines)"]))
+    return 1 if found else 0
 
 
 if __name__ == "__main__":
