@@ -2,7 +2,7 @@
 
 // The classifier actor: stay days and category of each record, and its enriched value.
 
-#include "actors/refused_records.hpp"
+#include "core/refused_records.hpp"
 #include "domain/record_size_budget.hpp"
 #include "messages/interfaces.hpp"
 

@@ -1,7 +1,7 @@
 // The consumer actor (actors/consumer.hpp).
 #include "actors/consumer.hpp"
 
-#include "actors/partition_list.hpp"
+#include "core/partition_list.hpp"
 #include "messages/errors.hpp"
 
 #include <spdlog/spdlog.h>
@@ -28,13 +28,7 @@ void consumer_state::on_assigned(const std::vector<std::int32_t>& assigned) {
     flow = partition_flow{};
     flow.stage = hooks.spawn_stage(partition);
     flow.epoch = epoch;
-    auto& m = metrics->partition(partition);
-    m.assigned = true;
-    m.in_flight = 0;
-    m.in_flight_bytes = 0;
-    m.at_end = false;
-    m.paused = false;
-    m.lag = -1; // unknown until the next lag update
+    metrics->partition(partition).reset_flow(true);
   }
   spdlog::info("consumer: assigned partitions [{}]", partition_list(assigned));
   if (hooks.on_assignment) {
@@ -102,13 +96,7 @@ void consumer_state::on_revoked(const std::vector<std::int32_t>& revoked, bool l
       continue;
     self->send_exit(it->second.stage, caf::exit_reason::user_shutdown);
     partitions.erase(it);
-    auto& m = metrics->partition(partition);
-    m.assigned = false;
-    m.in_flight = 0;
-    m.in_flight_bytes = 0;
-    m.at_end = false;
-    m.paused = false;
-    m.lag = -1; // no longer ours: its lag series goes away
+    metrics->partition(partition).reset_flow(false);
   }
   // Acks still on their way for the revoked partitions must not count for a later assignment.
   ++epoch;

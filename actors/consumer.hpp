@@ -3,9 +3,9 @@
 // The consumer actor: reads through a record_source, dispatches batches per partition with
 // bounded credit, hands partitions over before revocation and rewinds them on request.
 
-#include "actors/pipeline_metrics.hpp"
-#include "actors/pipeline_settings.hpp"
-#include "actors/record_source.hpp"
+#include "core/pipeline_metrics.hpp"
+#include "core/pipeline_settings.hpp"
+#include "core/ports/record_source.hpp"
 #include "messages/interfaces.hpp"
 
 #include <chrono>

@@ -4,14 +4,18 @@
 // gives credit back to the consumer once Kafka acknowledged a batch, commits (exactly_once:
 // the output and the input offsets in one transaction), hands partitions over before they
 // are revoked, and after a failure aborts the transaction and has the consumer rewind just
-// the partitions whose work was lost (librdkafka's examples/transactions.c).
+// the partitions whose work was lost (librdkafka's examples/transactions.c). One actor in
+// three files by concern: producer.cpp (the behaviour, ticks, hand-overs, stopping),
+// producer_output.cpp (the write path and delivery reports), producer_transaction.cpp
+// (commits, aborts, the byte budget).
 
-#include "actors/batch_ledger.hpp"
-#include "actors/group_membership.hpp"
-#include "actors/pipeline_metrics.hpp"
-#include "actors/pipeline_settings.hpp"
-#include "actors/record_sink.hpp"
-#include "actors/refused_records.hpp"
+#include "core/batch_ledger.hpp"
+#include "core/pipeline_metrics.hpp"
+#include "core/pipeline_settings.hpp"
+#include "core/ports/group_membership.hpp"
+#include "core/ports/record_sink.hpp"
+#include "core/refused_records.hpp"
+#include "core/transaction_budget.hpp"
 #include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
 
@@ -72,17 +76,13 @@ public:
   bool transaction_open = false;
   /// config.pipeline's transaction timeout; a stop bounds it by the shutdown timeout.
   std::chrono::milliseconds transaction_timeout{0};
-  std::chrono::steady_clock::time_point transaction_started;
-  /// Keeping each transaction committable within transaction.timeout.ms on a slow output: the
-  /// bytes written into the open transaction, those of them acknowledged, and how many bytes a
-  /// transaction may hold (adapted to the measured delivery rate, see adapt_budget()).
-  std::uint64_t transaction_bytes = 0;
-  std::uint64_t transaction_acked_bytes = 0;
-  std::uint64_t transaction_budget = 0;
-  /// The open transaction is full (its budget or its fill window used): it commits at the
+  /// Keeping each transaction committable within transaction.timeout.ms on a slow output: its
+  /// start, the bytes written into it and acknowledged, how many it may hold (adapted to the
+  /// measured delivery rate, see adapt_budget()), and whether it is full.
+  transaction_budget budget;
+  /// Once the open transaction is full (its budget or its fill window used) it commits at the
   /// next tick, and the batches that came since wait here, in order, for the next one. They
   /// hold the consumer's credit, so this queue is bounded by job.max-in-flight-bytes.
-  bool transaction_full = false;
   std::deque<enriched_batch> deferred;
   /// Reads the consumer's group membership when the offsets are sent.
   membership_reader read_membership;
@@ -134,6 +134,16 @@ public:
   /// when this one is full.
   void produce(enriched_batch& batch);
   void write_batch(enriched_batch& batch);
+  /// Begins the transaction the next batch goes into; false when it could not (failing).
+  bool open_transaction();
+  /// Each record of a batch, through the sink (`id`: the batch's in the ledger); false when
+  /// the rest of the batch is not to be written (a failure, noted for the tick or fatal).
+  bool write_output(std::int32_t partition, const output_record& record, std::uint64_t id);
+  bool write_dead_letter(std::int32_t partition, const dead_letter& letter, std::uint64_t id);
+  /// The last resort for a record that no topic takes: its coordinates and `refusal` in an
+  /// empty dead letter; false (and failing) when not even that could be written.
+  bool write_unwritable(std::int32_t partition, const dead_letter& letter, const std::string& refusal,
+                        std::uint64_t id);
   /// Writes deferred batches while the (new) transaction has room for them.
   void write_deferred();
   /// Whether the open transaction may take `bytes` more and still be delivered in time.
@@ -156,6 +166,10 @@ public:
   /// consumer has not confirmed yet, stays open for a later try (bounded by the shutdown
   /// timeout) instead of being aborted.
   bool commit_transaction(bool may_wait = false);
+  /// Adds the offsets the open transaction covers, fenced with the consumer's membership now;
+  /// false when the commit cannot go on (the generation moved: waiting for the consumer under
+  /// `may_wait`, else aborted; or the offsets could not be sent).
+  bool send_transaction_offsets(bool may_wait);
   void abort_and_rewind(const std::string& reason, std::set<std::int32_t> partitions);
   /// The consumer says this member owns `partitions` in `generation`: an open transaction
   /// whose partitions are all among them is valid in that generation; one with a partition
@@ -176,6 +190,10 @@ private:
   /// transaction timeout).
   template <class Step>
   record_sink::step_result retry_step(Step&& step, std::optional<std::chrono::milliseconds> bound = std::nullopt);
+  /// Calls `produce_once` until the sink takes the record or says why it will not, serving
+  /// delivery reports while its queue is full.
+  template <class ProduceOnce>
+  record_sink::produce_result write_until_taken(ProduceOnce&& produce_once);
 };
 
 /// Spawn it detached: the sink blocks (flush, transaction calls).

@@ -2,7 +2,7 @@
 
 // The progress line of long runs: in, out, dead-lettered, rate, in flight, lag.
 
-#include "actors/pipeline_metrics.hpp"
+#include "core/pipeline_metrics.hpp"
 #include "messages/control.hpp"
 
 #include <caf/stateful_actor.hpp>

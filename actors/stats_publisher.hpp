@@ -5,7 +5,7 @@
 // value of each category like a ksqlDB table's topic.
 
 #include "actors/aggregator.hpp"
-#include "actors/changelog_sink.hpp"
+#include "core/ports/changelog_sink.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>

@@ -1,9 +1,9 @@
 #pragma once
 
-// The changelog sink over a Kafka producer (actors/changelog_sink.hpp): one record per changed
+// The changelog sink over a Kafka producer (core/ports/changelog_sink.hpp): one record per changed
 // category in a compacted topic, key = the category text.
 
-#include "actors/changelog_sink.hpp"
+#include "core/ports/changelog_sink.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 

@@ -4,8 +4,8 @@
 // producer, kstream-stats' keyed producers, and what they read of the topics at start-up
 // (partition counts, size limits).
 
-#include "actors/pipeline_settings.hpp"
 #include "adapters/kafka_settings.hpp"
+#include "core/pipeline_settings.hpp"
 #include "domain/record_size_budget.hpp"
 
 #include <librdkafka/rdkafkacpp.h>

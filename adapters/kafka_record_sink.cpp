@@ -2,6 +2,7 @@
 #include "adapters/kafka_record_sink.hpp"
 
 #include "adapters/kafka_clients.hpp"
+#include "adapters/kafka_group_metadata.hpp"
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -42,7 +43,7 @@ bool refused_for_its_records(RdKafka::ErrorCode code) {
 }
 
 // Through the C API: send_offsets_to_transaction takes the consumer's group metadata as the
-// C handle that actors/group_membership.hpp carries.
+// C handle that core/ports/group_membership.hpp carries (adapters/kafka_group_metadata.hpp).
 record_sink::step_result classify(rd_kafka_error_t* raw) {
   std::unique_ptr<rd_kafka_error_t, decltype(&rd_kafka_error_destroy)> error{raw, &rd_kafka_error_destroy};
   if (!error)
@@ -240,9 +241,9 @@ record_sink::step_result kafka_record_sink::send_offsets(
   rd_kafka_topic_partition_list_t* partitions = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
   for (auto [partition, next] : offsets)
     rd_kafka_topic_partition_list_add(partitions, topics_.input.c_str(), partition)->offset = next;
-  auto result = with_transaction_failure(
-    classify(rd_kafka_send_offsets_to_transaction(producer_->c_ptr(), partitions, group.metadata.get(),
-                                                  static_cast<int>(timeout.count()))));
+  auto result = with_transaction_failure(classify(
+    rd_kafka_send_offsets_to_transaction(producer_->c_ptr(), partitions, kafka_group_metadata::unwrap(group.metadata),
+                                         static_cast<int>(timeout.count()))));
   rd_kafka_topic_partition_list_destroy(partitions);
   return result;
 }

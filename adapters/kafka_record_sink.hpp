@@ -1,9 +1,9 @@
 #pragma once
 
-// The record sink over a Kafka producer (the producer actor's port actors/record_sink.hpp):
+// The record sink over a Kafka producer (the producer actor's port core/ports/record_sink.hpp):
 // enriched records to the output topic, dead letters to the dead-letter topic, transactions.
 
-#include "actors/record_sink.hpp"
+#include "core/ports/record_sink.hpp"
 #include "domain/expedia_json.hpp"
 #include "domain/record_size_budget.hpp"
 

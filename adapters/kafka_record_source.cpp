@@ -1,6 +1,7 @@
 // The record source over Kafka (adapters/kafka_record_source.hpp).
 #include "adapters/kafka_record_source.hpp"
 
+#include "adapters/kafka_group_metadata.hpp"
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -286,8 +287,8 @@ group_membership kafka_record_source::membership() {
   rd_kafka_consumer_group_metadata_t* metadata = rd_kafka_consumer_group_metadata(consumer_->c_ptr());
   if (metadata == nullptr)
     return out;
-  out.metadata.reset(metadata, &rd_kafka_consumer_group_metadata_destroy);
   out.generation = generation_of(metadata).value_or(-1);
+  out.metadata = kafka_group_metadata::wrap(metadata);
   return out;
 }
 

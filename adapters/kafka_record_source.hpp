@@ -1,9 +1,9 @@
 #pragma once
 
-// The record source over Kafka (the consumer actor's port actors/record_source.hpp).
+// The record source over Kafka (the consumer actor's port core/ports/record_source.hpp).
 
-#include "actors/record_source.hpp"
 #include "adapters/kafka_clients.hpp"
+#include "core/ports/record_source.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 

@@ -5,7 +5,7 @@
 // (docs/metrics.md lists them all).
 
 #include "actors/aggregator.hpp"
-#include "actors/pipeline_metrics.hpp"
+#include "core/pipeline_metrics.hpp"
 
 #include <string>
 

@@ -5,7 +5,7 @@
 // differs from the generator's manifest given with --expect-manifest).
 
 #include "actors/aggregator.hpp"
-#include "actors/changelog_sink.hpp"
+#include "core/ports/changelog_sink.hpp"
 #include "domain/stay_table.hpp"
 #include "wiring/settings.hpp"
 

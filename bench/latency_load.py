@@ -20,7 +20,7 @@ import argparse
 import os
 import sys
 
-from kbench.cli import add_run_options
+from kbench.cli import add_run_options, complete_run_args
 from kbench.common import FULL_SET_RECORDS, log
 from kbench.contenders import CONTENDERS, Ctx
 from kbench.data import ensure_data
@@ -44,7 +44,7 @@ def main():
     p.add_argument("--ramp-s", type=float, default=5, help="unmeasured seconds at the rate first")
     add_run_options(p, latest="latest-latency")
     args = p.parse_args()
-    args.deep, args.partial, args.no_latency, args.commit_ms, args.smoke = False, {}, True, 1000, False
+    complete_run_args(args)
     ctx = Ctx(args)
     if not loadlat_binary(ctx):
         raise SystemExit("latency_load: bench-loadlat not built (cmake --build build --target bench-loadlat)")

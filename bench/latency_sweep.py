@@ -25,7 +25,7 @@ import copy
 import os
 import sys
 
-from kbench.cli import add_run_options
+from kbench.cli import add_run_options, complete_run_args
 from kbench.common import FULL_SET_RECORDS, log
 from kbench.contenders import CONTENDERS, Ctx, kstream_app_settings
 from kbench.data import ensure_data
@@ -63,7 +63,7 @@ def main():
     p.add_argument("--lat-seconds", type=int, default=20, help="latency run: seconds")
     add_run_options(p, latest="latest-latency")
     args = p.parse_args()
-    args.deep, args.partial, args.no_latency, args.commit_ms, args.smoke = False, {}, False, 1000, False
+    complete_run_args(args, no_latency=False)
     intervals = [int(x) for x in args.intervals.split(",") if x]
     ctx = Ctx(args)
     by_name = {c.name: c for c in CONTENDERS}

@@ -28,7 +28,7 @@ from confluent_kafka import Producer
 
 import contract
 from kbench.checks import ID_RE, hotel_id, oracle_category
-from kbench.cli import add_run_options
+from kbench.cli import add_run_options, complete_run_args
 from kbench.common import FULL_SET_RECORDS, ROOT, log
 from kbench.contenders import CONTENDERS, Ctx
 from kbench.data import cached_manifest, ensure_data, finish_data, manifest_path
@@ -136,8 +136,7 @@ def main():
     add_run_options(p, latest="latest-scale")
     args = p.parse_args()
     args.output_topic_config = {"compression.type": args.output_compression}
-    args.deep, args.partial, args.no_latency, args.smoke, args.topic = False, {}, True, False, None
-    args.lat_rate, args.lat_seconds = 1000, 20
+    complete_run_args(args, topic=None, lat_rate=1000, lat_seconds=20)
     ctx = Ctx(args)
     by_name = {c.name: c for c in CONTENDERS}
     wanted = [by_name[n] for n in args.contenders.split(",") if n]

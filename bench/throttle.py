@@ -34,7 +34,7 @@ def quota(bootstrap, client_id, rate):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def main():
+def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--records", type=int, default=int(os.environ.get("BENCH_RECORDS", 200000)))
     p.add_argument("--topic")
@@ -47,6 +47,11 @@ def main():
     p.add_argument("--out", default=os.path.join(BENCH, "results"))
     args = p.parse_args()
     args.deep, args.reload = False, False
+    return args
+
+
+def main():
+    args = parse_args()
     ctx = Ctx(args)
     if not ctx.kstream_app():
         raise SystemExit("throttle: kstream-app is not built")

@@ -26,7 +26,7 @@ fi
 # The C++ sources: every layer, the tests, the benchmarks' C++ and the tools (build trees and
 # anything else outside these folders are not the project's sources).
 sources() {
-  (cd "$root" && find domain messages actors adapters wiring app tests bench tools \
+  (cd "$root" && find domain messages core actors adapters wiring app tests bench tools \
       \( -name 'build*' -o -name node_modules \) -prune -o \
       -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.cc' \) -print 2>/dev/null | sort)
 }

@@ -4,10 +4,10 @@
 // before any actor runs: the topics' partition counts and size limits read, the producer's
 // limits set from them, the transactions initialised.
 
-#include "actors/pipeline_metrics.hpp"
 #include "adapters/kafka_broker_watch.hpp"
 #include "adapters/kafka_record_sink.hpp"
 #include "adapters/kafka_record_source.hpp"
+#include "core/pipeline_metrics.hpp"
 #include "domain/record_size_budget.hpp"
 #include "wiring/settings.hpp"
 

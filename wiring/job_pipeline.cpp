@@ -3,7 +3,7 @@
 
 #include "actors/classifier.hpp"
 #include "actors/parser.hpp"
-#include "actors/refused_records.hpp"
+#include "core/refused_records.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/scoped_actor.hpp>

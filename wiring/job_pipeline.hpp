@@ -12,11 +12,11 @@
 // in-memory ones, so that they run the hooks the job runs.
 
 #include "actors/consumer.hpp"
-#include "actors/pipeline_metrics.hpp"
 #include "actors/producer.hpp"
 #include "actors/progress_reporter.hpp"
-#include "actors/record_sink.hpp"
-#include "actors/record_source.hpp"
+#include "core/pipeline_metrics.hpp"
+#include "core/ports/record_sink.hpp"
+#include "core/ports/record_source.hpp"
 #include "domain/record_size_budget.hpp"
 #include "wiring/settings.hpp"
 

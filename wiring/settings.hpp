@@ -4,10 +4,10 @@
 // the options into these, the wiring (this folder) builds the clients and actors from them.
 // The defaults are the member initialisers here and in the structs these are made of.
 
-#include "actors/pipeline_settings.hpp"
 #include "adapters/http.hpp"
 #include "adapters/kafka_settings.hpp"
 #include "adapters/log_format.hpp"
+#include "core/pipeline_settings.hpp"
 
 #include <cstdint>
 #include <string>

@@ -10,12 +10,12 @@
 //                                                 changelog publisher (compacted topic)
 
 #include "actors/aggregator.hpp"
-#include "actors/changelog_sink.hpp"
 #include "actors/consumer.hpp"
-#include "actors/pipeline_metrics.hpp"
-#include "actors/record_source.hpp"
 #include "actors/stats_publisher.hpp"
 #include "actors/terminal_view.hpp"
+#include "core/pipeline_metrics.hpp"
+#include "core/ports/changelog_sink.hpp"
+#include "core/ports/record_source.hpp"
 #include "domain/stay_table.hpp"
 #include "wiring/job_pipeline.hpp"
 #include "wiring/settings.hpp"

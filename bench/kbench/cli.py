@@ -26,6 +26,23 @@ def add_run_options(p, latest="latest"):
                    "output's per-partition end offsets with the manifest (reading a big output back takes minutes)")
 
 
+# bench.py's own options that the runs read (kbench.runs, kbench.checks) but a script with only
+# add_run_options() does not offer, and their values there: outputs checked by counts and
+# categories (not record by record), no deliberate partial runs, no latency run, not a smoke run.
+SIDE_RUN_DEFAULTS = {"deep": False, "partial": {}, "no_latency": True, "commit_ms": 1000, "smoke": False}
+
+
+def complete_run_args(args, **fields):
+    """Gives a side script's parsed `args` (latency_sweep.py, latency_load.py, scale.py) what the
+    runs read: SIDE_RUN_DEFAULTS for each option it did not parse, then `fields` (always)."""
+    for name, value in SIDE_RUN_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    for name, value in fields.items():
+        setattr(args, name, value)
+    return args
+
+
 def parse_args(description):
     p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--records", type=int, default=int(os.environ.get("BENCH_RECORDS", 200000)))

@@ -136,6 +136,26 @@ def lat_note(r):
     return ""
 
 
+def result_row(r, results, lim):
+    """One contender's row of the results table (`lim`: the limit's records/s)."""
+    lat = r.get("latency", {})
+    x = r["records_per_s"] / lim if lim and r.get("records_per_s") and (r.get("ok") or r.get("partial")) \
+        else None
+    check = "ok" if r.get("ok") else "**FAILED**"
+    if r.get("partial"):
+        check = f"partial run: {r['partial']['records']:,} records in {r['partial']['seconds']} s"
+    elif not r.get("ok"):  # a fast wrong answer does not count: no throughput figure
+        r = dict(r, records_per_s=None)
+    sp = r.get("spread")
+    spread = f"{span(sp)} ({sp['pct']:.0f} %)" if sp and r.get("records_per_s") else "–"
+    return (f"| {r['label']}{' *' if r.get('from_run') else ''} | {r['guarantee']} | {check} | {fmt(r.get('wall_s'), 2)} | "
+            f"{fmt(r.get('records_per_s'))} | {spread} | {fmt(x, 2) if x else '–'} | "
+            f"{fmt(ceiling.x_ingest(r, results), 2)} | {fmt(r.get('cpu_s'), 2)} | "
+            f"{fmt(r.get('cpu_us_per_record'), 2)} | {fmt(r.get('broker_cpu_s'), 2)} | {fmt(r.get('peak_rss_mb'))} | "
+            f"{fmt(r.get('load_1m'), 2)} | "
+            f"{fmt(lat.get('p50_ms'))} | {fmt(lat.get('p99_ms'))}{lat_note(r)} |")
+
+
 def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
     lim, trows = targets(results, micro_ns)
     lim_row = ceiling.limit_row(results)
@@ -152,23 +172,7 @@ def report(results, data, args, out_dir, stamp, mach, micro_ns=None):
     lines += ["| contender | guarantee | output check | wall s | records/s | records/s min-max (spread) | x limit | "
               "x broker ingest | CPU s | CPU µs/rec | broker CPU s | peak RSS MB | load | latency p50 ms | p99 ms |",
               "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in results:
-        lat = r.get("latency", {})
-        x = r["records_per_s"] / lim if lim and r.get("records_per_s") and (r.get("ok") or r.get("partial")) \
-            else None
-        check = "ok" if r.get("ok") else "**FAILED**"
-        if r.get("partial"):
-            check = f"partial run: {r['partial']['records']:,} records in {r['partial']['seconds']} s"
-        elif not r.get("ok"):  # a fast wrong answer does not count: no throughput figure
-            r = dict(r, records_per_s=None)
-        sp = r.get("spread")
-        spread = f"{span(sp)} ({sp['pct']:.0f} %)" if sp and r.get("records_per_s") else "–"
-        lines.append(f"| {r['label']}{' *' if r.get('from_run') else ''} | {r['guarantee']} | {check} | {fmt(r.get('wall_s'), 2)} | "
-                     f"{fmt(r.get('records_per_s'))} | {spread} | {fmt(x, 2) if x else '–'} | "
-                     f"{fmt(ceiling.x_ingest(r, results), 2)} | {fmt(r.get('cpu_s'), 2)} | "
-                     f"{fmt(r.get('cpu_us_per_record'), 2)} | {fmt(r.get('broker_cpu_s'), 2)} | {fmt(r.get('peak_rss_mb'))} | "
-                     f"{fmt(r.get('load_1m'), 2)} | "
-                     f"{fmt(lat.get('p50_ms'))} | {fmt(lat.get('p99_ms'))}{lat_note(r)} |")
+    lines += [result_row(r, results, lim) for r in results]
     lines += ["", f"The limit is the faster pipeline of this run (kcat pipe or the pipelined C++ passthrough): "
               f"{lim_row['name'] if lim_row else '–'}, {fmt(lim)} records/s" + (f", {lim_cpu} CPU s." if lim_cpu else ".")
               + " \"x broker ingest\": records/s over the broker's ingest ceiling (`broker-ingest`: the same "

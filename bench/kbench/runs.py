@@ -40,42 +40,13 @@ def throughput(contender, ctx, kafka, data, run_id, args, light_check=False):
     meter.start()
     res = {"name": contender.name, "label": contender.label, "guarantee": contender.guarantee,
            "records": n, "log": os.path.relpath(logfile, ROOT), "load_1m": round(os.getloadavg()[0], 2)}
-    status = ru = None
-    committed_at_end = 0
-    t_done = None
+    ru = cpu_at_done = t_done = None
     try:
         if contender.kind == "exit":
-            status, ru = reap(proc, timeout)
-            t_done = time.monotonic()
-            if status is None:
-                res["error"] = f"did not finish within {timeout:.0f} s"
-                status, ru = stop(proc)
-            elif status != 0:
-                res["error"] = f"exited with status {status}"
+            ru, t_done = _run_to_exit(proc, timeout, res)
         else:
-            t_done = None
-            probe = Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": group, "enable.auto.commit": False})
-            while time.monotonic() - t0 < timeout:
-                if proc.poll() is not None:
-                    res["error"] = f"exited early with status {proc.returncode}"
-                    break
-                committed = kafka.committed(group, data["topic"], len(ends), probe)
-                committed_at_end = sum(max(0, c) for c in committed)
-                if all(c >= e for c, e in zip(committed, ends)):
-                    t_done = time.monotonic()
-                    break
-                time.sleep(0.2)
-            cpu_at_done = meter.cpu
-            probe.close()
-            if t_done is None:
-                t_done = time.monotonic()
-                if partial_after and "error" not in res:
-                    # a deliberate partial run (--partial): the rate over what was committed
-                    res["partial"] = {"records": committed_at_end, "seconds": round(t_done - t0, 1)}
-                res.setdefault("error", f"did not commit the whole input within {timeout:.0f} s "
-                                        f"({committed_at_end:,} of {n:,} records committed)")
-            if proc.returncode is None:
-                status, ru = stop(proc)
+            ru, t_done, cpu_at_done = _run_until_committed(proc, ctx, kafka, group, data, timeout, partial_after,
+                                                           t0, meter, res)
     finally:
         meter.stop()
     broker_cpu1 = ceiling.process_cpu(bpid)
@@ -112,6 +83,50 @@ def throughput(contender, ctx, kafka, data, run_id, args, light_check=False):
         kafka.delete(out, *extra, f"{out}_dlq")
     log(f"{contender.name}: {'OK' if res['ok'] else 'FAILED: ' + res.get('error', '') + ' ' + res['check']['detail']}")
     return res
+
+
+def _run_to_exit(proc, timeout, res):
+    """A contender that exits by itself at the end of its input: (its rusage, when it ended)."""
+    status, ru = reap(proc, timeout)
+    t_done = time.monotonic()
+    if status is None:
+        res["error"] = f"did not finish within {timeout:.0f} s"
+        status, ru = stop(proc)
+    elif status != 0:
+        res["error"] = f"exited with status {status}"
+    return ru, t_done
+
+
+def _run_until_committed(proc, ctx, kafka, group, data, timeout, partial_after, t0, meter, res):
+    """A contender that runs until stopped: waits until its group has committed the whole input,
+    then stops it. (its rusage, when the input was committed, its CPU seconds by then)"""
+    ends = data["done_offsets"]
+    ru = None
+    committed_at_end = 0
+    t_done = None
+    probe = Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": group, "enable.auto.commit": False})
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            res["error"] = f"exited early with status {proc.returncode}"
+            break
+        committed = kafka.committed(group, data["topic"], len(ends), probe)
+        committed_at_end = sum(max(0, c) for c in committed)
+        if all(c >= e for c, e in zip(committed, ends)):
+            t_done = time.monotonic()
+            break
+        time.sleep(0.2)
+    cpu_at_done = meter.cpu
+    probe.close()
+    if t_done is None:
+        t_done = time.monotonic()
+        if partial_after and "error" not in res:
+            # a deliberate partial run (--partial): the rate over what was committed
+            res["partial"] = {"records": committed_at_end, "seconds": round(t_done - t0, 1)}
+        res.setdefault("error", f"did not commit the whole input within {timeout:.0f} s "
+                                f"({committed_at_end:,} of {data['records']:,} records committed)")
+    if proc.returncode is None:
+        _, ru = stop(proc)
+    return ru, t_done, cpu_at_done
 
 
 def latency(contender, ctx, kafka, template, run_id, args):
@@ -168,26 +183,9 @@ def latency(contender, ctx, kafka, template, run_id, args):
             time.sleep(0.2)
         time.sleep(1.0)
         measure_from[0] = time.time_ns() // 1000
-        t0 = time.monotonic()
-        sent = 0
-        total = int(rate * seconds)
-        while sent < total:
-            due = min(total, int((time.monotonic() - t0) * rate) + 1)
-            while sent < due:
-                send(sent)
-                sent += 1
-            prod.poll(0)
-            time.sleep(0.002)
+        total = _send_at_rate(send, prod, rate, seconds)
         prod.flush(30)
-        deadline = time.monotonic() + 60
-        i = 0
-        while seen[0] < total and time.monotonic() < deadline:
-            # unmeasured trailing records (id 1) push out anything a contender holds back
-            # until more input arrives (kcat -P keeps the last line of its stdin buffer)
-            send(i, rid=1)
-            i += 1
-            prod.poll(0)
-            time.sleep(0.1)
+        _push_until_seen(send, prod, seen, total)
         if seen[0] < total:
             res["error"] = f"only {seen[0]} of {total} records came out within 60 s"
     finally:
@@ -199,13 +197,47 @@ def latency(contender, ctx, kafka, template, run_id, args):
         stop(proc)
         if not args.keep_topics:
             kafka.delete(inp, out, *extra, f"{out}_dlq")
-    xs = sorted(lat_us)
-    if xs:
-        res.update({"records": len(xs), "p50_ms": round(xs[len(xs) // 2] / 1000, 1),
-                    "p99_ms": round(xs[min(len(xs) - 1, int(len(xs) * 0.99))] / 1000, 1),
-                    "max_ms": round(xs[-1] / 1000, 1)})
+    res.update(_latency_summary(lat_us))
     log(f"{contender.name}: latency {res}")
     return res
+
+
+def _send_at_rate(send, prod, rate, seconds):
+    """Sends rate * seconds records, evenly spread over the seconds; returns how many."""
+    t0 = time.monotonic()
+    sent = 0
+    total = int(rate * seconds)
+    while sent < total:
+        due = min(total, int((time.monotonic() - t0) * rate) + 1)
+        while sent < due:
+            send(sent)
+            sent += 1
+        prod.poll(0)
+        time.sleep(0.002)
+    return total
+
+
+def _push_until_seen(send, prod, seen, total, seconds=60):
+    """Until `total` measured records came out (at most `seconds`): unmeasured trailing records
+    (id 1) push out anything a contender holds back until more input arrives (kcat -P keeps
+    the last line of its stdin buffer)."""
+    deadline = time.monotonic() + seconds
+    i = 0
+    while seen[0] < total and time.monotonic() < deadline:
+        send(i, rid=1)
+        i += 1
+        prod.poll(0)
+        time.sleep(0.1)
+
+
+def _latency_summary(lat_us):
+    """The percentiles of the latencies measured (microseconds), in milliseconds; {} for none."""
+    xs = sorted(lat_us)
+    if not xs:
+        return {}
+    return {"records": len(xs), "p50_ms": round(xs[len(xs) // 2] / 1000, 1),
+            "p99_ms": round(xs[min(len(xs) - 1, int(len(xs) * 0.99))] / 1000, 1),
+            "max_ms": round(xs[-1] / 1000, 1)}
 
 
 def micro(ctx):

@@ -151,11 +151,7 @@ void read_output(const options& o, shared_state& st, std::vector<std::int64_t>& 
   c->close();
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  const options o = parse(argc, argv);
-  const auto templates = read_templates(o.templates);
+std::unique_ptr<RdKafka::Producer> make_producer(const options& o) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   set(*conf, "bootstrap.servers", o.bootstrap);
   set(*conf, "enable.idempotence", "true");
@@ -165,6 +161,33 @@ int main(int argc, char** argv) {
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
   if (!producer)
     die("producer: " + err);
+  return producer;
+}
+
+/// The result as one JSON line: the rate asked and achieved, the latency percentiles of the
+/// measured records (`latencies_us` sorted).
+void print_summary(const options& o, const std::vector<std::int64_t>& latencies_us, std::uint64_t measured,
+                   double measured_s) {
+  auto pct = [&](double q) {
+    if (latencies_us.empty())
+      return -1.0;
+    const auto i = std::min(latencies_us.size() - 1, static_cast<std::size_t>(q * latencies_us.size()));
+    return latencies_us[i] / 1000.0;
+  };
+  std::printf("{\"rate\": %.0f, \"seconds\": %.1f, \"sent\": %llu, \"seen\": %zu, \"achieved_rate\": %.0f, "
+              "\"p50_ms\": %.1f, \"p99_ms\": %.1f, \"p999_ms\": %.1f, \"max_ms\": %.1f}\n",
+              o.rate, o.seconds, static_cast<unsigned long long>(measured), latencies_us.size(),
+              measured / std::max(1e-9, measured_s), pct(0.5), pct(0.99), pct(0.999),
+              latencies_us.empty() ? -1.0 : latencies_us.back() / 1000.0);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const options o = parse(argc, argv);
+  const auto templates = read_templates(o.templates);
+  std::unique_ptr<RdKafka::Producer> producer = make_producer(o);
+  std::string err;
   std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(producer.get(), o.input, nullptr, err));
   if (!topic)
     die("topic: " + err);
@@ -233,16 +256,6 @@ int main(int argc, char** argv) {
   st.stop = true;
   reader.join();
   std::sort(latencies_us.begin(), latencies_us.end());
-  auto pct = [&](double q) {
-    if (latencies_us.empty())
-      return -1.0;
-    const auto i = std::min(latencies_us.size() - 1, static_cast<std::size_t>(q * latencies_us.size()));
-    return latencies_us[i] / 1000.0;
-  };
-  std::printf("{\"rate\": %.0f, \"seconds\": %.1f, \"sent\": %llu, \"seen\": %zu, \"achieved_rate\": %.0f, "
-              "\"p50_ms\": %.1f, \"p99_ms\": %.1f, \"p999_ms\": %.1f, \"max_ms\": %.1f}\n",
-              o.rate, o.seconds, static_cast<unsigned long long>(measured), latencies_us.size(),
-              measured / std::max(1e-9, measured_s), pct(0.5), pct(0.99), pct(0.999),
-              latencies_us.empty() ? -1.0 : latencies_us.back() / 1000.0);
+  print_summary(o, latencies_us, measured, measured_s);
   return latencies_us.size() >= measured ? 0 : 2;
 }

@@ -207,14 +207,7 @@ int ingest(const options& opt, RdKafka::KafkaConsumer& consumer, RdKafka::Produc
   return 0;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  const options opt = parse(argc, argv);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  const bool eos = opt.mode == "eos";
-
+std::unique_ptr<RdKafka::KafkaConsumer> make_consumer(const options& opt) {
   std::unique_ptr<RdKafka::Conf> cconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   set(*cconf, "bootstrap.servers", opt.bootstrap);
   set(*cconf, "group.id", opt.group);
@@ -227,8 +220,11 @@ int main(int argc, char** argv) {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(cconf.get(), err));
   if (!consumer)
     die("consumer: " + err);
+  return consumer;
+}
 
-  delivery_reports dr;
+std::unique_ptr<RdKafka::Producer> make_producer(const options& opt, delivery_reports& dr, bool eos) {
+  std::string err;
   std::unique_ptr<RdKafka::Conf> pconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   set(*pconf, "bootstrap.servers", opt.bootstrap);
   tune_producer(*pconf, opt);
@@ -239,11 +235,16 @@ int main(int argc, char** argv) {
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(pconf.get(), err));
   if (!producer)
     die("producer: " + err);
+  return producer;
+}
 
-  // Every partition of the input topic, from the committed offset (else the beginning).
+// Every partition of the input topic, from the committed offset (else the beginning); returns
+// how many there are.
+int assign_every_partition(const options& opt, RdKafka::KafkaConsumer& consumer, RdKafka::Producer& producer) {
+  std::string err;
   RdKafka::Metadata* raw_md = nullptr;
-  std::unique_ptr<RdKafka::Topic> md_topic(RdKafka::Topic::create(producer.get(), opt.input, nullptr, err));
-  check(producer->metadata(false, md_topic.get(), &raw_md, 10000), "metadata");
+  std::unique_ptr<RdKafka::Topic> md_topic(RdKafka::Topic::create(&producer, opt.input, nullptr, err));
+  check(producer.metadata(false, md_topic.get(), &raw_md, 10000), "metadata");
   std::unique_ptr<RdKafka::Metadata> md(raw_md);
   if (md->topics()->empty() || md->topics()->at(0)->err() != RdKafka::ERR_NO_ERROR)
     die("input topic " + opt.input + " not found");
@@ -251,8 +252,72 @@ int main(int argc, char** argv) {
   std::vector<RdKafka::TopicPartition*> assignment;
   for (int p = 0; p < partitions; ++p)
     assignment.push_back(RdKafka::TopicPartition::create(opt.input, p, RdKafka::Topic::OFFSET_STORED));
-  check(consumer->assign(assignment), "assign");
+  check(consumer.assign(assignment), "assign");
   RdKafka::TopicPartition::destroy(assignment);
+  return partitions;
+}
+
+// Commits `upto` (per partition the next offset, -1: none): under eos with the open transaction,
+// which is committed and followed by the next; else asynchronously, what changed since `committed`.
+void commit_offsets(const options& opt, RdKafka::KafkaConsumer& consumer, RdKafka::Producer& producer, bool eos,
+                    const std::vector<std::int64_t>& upto, std::vector<std::int64_t>& committed) {
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (int p = 0; p < static_cast<int>(upto.size()); ++p)
+    if (upto[p] >= 0 && (eos || upto[p] != committed[p])) {
+      offsets.push_back(RdKafka::TopicPartition::create(opt.input, p, upto[p]));
+      committed[p] = upto[p];
+    }
+  if (eos) {
+    std::unique_ptr<RdKafka::ConsumerGroupMetadata> gmd(consumer.groupMetadata());
+    if (!offsets.empty())
+      check(producer.send_offsets_to_transaction(offsets, gmd.get(), 30000), "send_offsets_to_transaction");
+    check(producer.commit_transaction(60000), "commit_transaction");
+    check(producer.begin_transaction(), "begin_transaction");
+  } else if (!offsets.empty()) {
+    check(consumer.commitAsync(offsets), "commit");
+  }
+  RdKafka::TopicPartition::destroy(offsets);
+}
+
+// The record to the output's same partition, its input offset as the delivery report's opaque.
+void forward(RdKafka::Producer& producer, const std::string& out, RdKafka::Message& msg) {
+  for (;;) {
+    auto rc = producer.produce(out, msg.partition(), RdKafka::Producer::RK_MSG_COPY, msg.payload(), msg.len(),
+                               msg.key_pointer(), msg.key_len(), msg.timestamp().timestamp,
+                               reinterpret_cast<void*>(static_cast<std::intptr_t>(msg.offset())));
+    if (rc == RdKafka::ERR_NO_ERROR)
+      break;
+    if (rc != RdKafka::ERR__QUEUE_FULL)
+      check(rc, "produce");
+    producer.poll(10);
+  }
+}
+
+// The end of an at-least-once drain: waits for the last deliveries, then commits their offsets
+// synchronously.
+void commit_delivered(const options& opt, RdKafka::KafkaConsumer& consumer, RdKafka::Producer& producer,
+                      const std::vector<std::int64_t>& delivered) {
+  check(producer.flush(60000), "flush");
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (int p = 0; p < static_cast<int>(delivered.size()); ++p)
+    if (delivered[p] >= 0)
+      offsets.push_back(RdKafka::TopicPartition::create(opt.input, p, delivered[p]));
+  if (!offsets.empty())
+    check(consumer.commitSync(offsets), "commit");
+  RdKafka::TopicPartition::destroy(offsets);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const options opt = parse(argc, argv);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const bool eos = opt.mode == "eos";
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer = make_consumer(opt);
+  delivery_reports dr;
+  std::unique_ptr<RdKafka::Producer> producer = make_producer(opt, dr, eos);
+  const int partitions = assign_every_partition(opt, *consumer, *producer);
   if (opt.mode == "ingest")
     return ingest(opt, *consumer, *producer, partitions);
   dr.delivered.assign(partitions, -1);
@@ -269,23 +334,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::int64_t> committed(partitions, -1);
   auto commit = [&] {
-    std::vector<RdKafka::TopicPartition*> offsets;
-    const auto& upto = eos ? next_offset : dr.delivered;
-    for (int p = 0; p < partitions; ++p)
-      if (upto[p] >= 0 && (eos || upto[p] != committed[p])) {
-        offsets.push_back(RdKafka::TopicPartition::create(opt.input, p, upto[p]));
-        committed[p] = upto[p];
-      }
-    if (eos) {
-      std::unique_ptr<RdKafka::ConsumerGroupMetadata> gmd(consumer->groupMetadata());
-      if (!offsets.empty())
-        check(producer->send_offsets_to_transaction(offsets, gmd.get(), 30000), "send_offsets_to_transaction");
-      check(producer->commit_transaction(60000), "commit_transaction");
-      check(producer->begin_transaction(), "begin_transaction");
-    } else if (!offsets.empty()) {
-      check(consumer->commitAsync(offsets), "commit");
-    }
-    RdKafka::TopicPartition::destroy(offsets);
+    commit_offsets(opt, *consumer, *producer, eos, eos ? next_offset : dr.delivered, committed);
     dirty = false;
     last_commit = std::chrono::steady_clock::now();
   };
@@ -297,16 +346,7 @@ int main(int argc, char** argv) {
     switch (msg->err()) {
       case RdKafka::ERR_NO_ERROR: {
         const int p = msg->partition();
-        for (;;) {
-          auto rc = producer->produce(out, p, RdKafka::Producer::RK_MSG_COPY, msg->payload(), msg->len(),
-                                      msg->key_pointer(), msg->key_len(), msg->timestamp().timestamp,
-                                      reinterpret_cast<void*>(static_cast<std::intptr_t>(msg->offset())));
-          if (rc == RdKafka::ERR_NO_ERROR)
-            break;
-          if (rc != RdKafka::ERR__QUEUE_FULL)
-            check(rc, "produce");
-          producer->poll(10);
-        }
+        forward(*producer, out, *msg);
         next_offset[p] = msg->offset() + 1;
         at_end[p] = false;
         dirty = true;
@@ -333,15 +373,8 @@ int main(int argc, char** argv) {
         break;
     }
   }
-  if (!eos) { // the end of a drain: wait for the last deliveries, then their offsets, synchronously
-    check(producer->flush(60000), "flush");
-    std::vector<RdKafka::TopicPartition*> offsets;
-    for (int p = 0; p < partitions; ++p)
-      if (dr.delivered[p] >= 0)
-        offsets.push_back(RdKafka::TopicPartition::create(opt.input, p, dr.delivered[p]));
-    if (!offsets.empty())
-      check(consumer->commitSync(offsets), "commit");
-    RdKafka::TopicPartition::destroy(offsets);
+  if (!eos) {
+    commit_delivered(opt, *consumer, *producer, dr.delivered);
   } else {
     commit();
     check(producer->abort_transaction(10000), "abort empty transaction");

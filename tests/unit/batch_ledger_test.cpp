@@ -1,7 +1,7 @@
-// The producer's bookkeeping (actors/batch_ledger) without an actor: completion in input
+// The producer's bookkeeping (core/batch_ledger) without an actor: completion in input
 // order, offsets of the open transaction, rewinds and hand-overs making work stale.
 
-#include "actors/batch_ledger.hpp"
+#include "core/batch_ledger.hpp"
 
 #include <catch2/catch.hpp>
 

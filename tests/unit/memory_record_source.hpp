@@ -3,7 +3,7 @@
 // An in-memory record_source for actor tests: partitions are vectors of values, pause and
 // resume are honoured exactly as a Kafka consumer would (no records of a paused partition).
 
-#include "actors/record_source.hpp"
+#include "core/ports/record_source.hpp"
 
 #include <caf/sec.hpp>
 
@@ -110,7 +110,7 @@ public:
   std::int32_t generation = 1;
 
   group_membership membership() override {
-    return {nullptr, generation};
+    return {group_metadata{}, generation};
   }
 
   /// A rebalance as librdkafka delivers it inside a poll: `revoked` first (lost: the

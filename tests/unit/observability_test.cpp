@@ -1,9 +1,9 @@
 // What operators read: the /metrics text, the histograms, the end-to-end latency bookkeeping,
-// the /healthz verdict and the log line formats (actors/pipeline_metrics, adapters/prometheus,
+// the /healthz verdict and the log line formats (core/pipeline_metrics, adapters/prometheus,
 // adapters/log_format).
-#include "actors/pipeline_metrics.hpp"
 #include "adapters/log_format.hpp"
 #include "adapters/prometheus.hpp"
+#include "core/pipeline_metrics.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>

@@ -127,7 +127,7 @@ struct producer_fixture : actor_fixture {
     config.tick_interval = std::chrono::milliseconds(0); // the test ticks
     consumer_handle = sys.spawn(consumer_stand_in, log);
     subject = sys.spawn(producer, config, sink, consumer_handle, &metrics, [generation = generation] {
-      return group_membership{nullptr, *generation};
+      return group_membership{group_metadata{}, *generation};
     });
     self->monitor(subject);
     self->send(subject, group_assignment{1, {0, 1, 2}});

@@ -4,7 +4,7 @@
 // transaction like Kafka would (read_committed sees committed transactions only), reports
 // deliveries on poll() and flush(), and fails, refuses or errs where a test tells it to.
 
-#include "actors/record_sink.hpp"
+#include "core/ports/record_sink.hpp"
 
 #include <chrono>
 #include <deque>

@@ -10,13 +10,32 @@
 #include <functional>
 #include <memory>
 
-struct rd_kafka_consumer_group_metadata_s; // librdkafka's, opaque outside adapters/
+#include <utility>
 
 namespace kstream {
 
+/// The group metadata as the layers before adapters/ see it: a handle they can hold, copy and
+/// pass on, but neither make nor look into. Only adapters/kafka_group_metadata.hpp wraps
+/// librdkafka's metadata in one and unwraps it again, so that no header before adapters/ names
+/// a librdkafka type (tools/check_layers.py fails on one).
+class group_metadata {
+public:
+  group_metadata() = default;
+  /// False outside a group (tests, or a consumer that never joined).
+  explicit operator bool() const noexcept {
+    return handle_ != nullptr;
+  }
+
+private:
+  friend struct kafka_group_metadata;
+  explicit group_metadata(std::shared_ptr<void> handle) : handle_(std::move(handle)) {
+  }
+  std::shared_ptr<void> handle_;
+};
+
 struct group_membership {
-  /// Null outside a group (tests, or a consumer that never joined).
-  std::shared_ptr<rd_kafka_consumer_group_metadata_s> metadata;
+  /// Empty outside a group (tests, or a consumer that never joined).
+  group_metadata metadata;
   /// -1: not a member of any generation (not joined yet, or the membership was lost).
   std::int32_t generation = -1;
 };

@@ -3,7 +3,7 @@
 // The consumer actor's view of its input: Kafka in production (adapters/kafka_record_source),
 // an in-memory source in actor tests. Every call happens on the consumer actor's thread.
 
-#include "actors/group_membership.hpp"
+#include "core/ports/group_membership.hpp"
 #include "messages/records.hpp"
 
 #include <caf/error.hpp>

@@ -1,5 +1,5 @@
-// Names of the pipeline's settings (actors/pipeline_settings.hpp).
-#include "actors/pipeline_settings.hpp"
+// Names of the pipeline's settings (core/pipeline_settings.hpp).
+#include "core/pipeline_settings.hpp"
 
 namespace kstream {
 

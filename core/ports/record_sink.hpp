@@ -4,7 +4,7 @@
 // a scripted sink in actor tests. Every call happens on the producer actor's thread;
 // delivery reports reach the listener from inside poll() and flush().
 
-#include "actors/group_membership.hpp"
+#include "core/ports/group_membership.hpp"
 #include "messages/records.hpp"
 
 #include <chrono>

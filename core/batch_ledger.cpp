@@ -1,5 +1,5 @@
-// The producer's bookkeeping (actors/batch_ledger.hpp).
-#include "actors/batch_ledger.hpp"
+// The producer's bookkeeping (core/batch_ledger.hpp).
+#include "core/batch_ledger.hpp"
 
 #include <algorithm>
 

@@ -34,6 +34,18 @@ struct partition_metrics {
   std::atomic<bool> paused{false};
   std::atomic<std::uint64_t> pauses{0};  // times backpressure paused the partition
   std::atomic<std::uint64_t> rewinds{0}; // times the partition was read again after a failure
+
+  /// The partition was assigned to this instance (`now_assigned`) or taken from it: nothing
+  /// of it in flight, at its end or paused, its lag unknown (assigned: until the next lag
+  /// update; unassigned: its lag series goes away).
+  void reset_flow(bool now_assigned) {
+    assigned = now_assigned;
+    in_flight = 0;
+    in_flight_bytes = 0;
+    at_end = false;
+    paused = false;
+    lag = -1;
+  }
 };
 
 /// A Prometheus histogram with fixed upper bounds: observed from one thread or several,

@@ -1,5 +1,5 @@
-// Input records the broker refused (actors/refused_records.hpp).
-#include "actors/refused_records.hpp"
+// Input records the broker refused (core/refused_records.hpp).
+#include "core/refused_records.hpp"
 
 namespace kstream {
 

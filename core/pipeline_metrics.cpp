@@ -1,5 +1,5 @@
-// The pipeline's counters (actors/pipeline_metrics.hpp).
-#include "actors/pipeline_metrics.hpp"
+// The pipeline's counters (core/pipeline_metrics.hpp).
+#include "core/pipeline_metrics.hpp"
 
 #include <algorithm>
 
