@@ -117,7 +117,12 @@ caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& eve
 /// authorization error is about, e.g. "Read on the consumer group g"); empty otherwise.
 std::string access_refusal(int code, const std::string& detail, const std::string& resource = {});
 
-/// Partition count of `topic`, or an error naming the topic and the broker.
+/// What an authorization error means for the operator: "; the client's principal needs
+/// `operation` on `resource`", and where the ACLs are listed.
+std::string acl_hint(const std::string& operation, const std::string& resource);
+
+/// Partition count of `topic`, or an error naming the topic and the broker
+/// (adapters/kafka_topic_metadata.cpp, as the next).
 caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& topic, int timeout_ms);
 
 /// The topic's max.message.bytes (the broker's limit for one record batch), read from the
