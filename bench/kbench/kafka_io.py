@@ -91,22 +91,38 @@ def read_topic(bootstrap, topic, fn, partitions=3):
 def last_record_ends(bootstrap, topic, ends):
     """Per partition, the offset after its last record: what a consumer has committed once it
     has processed everything (the end offset itself can lie beyond trailing transaction markers)."""
+    def probe():
+        return Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-probe", "enable.auto.commit": False,
+                         "isolation.level": "read_committed", "enable.partition.eof": True})
+
     out = []
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-probe", "enable.auto.commit": False,
-                  "isolation.level": "read_committed", "enable.partition.eof": True})
+    c = probe()
     try:
         for p, end in enumerate(ends):
-            back, last = 64, None
+            back, last, stalls = 64, None, 0
             while last is None:
                 start = max(0, end - back)
                 c.assign([TopicPartition(topic, p, start)])
-                eof = False
-                while not eof:
-                    for m in c.consume(1000, 5.0):
+                eof, deadline = False, time.monotonic() + 15
+                while not eof and time.monotonic() < deadline:
+                    for m in c.consume(1000, 1.0):
+                        if m.partition() != p:
+                            continue  # a late event of the partition probed before
                         if m.error():
                             eof = eof or m.error().code() == KafkaError._PARTITION_EOF
                         else:
                             last = m.offset() + 1
+                if not eof:
+                    # Seen twice on a 12-partition topic just written: the last partition's
+                    # probe got neither records nor its end, for minutes. A new client reads it.
+                    stalls += 1
+                    if stalls == 3:
+                        raise RuntimeError(f"{topic} [{p}]: reading from offset {start} reached neither a "
+                                           "record nor the partition's end in 3 tries of 15 s")
+                    log(f"{topic} [{p}]: no end reached from offset {start} in 15 s; probing again")
+                    c.close()
+                    c = probe()
+                    continue
                 if start == 0:
                     break
                 back *= 8
