@@ -24,7 +24,8 @@ second replay of the same selection writes nothing, and an interrupted one resum
 transactional id is fixed per DLQ: a concurrent replay fences the earlier one (whose open
 transaction is aborted) before it reads the markers. Records whose value the DLQ could not
 keep (the output and the dead-letter topic both refused them: empty value with
-`kstream.error.refusal`) are counted and left alone.
+`kstream.error.refusal`) are counted and left alone, as are tombstones (code `tombstone`: a
+null value, which the job can only dead-letter again).
 """
 import argparse
 import json
@@ -205,7 +206,7 @@ def command_replay(args):
     if progress in admin.list_topics(timeout=10).topics:
         done = {m.key().decode() for m in read_to_end(args.bootstrap, progress)}
     partition_counts = {}
-    counts = {"selected": 0, "already_replayed": 0, "value_lost": 0, "replayed": 0}
+    counts = {"selected": 0, "already_replayed": 0, "tombstones": 0, "value_lost": 0, "replayed": 0}
     todo = []
     for msg in selected(read_to_end(args.bootstrap, args.dlq), args):
         counts["selected"] += 1
@@ -213,8 +214,12 @@ def command_replay(args):
         if marker_key(args.dlq, msg) in done:
             counts["already_replayed"] += 1
             continue
-        if msg.value() is None or header(headers, REFUSAL) is not None:
+        if header(headers, REFUSAL) is not None:
             counts["value_lost"] += 1
+            continue
+        if msg.value() is None:
+            # A tombstone came in as one: written back, it would only be dead-lettered again.
+            counts["tombstones"] += 1
             continue
         target = args.to or header(headers, SOURCE_TOPIC)
         if not target:

@@ -25,7 +25,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 import faultlib as fl
 
 PARTITIONS = 3
-TRANSACTION_TIMEOUT_S = 10       # the job's default job.transaction-timeout-ms
+TRANSACTION_TIMEOUT_S = fl.job_default("transaction-timeout-ms") / 1000
 BROKER_ABORT_CHECK_S = 10        # transaction.abort.timed.out.transaction.cleanup.interval.ms
 SLACK_S = 10
 STALL_BOUND_S = TRANSACTION_TIMEOUT_S + BROKER_ABORT_CHECK_S + SLACK_S

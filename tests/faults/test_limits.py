@@ -307,7 +307,7 @@ def test_many_partitions_peak_rss_within_the_bound(logs):
     48 and 96 partitions. About a minute, most of it feeding and reading back."""
     started = time.monotonic()
     partitions, records = 96, 500_000
-    bound = default_max_in_flight_bytes()
+    bound = fl.job_default("max-in-flight-bytes")
     topics = fl.create_topics("limit_wide", partitions=partitions)
     expected, _ = feed(topics["in"], records, partitions=partitions, compression="lz4")
     job = fl.Job(topics, f"limit-wide-{time.monotonic_ns()}", logs, "wide", drain=True, commit_interval_ms=1000)
@@ -317,12 +317,6 @@ def test_many_partitions_peak_rss_within_the_bound(logs):
                         "bound_mib": round(bound / MIB, 1), "pauses": job.pauses})
     assert 0 < peak <= bound, (f"peak RSS {peak / MIB:.1f} MiB above job.max-in-flight-bytes "
                                f"{bound / MIB:.1f} MiB with {partitions} partitions")
-
-
-def default_max_in_flight_bytes():
-    """The job's default byte bound, as the chart's values give it (config_test and
-    deploy.chart keep them equal to the job's own default)."""
-    return int(re.search(r"^\s+max-in-flight-bytes:\s*(\d+)", VALUES.read_text(), re.M).group(1))
 
 
 def test_slow_output_keeps_transactions_within_the_timeout(logs):

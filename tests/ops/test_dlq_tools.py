@@ -30,6 +30,7 @@ OFFSETS = [str(ROOT / "scripts" / "offsets.py")]
 BAD = {"not json": (b"not json at all %d", 10, "not_json"), "array": (b"[%d, 2, 3]", 7, "not_an_object"),
        "deep": (b'{"id": %d, "d": ' + b'{"a": ' * 1100 + b"{}" + b"}" * 1101, 4, "too_deep")}
 GOOD = 300
+TOMBSTONES = 2
 
 
 def tool(cmd, *args, expect=0):
@@ -62,24 +63,28 @@ def test_dlq_list_replay_and_offset_reset(tmp_path):
         for i in range(count):
             producer.produce(topics["in"], value=pattern % i, key=f"{kind}-{i}".encode(), partition=i % 3,
                              headers=[("trace-id", f"{kind}-{i}".encode()), ("origin", b"test")])
+    for i in range(TOMBSTONES):  # null values: listed, never replayed (the job would dead-letter them again)
+        producer.produce(topics["in"], value=None, key=f"tombstone-{i}".encode(), partition=i % 3)
     assert producer.flush(30) == 0
     bad_total = sum(count for _, count, _ in BAD.values())  # 21
     assert lib.run_job(lib.job_args(topics, group), tmp_path / "job-1.log") == 0
 
     # list: one group per code, with its exact count
     listed = json.loads(tool(DLQ, "--dlq", topics["dlq"], "list", "--json"))
-    assert listed["records"] == bad_total
-    assert {g["code"]: g["records"] for g in listed["groups"]} == {code: n for _, n, code in BAD.values()}
+    assert listed["records"] == bad_total + TOMBSTONES
+    assert {g["code"]: g["records"] for g in listed["groups"]} == {**{code: n for _, n, code in BAD.values()},
+                                                                   "tombstone": TOMBSTONES}
     array_reasons = next(g["reasons"] for g in listed["groups"] if g["code"] == "not_an_object")
     assert list(array_reasons.values()) == [7]  # all seven with the same prose
     array_reason = next(iter(array_reasons))
     text = tool(DLQ, "--dlq", topics["dlq"], "list", "--show", "1")
-    assert f"{bad_total} records selected" in text and "3 codes" in text and array_reason in text
+    assert f"{bad_total + TOMBSTONES} records selected" in text and "4 codes" in text and array_reason in text
 
     # selection by DLQ partition (the job keeps the source partition): i % 3 == 0 of each kind
-    p0 = sum(len(range(0, count, 3)) for _, count, _ in BAD.values())
+    p0_tombstones = len(range(0, TOMBSTONES, 3))
+    p0 = sum(len(range(0, count, 3)) for _, count, _ in BAD.values()) + p0_tombstones
     assert json.loads(tool(DLQ, "--dlq", topics["dlq"], "list", "--json", "--partition", "0"))["records"] == p0
-    assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--partition", "0", "--dry-run"))["would_replay"] == p0
+    assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--partition", "0", "--dry-run"))["would_replay"] == p0 - p0_tombstones
 
     # dry run: counts, writes nothing; by code or by the prose alike
     dry = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--code", "not_an_object", "--dry-run"))
@@ -87,14 +92,14 @@ def test_dlq_list_replay_and_offset_reset(tmp_path):
     assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--reason", array_reason,
                           "--dry-run"))["would_replay"] == BAD["array"][1]
     before = len(lib.read_topic(topics["in"]))
-    assert before == GOOD + bad_total
+    assert before == GOOD + bad_total + TOMBSTONES
 
     # replay one code: exactly its records, back where they came from
     first = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--code", "not_an_object"))
-    assert first == {"selected": 7, "already_replayed": 0, "value_lost": 0, "replayed": 7}
+    assert first == {"selected": 7, "already_replayed": 0, "tombstones": 0, "value_lost": 0, "replayed": 7}
     after = lib.read_topic(topics["in"])
     assert len(after) == before + 7
-    copies = [r for r in after if r[3].startswith(b"[")]  # the 7 originals and their 7 replays
+    copies = [r for r in after if r[3] is not None and r[3].startswith(b"[")]  # the 7 originals and their 7 replays
     assert len(copies) == 14
     by_key = Counter(r[2] for r in copies)
     assert len(by_key) == 7 and set(by_key.values()) == {2}
@@ -105,12 +110,13 @@ def test_dlq_list_replay_and_offset_reset(tmp_path):
 
     # a second replay of the same selection writes nothing
     second = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay", "--code", "not_an_object"))
-    assert second == {"selected": 7, "already_replayed": 7, "value_lost": 0, "replayed": 0}
+    assert second == {"selected": 7, "already_replayed": 7, "tombstones": 0, "value_lost": 0, "replayed": 0}
     assert len(lib.read_topic(topics["in"])) == before + 7
 
     # everything: only the other codes' records
     rest = last_json(tool(DLQ, "--dlq", topics["dlq"], "replay"))
-    assert rest == {"selected": bad_total, "already_replayed": 7, "value_lost": 0, "replayed": bad_total - 7}
+    assert rest == {"selected": bad_total + TOMBSTONES, "already_replayed": 7, "tombstones": TOMBSTONES,
+                    "value_lost": 0, "replayed": bad_total - 7}
     assert len(lib.read_topic(topics["in"])) == before + bad_total
     assert last_json(tool(DLQ, "--dlq", topics["dlq"], "replay"))["replayed"] == 0
 
