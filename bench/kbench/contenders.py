@@ -46,7 +46,7 @@ class Contender:
 
     def __init__(self, name, label, guarantee, kind, command, available, keeps_partition=True,
                  limit=False, passthrough=False, extra_topics=(), extra_fields=(), settings=None, env=None,
-                 variant_of=None):
+                 variant_of=None, latency=True):
         self.name, self.label, self.guarantee, self.kind = name, label, guarantee, kind
         self.command, self.available = command, available
         self.keeps_partition, self.limit, self.passthrough = keeps_partition, limit, passthrough
@@ -58,6 +58,8 @@ class Contender:
         # the same contender with another setting (Kafka Streams with 2 threads): the report
         # rates the faster of a contender and its variants; --smoke leaves variants out
         self.variant_of = variant_of
+        # whether a latency run means anything: the broker-ingest producer reads no input
+        self.latency = latency
 
 
 def kcat_pipe(ctx, inp, out, group, drain, extra):
@@ -200,6 +202,7 @@ def passthrough_contender(name, label, guarantee, mode, limit=False):
     """bench/passthrough in one of its modes (alo: flush then commit; eos: transactions)."""
     return Contender(name, label, guarantee, "exit", passthrough_cmd(mode),
                      lambda c: why_not(c.passthrough(), "bench-passthrough not built"), limit=limit, passthrough=True,
+                     latency=mode != "ingest",
                      settings=lambda ctx: [f"--commit-ms={ctx.commit_ms}", "librdkafka tuned like kstream-app "
                                            "(fetch, prefetch, batching; linger.ms 200 at >= 250 ms, else 5)",
                                            "see bench/passthrough/passthrough.cpp"])

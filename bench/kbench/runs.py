@@ -324,7 +324,8 @@ def run_contenders(runnable, ctx, kafka, data, run_id, args, latency_too=None, n
         r = combine(runs[c.name])
         r["settings"] = c.settings(ctx)
         r["variant_of"] = c.variant_of
-        if ((not args.no_latency) if latency_too is None else latency_too) and c.name not in no_latency_for:
+        wanted = (not args.no_latency) if latency_too is None else latency_too
+        if wanted and c.latency and c.name not in no_latency_for:
             r["latency"] = latency(c, ctx, kafka, data["template"], run_id, args)
         results.append(r)
     return results
