@@ -112,6 +112,23 @@ caf::expected<std::unique_ptr<RdKafka::Producer>> make_keyed_producer(const std:
 caf::error await_broker(RdKafka::KafkaConsumer& client, const client_events& events,
                         const std::string& bootstrap_servers, int timeout_ms);
 
+/// `read(probe)` (what the caller needs of the topics) once a broker answers `probe`, a
+/// metadata consumer (make_metadata_consumer), which is closed afterwards either way, so that
+/// the job's own consumer can be made next. An error of the wait or of `read` is returned.
+template <class Read>
+auto read_through_metadata_consumer(RdKafka::KafkaConsumer& probe, const client_events& events,
+                                    const std::string& bootstrap_servers, int timeout_ms, Read&& read)
+  -> decltype(read(probe)) {
+  using result = decltype(read(probe));
+  auto out = [&]() -> result {
+    if (auto err = await_broker(probe, events, bootstrap_servers, timeout_ms))
+      return err;
+    return read(probe);
+  }();
+  probe.close();
+  return out;
+}
+
 /// For an error code that means the brokers refuse this client (authentication, TLS,
 /// authorization): the cause, librdkafka's `detail` and what to check (`resource`: what an
 /// authorization error is about, e.g. "Read on the consumer group g"); empty otherwise.

@@ -47,13 +47,8 @@ caf::expected<sink_topics> read_topics_once(const job_settings& settings, client
   auto probe = make_metadata_consumer(settings, &events);
   if (!probe)
     return probe.error();
-  auto topics = [&]() -> caf::expected<sink_topics> {
-    if (auto err = await_broker(**probe, events, settings.bootstrap_servers, startup_timeout_ms))
-      return err;
-    return read_topics(**probe, settings);
-  }();
-  (*probe)->close();
-  return topics;
+  return read_through_metadata_consumer(**probe, events, settings.bootstrap_servers, startup_timeout_ms,
+                                        [&](RdKafka::KafkaConsumer& client) { return read_topics(client, settings); });
 }
 
 /// The producer, within the topics' limits, its transactions initialised (exactly_once).

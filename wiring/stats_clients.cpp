@@ -112,16 +112,15 @@ caf::expected<int> read_partition_count(const kafka_settings& reader, const stat
   auto probe = make_metadata_consumer(reader, &events);
   if (!probe)
     return usage(probe.error());
-  auto partitions = [&]() -> caf::expected<int> {
-    if (auto err = await_broker(**probe, events, settings.bootstrap_servers, startup_timeout_ms))
-      return err;
-    auto count = partition_count(**probe, settings.input_topic, startup_timeout_ms);
-    if (!count)
-      return with_hint(count.error(), " (bootstrap servers: " + settings.bootstrap_servers + ")");
-    return count;
-  }();
-  (*probe)->close();
-  return partitions;
+  return read_through_metadata_consumer(**probe, events, settings.bootstrap_servers, startup_timeout_ms,
+                                        [&](RdKafka::KafkaConsumer& client) -> caf::expected<int> {
+                                          auto count = partition_count(client, settings.input_topic,
+                                                                       startup_timeout_ms);
+                                          if (!count)
+                                            return with_hint(count.error(), " (bootstrap servers: "
+                                                                              + settings.bootstrap_servers + ")");
+                                          return count;
+                                        });
 }
 
 } // namespace
