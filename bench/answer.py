@@ -14,6 +14,7 @@ bench/results/latest-answer-<records>.md.
 """
 import os
 import sys
+import types
 
 from kbench import answer as A  # noqa: E402
 from kbench.cli import add_run_options  # noqa: E402
@@ -97,10 +98,7 @@ def main():
     unknown = set(names) - set(A.AGG_CONTENDERS)
     if unknown:
         raise SystemExit(f"answer: unknown contenders {sorted(unknown)} (known: {', '.join(A.AGG_CONTENDERS)})")
-
-    class Ctx:
-        pass
-    ctx = Ctx()
+    ctx = types.SimpleNamespace()
     stamp, run_id = new_run(ctx)
     mach = machine()
     kafka = Kafka(args.bootstrap)

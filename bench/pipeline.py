@@ -20,11 +20,12 @@ import argparse
 import os
 import subprocess
 import sys
+import types
 
 from kbench import pipeline as P  # noqa: E402
 from kbench.common import BENCH, ROOT, log, new_run  # noqa: E402
 from kbench.kafka_io import Kafka  # noqa: E402
-from kbench.reports import machine, machine_section, publish_latest, write_report  # noqa: E402
+from kbench.reports import gnuplot, machine, machine_section, publish_latest, write_report  # noqa: E402
 from kbench.runs import median  # noqa: E402
 
 
@@ -84,6 +85,43 @@ def rng(xs):
     return f"{fmt(min(xs))}-{fmt(max(xs))}" if len(xs) > 1 else "–"
 
 
+def stage_label(stage):
+    """A stage's name without the run's topic names ("Kafka Connect -> pipe_in_…: …")."""
+    return stage["stage"].split(":")[0].split(" -> pipe")[0]
+
+
+def chart(runs, variants, base):
+    """<base>.png: each stage's median records/s, the connector variants side by side, and the
+    median end-to-end time in the legend; None without gnuplot."""
+    dat = base + ".dat"
+    names = [name for name, _ in variants]
+    stages = [stage_label(st) for st in runs[0]["stages"]]
+    with open(dat, "w") as f:
+        for i, label in enumerate(stages):
+            row = [median(r["stages"][i]["records_per_s"] for r in runs if r["variant"] == name) for name in names]
+            f.write(f'"{label}" ' + " ".join("0" if v is None else str(round(v)) for v in row) + "\n")
+    e2e = {name: median(r["end_to_end_s"] for r in runs if r["variant"] == name) for name in names}
+    plots = ", ".join(f"'{dat}' using {i + 2}:xtic(1) title '{name} (end to end {e2e[name]:.0f} s)'"
+                      for i, name in enumerate(names))
+    script = f"""
+set terminal pngcairo size 1100,500 font 'sans,10' noenhanced
+set output '{base}.png'
+set title 'The whole pipeline, stage by stage: median records/s ({os.path.basename(base)})'
+set style data histogram
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set grid ytics
+set yrange [0:*]
+set ylabel 'records/s'
+set key top left
+plot {plots}
+"""
+    try:
+        return gnuplot(script, base + ".png")
+    finally:
+        os.remove(dat)
+
+
 def report(runs, variants, args, stamp, mach):
     md = [f"# The whole pipeline: {args.records:,} records ({stamp})", "",
           f"`bench/pipeline.py --records {args.records} --repeat {args.repeat}"
@@ -98,7 +136,7 @@ def report(runs, variants, args, stamp, mach):
         for i, st in enumerate(mine[0]["stages"]):
             col = [r["stages"][i] for r in mine]
             cpu = {k: median(c["cpu_us_per_record"].get(k) for c in col) for k in st["cpu_us_per_record"]}
-            md.append(f"| {st['stage'].split(':')[0].split(' -> pipe')[0]} | {fmt(median(c['wall_s'] for c in col))} "
+            md.append(f"| {stage_label(st)} | {fmt(median(c['wall_s'] for c in col))} "
                       f"({rng([c['wall_s'] for c in col])}) | {fmt(median(c['records_per_s'] for c in col))} "
                       f"({rng([c['records_per_s'] for c in col])}) | "
                       + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items() if v is not None)
@@ -114,12 +152,15 @@ def report(runs, variants, args, stamp, mach):
         e2e = [r["end_to_end_s"] for r in mine]
         md += [f"| **end to end** | **{fmt(median(e2e))}** ({rng(e2e)}) | "
                f"{fmt(args.records / median(e2e))} | | |", ""]
-    md += machine_section(mach)
     base = os.path.join(args.out, f"{stamp}-pipeline")
+    png = chart(runs, variants, base)
+    if png:
+        md += [f"![the whole pipeline]({os.path.basename(png)})", ""]
+    md += machine_section(mach)
     write_report(base, "\n".join(md), {"stamp": stamp, "records": args.records, "machine": mach,
                                        "variants": dict(variants), "runs": runs})
     if not args.no_latest:
-        publish_latest(args.out, "latest-pipeline", base + ".md", None)
+        publish_latest(args.out, "latest-pipeline", base + ".md", png)
     return base + ".md", "\n".join(md)
 
 
@@ -133,10 +174,7 @@ def main():
         print(report(old["runs"], list(old["variants"].items()), args, old["stamp"], old["machine"])[1])
         return 0
     variants = [P.parse_variant(v) for v in (args.variant or ["shipped"])]
-
-    class Ctx:
-        pass
-    ctx = Ctx()
+    ctx = types.SimpleNamespace()
     stamp, run_id = new_run(ctx)
     mach = machine()
     svc = P.Services(args.bootstrap)
