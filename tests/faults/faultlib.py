@@ -32,12 +32,17 @@ KAFKA_SCRIPT = ROOT / "scripts" / "local-kafka.sh"
 FIGURES = Path(os.environ.get("KSTREAM_BUILD_DIR", ROOT / "build")) / "faults-figures.txt"
 
 
+def chart_value(key, cast=int):
+    """A number the chart's values.yaml sets under `key` (the first such key, at any depth)."""
+    values = (ROOT / "charts" / "kstream-app" / "values.yaml").read_text()
+    return cast(re.search(rf"^\s+{re.escape(key)}:\s*([0-9.]+)", values, re.M).group(1))
+
+
 def job_default(option):
     """The job's default of a [job] option (say "transaction-timeout-ms"), as the chart's values
     give it: config_test and deploy.chart keep those equal to the job's own defaults, so a test
     that leans on a default follows it when it changes."""
-    values = (ROOT / "charts" / "kstream-app" / "values.yaml").read_text()
-    return int(re.search(rf"^\s+{re.escape(option)}:\s*(\d+)", values, re.M).group(1))
+    return chart_value(option)
 
 
 # --- our broker ------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import faultlib as fl
 
 kt = fl.kt
 ROOT = Path(__file__).resolve().parents[2]
-VALUES = ROOT / "charts" / "kstream-app" / "values.yaml"
 MIB = 1 << 20
 OLD_TIMESTAMP_MS = 1483228800000  # 2017-01-01: far older than the output topic accepts below
 
@@ -52,10 +51,7 @@ def producer_quota(client_id, bytes_per_second):
 def memory_sizing():
     """The chart's sizing rule (memorySizing in values.yaml): the job's peak RSS stays under
     fixedOverheadMiB + perInFlightByte x job.max-in-flight-bytes."""
-    text = VALUES.read_text()
-    overhead = int(re.search(r"^\s+fixedOverheadMiB:\s*(\d+)", text, re.M).group(1))
-    factor = float(re.search(r"^\s+perInFlightByte:\s*([0-9.]+)", text, re.M).group(1))
-    return overhead, factor
+    return fl.chart_value("fixedOverheadMiB"), fl.chart_value("perInFlightByte", float)
 
 
 def feed(topic, count, partitions=3, pad=0, old=(), seed=11, compression="none"):
