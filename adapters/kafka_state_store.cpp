@@ -1,6 +1,7 @@
 // kstream-stats' state topic (adapters/kafka_state_store.hpp).
 #include "adapters/kafka_state_store.hpp"
 
+#include "adapters/kafka_admin_request.hpp"
 #include "adapters/kafka_clients.hpp"
 #include "messages/errors.hpp"
 
@@ -24,43 +25,37 @@ caf::error ensure_state_topic(RdKafka::Handle& client, const std::string& topic,
                               int timeout_ms) {
   if (partition_count(client, topic, timeout_ms))
     return {};
-  // The C++ API has no admin calls: CreateTopics through the C handle, on a queue of its own.
-  rd_kafka_t* handle = client.c_ptr();
   char errstr[512] = {};
-  rd_kafka_NewTopic_t* spec = rd_kafka_NewTopic_new(topic.c_str(), 1, -1, errstr, sizeof(errstr));
-  if (spec == nullptr)
+  std::unique_ptr<rd_kafka_NewTopic_t, void (*)(rd_kafka_NewTopic_t*)> spec{
+    rd_kafka_NewTopic_new(topic.c_str(), 1, -1, errstr, sizeof(errstr)), &rd_kafka_NewTopic_destroy};
+  if (!spec)
     return failure("cannot describe the state topic " + topic + ": " + errstr);
-  rd_kafka_NewTopic_set_config(spec, "cleanup.policy", "compact");
-  rd_kafka_NewTopic_set_config(spec, "max.message.bytes", std::to_string(max_message_bytes).c_str());
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_operation_timeout(options, timeout_ms, errstr, sizeof(errstr));
-  rd_kafka_CreateTopics(handle, &spec, 1, options, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 1000);
-  caf::error result = failure("cannot create the state topic " + topic + ": no answer within "
-                              + std::to_string(timeout_ms) + " ms");
-  if (event != nullptr) {
-    if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      result = failure("cannot create the state topic " + topic + ": " + rd_kafka_event_error_string(event));
-    } else if (const auto* created = rd_kafka_event_CreateTopics_result(event)) {
-      size_t count = 0;
-      const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(created, &count);
-      result = {};
-      for (size_t i = 0; i < count; ++i) {
-        auto code = rd_kafka_topic_result_error(topics[i]);
-        if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-          result = failure("cannot create the state topic " + topic
-                           + " (create it compacted, or set "
-                             "kafka.state-topic=\"\" to read the input from the beginning on every start): "
-                           + rd_kafka_topic_result_error_string(topics[i]));
-      }
-    }
-    rd_kafka_event_destroy(event);
+  rd_kafka_NewTopic_set_config(spec.get(), "cleanup.policy", "compact");
+  rd_kafka_NewTopic_set_config(spec.get(), "max.message.bytes", std::to_string(max_message_bytes).c_str());
+  auto answer = admin_request(client, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms,
+                              "cannot create the state topic " + topic,
+                              [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                                rd_kafka_AdminOptions_set_operation_timeout(options, timeout_ms, errstr,
+                                                                            sizeof(errstr));
+                                auto* one = spec.get();
+                                rd_kafka_CreateTopics(client.c_ptr(), &one, 1, options, queue);
+                              });
+  if (!answer)
+    return std::move(answer.error());
+  const auto* created = rd_kafka_event_CreateTopics_result(answer->get());
+  if (created == nullptr)
+    return failure("cannot create the state topic " + topic + ": the broker's answer was not a CreateTopics result");
+  size_t count = 0;
+  const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(created, &count);
+  for (size_t i = 0; i < count; ++i) {
+    auto code = rd_kafka_topic_result_error(topics[i]);
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+      return failure("cannot create the state topic " + topic
+                     + " (create it compacted, or set "
+                       "kafka.state-topic=\"\" to read the input from the beginning on every start): "
+                     + rd_kafka_topic_result_error_string(topics[i]));
   }
-  rd_kafka_AdminOptions_destroy(options);
-  rd_kafka_NewTopic_destroy(spec);
-  rd_kafka_queue_destroy(queue);
-  return result;
+  return {};
 }
 
 caf::expected<std::map<std::int32_t, std::int64_t>> end_offsets(RdKafka::Handle& client, const std::string& topic,

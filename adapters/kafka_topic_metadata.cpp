@@ -3,6 +3,8 @@
 // DescribeConfigs (the C++ API has no admin calls).
 #include "adapters/kafka_clients.hpp"
 
+#include "adapters/kafka_admin_request.hpp"
+
 #include "messages/errors.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -46,51 +48,41 @@ caf::expected<int> partition_count(RdKafka::Handle& client, const std::string& t
 }
 
 caf::expected<std::size_t> topic_max_message_bytes(RdKafka::Handle& client, const std::string& topic, int timeout_ms) {
-  // The C++ API has no admin calls: DescribeConfigs through the C handle, on a queue of its own.
-  rd_kafka_t* handle = client.c_ptr();
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);
-  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-  char errstr[256];
-  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, errstr, sizeof(errstr));
-  rd_kafka_DescribeConfigs(handle, &resource, 1, options, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 1000);
-  caf::expected<std::size_t> result = failure("cannot read max.message.bytes of topic " + topic
-                                              + " (is the broker reachable?): no answer within "
-                                              + std::to_string(timeout_ms) + " ms");
-  if (event != nullptr) {
-    if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      result = failure("cannot read the configuration of topic " + topic + ": " + rd_kafka_event_error_string(event));
-    } else if (const auto* described = rd_kafka_event_DescribeConfigs_result(event)) {
-      size_t count = 0;
-      const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(described, &count);
-      for (size_t i = 0; i < count; ++i) {
-        if (auto code = rd_kafka_ConfigResource_error(resources[i]); code != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          const char* reason = rd_kafka_ConfigResource_error_string(resources[i]);
-          result = failure("cannot read the configuration of topic " + topic + ": "
-                           + (reason != nullptr && *reason != '\0' ? reason : rd_kafka_err2str(code))
-                           + (code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
-                                ? acl_hint("DescribeConfigs", "topic " + topic)
-                                : std::string{}));
-          continue;
-        }
-        size_t entries = 0;
-        const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(resources[i], &entries);
-        for (size_t j = 0; j < entries; ++j) {
-          if (std::string{rd_kafka_ConfigEntry_name(configs[j])} != "max.message.bytes")
-            continue;
-          const char* value = rd_kafka_ConfigEntry_value(configs[j]);
-          if (value != nullptr)
-            result = static_cast<std::size_t>(std::strtoull(value, nullptr, 10));
-        }
-      }
+  std::unique_ptr<rd_kafka_ConfigResource_t, void (*)(rd_kafka_ConfigResource_t*)> resource{
+    rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()), &rd_kafka_ConfigResource_destroy};
+  auto answer = admin_request(client, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms,
+                              "cannot read the configuration of topic " + topic,
+                              [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                                char errstr[256];
+                                rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, errstr, sizeof(errstr));
+                                auto* one = resource.get();
+                                rd_kafka_DescribeConfigs(client.c_ptr(), &one, 1, options, queue);
+                              });
+  if (!answer)
+    return std::move(answer.error());
+  const auto* described = rd_kafka_event_DescribeConfigs_result(answer->get());
+  size_t count = 0;
+  const rd_kafka_ConfigResource_t** resources = described != nullptr
+                                                  ? rd_kafka_DescribeConfigs_result_resources(described, &count)
+                                                  : nullptr;
+  for (size_t i = 0; i < count; ++i) {
+    if (auto code = rd_kafka_ConfigResource_error(resources[i]); code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* reason = rd_kafka_ConfigResource_error_string(resources[i]);
+      return failure("cannot read the configuration of topic " + topic + ": "
+                     + (reason != nullptr && *reason != '\0' ? reason : rd_kafka_err2str(code))
+                     + (code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+                          ? acl_hint("DescribeConfigs", "topic " + topic)
+                          : std::string{}));
     }
-    rd_kafka_event_destroy(event);
+    size_t entries = 0;
+    const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(resources[i], &entries);
+    for (size_t j = 0; j < entries; ++j) {
+      const char* value = rd_kafka_ConfigEntry_value(configs[j]);
+      if (std::string{rd_kafka_ConfigEntry_name(configs[j])} == "max.message.bytes" && value != nullptr)
+        return static_cast<std::size_t>(std::strtoull(value, nullptr, 10));
+    }
   }
-  rd_kafka_AdminOptions_destroy(options);
-  rd_kafka_ConfigResource_destroy(resource);
-  rd_kafka_queue_destroy(queue);
-  return result;
+  return failure("topic " + topic + ": the broker's configuration of it has no max.message.bytes");
 }
 
 } // namespace kstream
