@@ -102,7 +102,7 @@ def derive(kafka, src, topic, records, partitions, mpath):
     k = 0
     try:
         while written[0] < records:
-            read_topic(kafka.bootstrap, src["topic"], copy_one(k), partitions=len(src["end_offsets"]))
+            read_topic(kafka.bootstrap, src["topic"], copy_one(k))
             k += 1
     except Done:
         pass

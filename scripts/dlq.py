@@ -7,7 +7,9 @@
 SELECTION: --code CODE (repeatable; the `kstream.error.code` header, e.g. not_json: the
 codes are listed in README.md, "Dead-letter codes"), --reason TEXT (repeatable; the exact
 `kstream.error.reason` prose), --partition P, --from-offset N, --to-offset N (inclusive, DLQ
-offsets). Records are read read_committed, up to each partition's end when the command starts.
+offsets). Records are read read_committed, up to each partition's end when the command starts;
+a transaction still open there is waited for (--settle-s, 30 s by default), then left out with
+a note on standard error.
 
 `list` groups the records by `kstream.error.code` with their count, partitions, offset
 ranges and their distinct reasons (the prose adds details such as the parser's error);
@@ -56,9 +58,21 @@ def header(headers, name):
     return found
 
 
-def read_to_end(bootstrap, topic, partitions=None, timeout=120):
+def log_ends(bootstrap, topic, partitions):
+    """{partition: (low, high watermark)}. Asked read_uncommitted: a read_committed client is
+    answered the last stable offset, which lags the log while a transaction is open and, just
+    after a commit, until the broker has written its markers."""
+    probe = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kstream-dlq-tool-{uuid.uuid4().hex}",
+                      "isolation.level": "read_uncommitted"})
+    try:
+        return {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in partitions}
+    finally:
+        probe.close()
+
+
+def read_to_end(bootstrap, topic, partitions=None, timeout=120, settle_s=30.0):
     """Every committed record of `topic` (or of `partitions`) up to the end it has now, in
-    partition then offset order."""
+    partition then offset order; a transaction still open there after `settle_s` is left out."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kstream-dlq-tool-{uuid.uuid4().hex}",
                          "enable.auto.commit": False, "isolation.level": "read_committed",
                          "enable.partition.eof": True})
@@ -67,25 +81,39 @@ def read_to_end(bootstrap, topic, partitions=None, timeout=120):
         if metadata is None or metadata.error is not None:
             raise SystemExit(f"dlq: topic {topic} does not exist on {bootstrap}")
         wanted = sorted(metadata.partitions) if partitions is None else sorted(partitions)
-        ends = {}
-        for p in wanted:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-            if high > low:
-                ends[p] = high
+        ends = {p: high for p, (low, high) in log_ends(bootstrap, topic, wanted).items() if high > low}
         if not ends:
             return []
         consumer.assign([TopicPartition(topic, p, 0) for p in ends])
-        out, done = [], set()
-        deadline = time.monotonic() + timeout
+        out, done, held = [], set(), {}
+        started = time.monotonic()
         while len(done) < len(ends):
-            if time.monotonic() > deadline:
+            waited = time.monotonic() - started
+            if waited > timeout:
                 raise SystemExit(f"dlq: reading {topic} did not reach its end within {timeout} s")
+            if held and waited >= settle_s:
+                # A transaction still open at the end: what it wrote is not committed (yet).
+                for p, at in sorted(held.items()):
+                    print(f"dlq: {topic} [{p}] read to offset {at}: the records after it, to {ends[p]}, belong to a "
+                          f"transaction still open after {settle_s:g} s (a writer that died mid-transaction is "
+                          "ended by its transaction.timeout.ms); run again later to see them if it commits",
+                          file=sys.stderr)
+                done.update(held)
+                held.clear()
             for msg in consumer.consume(1000, timeout=1.0):
                 if msg.error():
-                    if msg.error().code() == -191:  # partition EOF
+                    if msg.error().code() != -191:  # partition EOF
+                        raise KafkaException(msg.error())
+                    # read_committed reports the end at the last stable offset: just after a
+                    # commit, before the broker wrote its markers, that is short of the end
+                    # taken above, and the records come a moment later.
+                    if msg.offset() >= ends.get(msg.partition(), 0):
                         done.add(msg.partition())
-                        continue
-                    raise KafkaException(msg.error())
+                        held.pop(msg.partition(), None)
+                    elif msg.partition() not in done:
+                        held[msg.partition()] = msg.offset()
+                    continue
+                held.pop(msg.partition(), None)
                 if msg.partition() in done:
                     continue
                 if msg.offset() < ends[msg.partition()]:
@@ -131,7 +159,7 @@ def ranges(offsets):
 
 def command_list(args):
     groups = OrderedDict()
-    records = list(selected(read_to_end(args.bootstrap, args.dlq), args))
+    records = list(selected(read_to_end(args.bootstrap, args.dlq, settle_s=args.settle_s), args))
     for msg in records:
         code = header(msg.headers(), CODE)
         key = code if code else ("-", header(msg.headers(), REASON) or "(no reason header)")
@@ -204,11 +232,11 @@ def command_replay(args):
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
     done = set()
     if progress in admin.list_topics(timeout=10).topics:
-        done = {m.key().decode() for m in read_to_end(args.bootstrap, progress)}
+        done = {m.key().decode() for m in read_to_end(args.bootstrap, progress, settle_s=args.settle_s)}
     partition_counts = {}
     counts = {"selected": 0, "already_replayed": 0, "tombstones": 0, "value_lost": 0, "replayed": 0}
     todo = []
-    for msg in selected(read_to_end(args.bootstrap, args.dlq), args):
+    for msg in selected(read_to_end(args.bootstrap, args.dlq, settle_s=args.settle_s), args):
         counts["selected"] += 1
         headers = msg.headers() or []
         if marker_key(args.dlq, msg) in done:
@@ -277,6 +305,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bootstrap", default="127.0.0.1:9092", help="bootstrap servers (default %(default)s)")
     parser.add_argument("--dlq", default="expedia_dlq", help="dead-letter topic (default %(default)s)")
+    parser.add_argument("--settle-s", type=float, default=30.0,
+                        help="seconds to wait for a transaction still open at a partition's end (default %(default)s)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("list", "replay"):
         p = sub.add_parser(name)

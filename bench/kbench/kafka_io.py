@@ -4,6 +4,7 @@ import time
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from committed_reader import read_to_end  # tests/lib
 from kbench.common import log
 
 
@@ -63,29 +64,14 @@ class Kafka:
                 c.close()
 
 
-def read_topic(bootstrap, topic, fn, partitions=3):
-    """Calls fn(partition, key, value) for every committed record of topic, up to its end now."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-checker", "enable.auto.commit": False,
-                  "isolation.level": "read_committed", "enable.partition.eof": True,
-                  "fetch.max.bytes": 64 << 20, "max.partition.fetch.bytes": 16 << 20})
-    try:
-        c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-        pending = set(range(partitions))
-        idle = time.monotonic()
-        while pending:
-            msgs = c.consume(10000, 1.0)
-            if not msgs and time.monotonic() - idle > 60:
-                raise RuntimeError(f"reading {topic}: no progress for 60 s")
-            for m in msgs:
-                idle = time.monotonic()
-                if m.error():
-                    if m.error().code() == KafkaError._PARTITION_EOF:
-                        pending.discard(m.partition())
-                        continue
-                    raise RuntimeError(f"reading {topic}: {m.error()}")
-                fn(m.partition(), m.key(), m.value())
-    finally:
-        c.close()
+def read_topic(bootstrap, topic, fn):
+    """Calls fn(partition, key, value) for every committed record of every partition of topic,
+    up to the end it has now (tests/lib/committed_reader: that end is read past a commit whose
+    markers are not yet written)."""
+    config = {"bootstrap.servers": bootstrap, "group.id": "bench-checker",
+              "fetch.max.bytes": 64 << 20, "max.partition.fetch.bytes": 16 << 20}
+    for m in read_to_end(config, topic, timeout=3600):
+        fn(m.partition(), m.key(), m.value())
 
 
 def last_record_ends(bootstrap, topic, ends):

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import faultlib as fl
+from committed_reader import read_to_end
 
 kt = fl.kt
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,26 +126,13 @@ def feed(topic, count, partitions=3, pad=0, old=(), seed=11, compression="none")
 def read_out(topic, timeout=300):
     """Streams `topic` (read_committed) to its end: [(partition, key, id, sha1, len)] without
     keeping the values."""
-    consumer = fl.Consumer({"bootstrap.servers": fl.BOOTSTRAP, "group.id": f"reader-{time.monotonic_ns()}",
-                            "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                            "enable.partition.eof": True, "isolation.level": "read_committed",
-                            "fetch.max.bytes": 16 * MIB})
-    partitions = list(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
-    consumer.assign([fl.TopicPartition(topic, p, 0) for p in partitions])
-    done, out = set(), []
-    deadline = time.monotonic() + timeout
-    while len(done) < len(partitions):
-        assert time.monotonic() < deadline, f"reading {topic} did not reach its end within {timeout}s"
-        for msg in consumer.consume(500, timeout=1.0):
-            if msg.error():
-                if msg.error().code() == -191:  # _PARTITION_EOF
-                    done.add(msg.partition())
-                    continue
-                raise RuntimeError(msg.error())
-            value = msg.value()
-            record_id = int(re.match(rb'\{"id":(\d+)', value).group(1))
-            out.append((msg.partition(), msg.key(), record_id, hashlib.sha1(value).hexdigest(), len(value)))
-    consumer.close()
+    config = {"bootstrap.servers": fl.BOOTSTRAP, "group.id": f"reader-{time.monotonic_ns()}",
+              "fetch.max.bytes": 16 * MIB}
+    out = []
+    for msg in read_to_end(config, topic, timeout=timeout, batch=500):
+        value = msg.value()
+        record_id = int(re.match(rb'\{"id":(\d+)', value).group(1))
+        out.append((msg.partition(), msg.key(), record_id, hashlib.sha1(value).hexdigest(), len(value)))
     return out
 
 

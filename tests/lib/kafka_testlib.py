@@ -12,9 +12,10 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from committed_reader import read_to_end  # noqa: E402  (tests/lib)
 from stay_rules import CATEGORIES, category, stay_days  # noqa: F401  (the shared oracle, re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,28 +133,12 @@ def read_topic(topic, committed_only=True, timeout=60, timestamps=False, client=
     """Every record of `topic` as (partition, offset, key, value bytes, headers), read to the end;
     with timestamps=True, (partition, offset, key, value bytes, headers, timestamp ms).
     `client`: librdkafka properties of a secured broker (they win over the local one)."""
-    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"reader-{uuid.uuid4().hex}",
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                         "enable.partition.eof": True,
-                         "isolation.level": "read_committed" if committed_only else "read_uncommitted",
-                         **(client or {})})
-    metadata = consumer.list_topics(topic, timeout=10)
-    partitions = list(metadata.topics[topic].partitions)
-    consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
-    done, out = set(), []
-    deadline = time.monotonic() + timeout
-    while len(done) < len(partitions):
-        assert time.monotonic() < deadline, f"reading {topic} did not reach its end within {timeout}s"
-        batch = consumer.consume(10000, timeout=1.0)
-        for msg in batch:
-            if msg.error():
-                if msg.error().code() == -191:  # _PARTITION_EOF
-                    done.add(msg.partition())
-                    continue
-                raise RuntimeError(msg.error())
-            record = (msg.partition(), msg.offset(), msg.key(), msg.value(), msg.headers() or [])
-            out.append(record + (msg.timestamp()[1],) if timestamps else record)
-    consumer.close()
+    config = {"bootstrap.servers": BOOTSTRAP, "group.id": f"reader-{uuid.uuid4().hex}",
+              "isolation.level": "read_committed" if committed_only else "read_uncommitted", **(client or {})}
+    out = []
+    for msg in read_to_end(config, topic, timeout=timeout):
+        record = (msg.partition(), msg.offset(), msg.key(), msg.value(), msg.headers() or [])
+        out.append(record + (msg.timestamp()[1],) if timestamps else record)
     return out
 
 

@@ -35,8 +35,9 @@ import tempfile
 import time
 import urllib.request
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Producer
 
+from committed_reader import read_to_end  # noqa: E402  (tests/lib)
 from stay_rules import CATEGORIES, category_of  # noqa: E402  (tests/lib: the shared oracle)
 
 BOOTSTRAP = "127.0.0.1:9092"
@@ -128,28 +129,11 @@ def run(cmd, timeout, **kwargs):
 
 def read_topic(topic, group):
     """Every committed record of a topic, up to its end: list of (key, value)."""
-    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": group, "auto.offset.reset": "earliest",
-                         "enable.auto.commit": False, "enable.partition.eof": True,
-                         "isolation.level": "read_committed"})
-    metadata = consumer.list_topics(topic, timeout=10)
-    partitions = list(metadata.topics[topic].partitions)
-    consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
-    at_end, out = set(), []
-    deadline = time.monotonic() + 300
-    while len(at_end) < len(partitions):
-        if time.monotonic() > deadline:
-            fail(f"reading {topic} did not reach its end")
-        message = consumer.poll(1.0)
-        if message is None:
-            continue
-        if message.error():
-            if message.error().code() == KafkaError._PARTITION_EOF:
-                at_end.add(message.partition())
-                continue
-            fail(f"reading {topic}: {message.error()}")
-        out.append((message.key(), message.value()))
-    consumer.close()
-    return out
+    try:
+        return [(m.key(), m.value()) for m in read_to_end({"bootstrap.servers": BOOTSTRAP, "group.id": group}, topic,
+                                                          timeout=300)]
+    except AssertionError as e:
+        fail(str(e))
 
 
 def parse_table(text):
