@@ -127,9 +127,7 @@ bool kafka_record_source::handle(RdKafka::Message& message) {
       return false;
     case RdKafka::ERR__PARTITION_EOF:
       brokers_down_ = false;
-      partitions_[message.partition()].at_end = true;
-      if (listener_ != nullptr)
-        listener_->on_end_of_partition(message.partition());
+      end_of_partition(message.partition(), message.offset());
       return false;
     case RdKafka::ERR__FATAL: {
       std::string detail;
@@ -185,6 +183,27 @@ void kafka_record_source::pause_or_resume(std::int32_t partition, bool pause) {
   if (code != RdKafka::ERR_NO_ERROR)
     spdlog::warn("consumer: cannot {} partition {}: {}", pause ? "pause" : "resume", partition, RdKafka::err2str(code));
   RdKafka::TopicPartition::destroy(tps);
+}
+
+void kafka_record_source::end_of_partition(std::int32_t partition, std::int64_t offset) {
+  auto& state = partitions_[partition];
+  state.at_end = true; // nothing to fetch until the log moves: no wake-ups for it
+  // A read_committed consumer's end is the last stable offset. Short of the log's end it is
+  // held back by a transaction still open, or committed a moment ago with its markers not yet
+  // written: records may still come, and a drain that stopped there would leave committed
+  // records behind. librdkafka reports the end again once the transaction is resolved.
+  std::int64_t low = 0, high = -1;
+  if (consumer_->get_watermark_offsets(topic_, partition, &low, &high) == RdKafka::ERR_NO_ERROR && offset < high) {
+    if (state.held_at != offset)
+      spdlog::debug("consumer: {} [{}] is read to offset {}, its log goes on to {}: a transaction there is still open "
+                    "or its markers are on their way; its end waits for it to commit or abort",
+                    topic_, partition, offset, high);
+    state.held_at = offset;
+    return;
+  }
+  state.held_at = -1;
+  if (listener_ != nullptr)
+    listener_->on_end_of_partition(partition);
 }
 
 void kafka_record_source::wake_starved_fetchers() {

@@ -57,6 +57,9 @@ public:
 private:
   /// Handles one message; false when it was not a record (timeout, EOF, error).
   bool handle(RdKafka::Message& message);
+  /// librdkafka reached the partition's end at `offset`: tells the listener, unless the log
+  /// goes on past it (held back by a transaction).
+  void end_of_partition(std::int32_t partition, std::int64_t offset);
   void pause_or_resume(std::int32_t partition, bool pause);
   /// After a poll that brought nothing: wakes librdkafka's fetcher for every partition that
   /// should be fetching (assigned, not paused, not at its end).
@@ -66,6 +69,8 @@ private:
   struct partition_state {
     bool paused = false;
     bool at_end = false;
+    /// The end last reported short of the log's end (-1: none), so that it is logged once.
+    std::int64_t held_at = -1;
     std::chrono::steady_clock::time_point last_wake{};
   };
 

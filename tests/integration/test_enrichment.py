@@ -1,9 +1,13 @@
 """N records in, exactly N out, enriched, byte for byte, in order; bad values in the DLQ."""
+import random
+import threading
 from collections import defaultdict
 
 import pytest
+from confluent_kafka import Producer
 
-from kafka_testlib import (create_topics, expected_output, job_args, produce_records, read_topic, run_job)
+from kafka_testlib import (BOOTSTRAP, create_topics, expected_output, job_args, make_record, produce_records, read_topic,
+                           run_job, start_job)
 
 # Each malformed value and the kstream.error.code it must reach the DLQ with.
 MALFORMED_CODES = {b"not json": "not_json", b"[1,2,3]": "not_an_object", b"": "not_json",
@@ -64,3 +68,33 @@ def test_categories_match_the_reference(logs):
 
 def headers_dict(headers):
     return {k: v.decode() for k, v in headers}
+
+
+def test_a_drain_waits_for_a_transaction_open_at_the_inputs_end(logs):
+    """A read_committed consumer meets a partition's end at its last stable offset, which a
+    transaction still open holds back (and a commit, for the moment until the broker has written
+    its markers). A drain that stopped there would leave the transaction's records behind although
+    they were written before the job started: the job waits for the transaction to end. Here 150
+    records in two transactions, the second committed 5 s after the job started: 150 out."""
+    topics = create_topics("drain_txn")
+    producer = Producer({"bootstrap.servers": BOOTSTRAP, "transactional.id": f"drain-{topics['in']}"})
+    producer.init_transactions()
+    rng = random.Random(5)
+    for first, count in ((0, 100), (100, 50)):
+        producer.begin_transaction()
+        for i in range(first, first + count):
+            producer.produce(topics["in"], value=make_record(i, rng)[0].encode(), partition=i % 3)
+        assert producer.flush(30) == 0
+        if first == 0:
+            producer.commit_transaction()
+    job = start_job(job_args(topics, group=f"g-{topics['in']}"), logs / "job.log")
+    commit = threading.Timer(5.0, producer.commit_transaction)
+    commit.start()
+    try:
+        code = job.wait(timeout=120)
+    finally:
+        commit.join()
+        if job.poll() is None:
+            job.kill()
+    assert code == 0, (logs / "job.log").read_text()
+    assert len(read_topic(topics["out"])) + len(read_topic(topics["dlq"])) == 150, (logs / "job.log").read_text()
