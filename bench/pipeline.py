@@ -113,7 +113,8 @@ set style fill solid 0.8 border -1
 set grid ytics
 set yrange [0:*]
 set ylabel 'records/s'
-set key top left
+set key top right
+set offsets 0, 0, graph 0.12, 0
 plot {plots}
 """
     try:
