@@ -109,6 +109,7 @@ void consumer_state::on_record(std::int32_t partition, kafka_record&& record) {
     return;
   auto& flow = it->second;
   flow.at_end = false;
+  flow.at_log_end = false;
   flow.dispatched_next = record.offset + 1;
   flow.pending_bytes += payload_bytes(record.key, record.value, record.headers) + record_memory_overhead;
   flow.pending.push_back(std::move(record));
@@ -151,10 +152,12 @@ void consumer_state::pause_when_out_of_credit(std::int32_t partition, partition_
   m.pauses.fetch_add(1, std::memory_order_relaxed);
 }
 
-void consumer_state::on_end_of_partition(std::int32_t partition) {
+void consumer_state::on_end_of_partition(std::int32_t partition, bool log_end) {
   auto it = partitions.find(partition);
-  if (it != partitions.end())
+  if (it != partitions.end()) {
     it->second.at_end = true;
+    it->second.at_log_end = log_end;
+  }
 }
 
 void consumer_state::on_fatal_error(const std::string& reason) {
@@ -219,6 +222,7 @@ caf::expected<rewind_done> consumer_state::on_rewind(const rewind_request& reque
     flow.pending.clear();
     flow.pending_bytes = 0;
     flow.at_end = false;
+    flow.at_log_end = false;
     flow.dispatched_next = -1;
     if (flow.paused) {
       source->resume(partition);
@@ -265,7 +269,7 @@ bool consumer_state::drained() const {
   if (!ever_assigned || partitions.empty())
     return false;
   for (const auto& [partition, flow] : partitions)
-    if (!flow.at_end || flow.in_flight > 0 || !flow.pending.empty())
+    if (!flow.at_log_end || flow.in_flight > 0 || !flow.pending.empty())
       return false;
   return true;
 }

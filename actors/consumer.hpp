@@ -55,7 +55,8 @@ struct partition_flow {
   std::int64_t in_flight = 0;       // records dispatched, not yet acknowledged
   std::int64_t in_flight_bytes = 0; // their bytes (consumed_batch::bytes)
   bool paused = false;
-  bool at_end = false;               // reached the end of the partition (drain mode)
+  bool at_end = false;               // read everything committed so far (caught up)
+  bool at_log_end = false;           // and nothing held back by an open transaction (drain mode)
   std::int64_t dispatched_next = -1; // offset after the last record dispatched
   std::int64_t acked_next = -1;      // offset after the last record acknowledged
   std::int64_t committed_next = -1;  // what was committed last (at_least_once)
@@ -89,7 +90,7 @@ public:
   void on_assigned(const std::vector<std::int32_t>& partitions) override;
   void on_revoked(const std::vector<std::int32_t>& partitions, bool lost) override;
   void on_record(std::int32_t partition, kafka_record&& record) override;
-  void on_end_of_partition(std::int32_t partition) override;
+  void on_end_of_partition(std::int32_t partition, bool log_end) override;
   void on_fatal_error(const std::string& reason) override;
 
   void poll_once();

@@ -191,19 +191,18 @@ void kafka_record_source::end_of_partition(std::int32_t partition, std::int64_t 
   // A read_committed consumer's end is the last stable offset. Short of the log's end it is
   // held back by a transaction still open, or committed a moment ago with its markers not yet
   // written: records may still come, and a drain that stopped there would leave committed
-  // records behind. librdkafka reports the end again once the transaction is resolved.
+  // records behind. librdkafka reports the end again once the transaction is resolved. (Debug:
+  // a job reading a transactional input as it is written meets this at every commit.)
   std::int64_t low = 0, high = -1;
-  if (consumer_->get_watermark_offsets(topic_, partition, &low, &high) == RdKafka::ERR_NO_ERROR && offset < high) {
-    if (state.held_at != offset)
-      spdlog::debug("consumer: {} [{}] is read to offset {}, its log goes on to {}: a transaction there is still open "
-                    "or its markers are on their way; its end waits for it to commit or abort",
-                    topic_, partition, offset, high);
-    state.held_at = offset;
-    return;
-  }
-  state.held_at = -1;
+  const bool log_end = consumer_->get_watermark_offsets(topic_, partition, &low, &high) != RdKafka::ERR_NO_ERROR
+                       || offset >= high;
+  if (!log_end && state.held_at != offset)
+    spdlog::debug("consumer: {} [{}] is read to offset {}, its log goes on to {}: a transaction there is still open "
+                  "or its markers are on their way; a drain waits for it to commit or abort",
+                  topic_, partition, offset, high);
+  state.held_at = log_end ? -1 : offset;
   if (listener_ != nullptr)
-    listener_->on_end_of_partition(partition);
+    listener_->on_end_of_partition(partition, log_end);
 }
 
 void kafka_record_source::wake_starved_fetchers() {

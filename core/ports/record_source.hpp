@@ -29,7 +29,10 @@ public:
     /// others may own these partitions already.
     virtual void on_revoked(const std::vector<std::int32_t>& partitions, bool lost) = 0;
     virtual void on_record(std::int32_t partition, kafka_record&& record) = 0;
-    virtual void on_end_of_partition(std::int32_t partition) = 0;
+    /// Everything committed so far is read. `log_end`: and nothing after it is held back by a
+    /// transaction still open (or committed a moment ago, its markers on their way): only
+    /// there does a drain end, or it would leave committed records behind.
+    virtual void on_end_of_partition(std::int32_t partition, bool log_end) = 0;
     /// The consumer cannot go on (e.g. FENCED_INSTANCE_ID: another instance took its
     /// group.instance.id); `reason` names the error and the fix.
     virtual void on_fatal_error(const std::string& reason) = 0;

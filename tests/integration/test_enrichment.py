@@ -1,13 +1,16 @@
 """N records in, exactly N out, enriched, byte for byte, in order; bad values in the DLQ."""
 import random
+import signal
+import subprocess
 import threading
+import time
 from collections import defaultdict
 
 import pytest
 from confluent_kafka import Producer
 
-from kafka_testlib import (BOOTSTRAP, create_topics, expected_output, job_args, make_record, produce_records, read_topic,
-                           run_job, start_job)
+from kafka_testlib import (BOOTSTRAP, BUILD_DIR, create_topics, expected_output, job_args, make_record, produce_records,
+                           read_topic, run_job, start_job)
 
 # Each malformed value and the kstream.error.code it must reach the DLQ with.
 MALFORMED_CODES = {b"not json": "not_json", b"[1,2,3]": "not_an_object", b"": "not_json",
@@ -98,3 +101,36 @@ def test_a_drain_waits_for_a_transaction_open_at_the_inputs_end(logs):
             job.kill()
     assert code == 0, (logs / "job.log").read_text()
     assert len(read_topic(topics["out"])) + len(read_topic(topics["dlq"])) == 150, (logs / "job.log").read_text()
+
+
+def test_a_live_view_is_caught_up_while_a_transaction_is_open(logs, tmp_path):
+    """The other side of the drain's wait: a live kstream-stats has caught up (and publishes its
+    table to the changelog) once it has read everything committed, even while a writer keeps a
+    transaction open, as a running job always does. 10 committed records and 5 in a transaction
+    left open: the changelog gets the table of 10 within 30 s."""
+    topics = create_topics("live_txn", names=("in", "changelog"))
+    producer = Producer({"bootstrap.servers": BOOTSTRAP, "transactional.id": f"live-{topics['in']}"})
+    producer.init_transactions()
+    for count, commit in ((10, True), (5, False)):
+        producer.begin_transaction()
+        for i in range(count):
+            producer.produce(topics["in"], value=b'{"hotel_id": %d, "stay_category": "Short stay"}' % i, partition=i % 3)
+        assert producer.flush(30) == 0
+        if commit:
+            producer.commit_transaction()
+    stats = subprocess.Popen([str(BUILD_DIR / "app" / "kstream-stats"), f"--kafka.bootstrap-servers={BOOTSTRAP}",
+                              f"--kafka.input-topic={topics['in']}", f"--kafka.stats-topic={topics['changelog']}",
+                              '--kafka.state-topic=""', "--job.publish-interval-ms=200", "--http.port=0",
+                              "--view.terminal=plain"], stdout=open(logs / "stats.log", "wb"), stderr=subprocess.STDOUT,
+                             cwd=tmp_path)
+    try:
+        deadline, published = time.monotonic() + 30, []
+        while not published and time.monotonic() < deadline:
+            time.sleep(0.5)
+            published = read_topic(topics["changelog"])
+        assert published, "no table published in 30 s: " + (logs / "stats.log").read_text()[-2000:]
+        assert b'"records":10' in published[-1][3].replace(b" ", b""), published[-1][3]
+    finally:
+        stats.send_signal(signal.SIGTERM)
+        stats.wait(timeout=60)
+        producer.abort_transaction()

@@ -61,7 +61,7 @@ public:
         if (paused.count(id) != 0 || revoked_.count(id) != 0 || taken >= max_records)
           continue;
         if (pos >= values.size()) {
-          listener_->on_end_of_partition(id);
+          listener_->on_end_of_partition(id, true);
           continue;
         }
         kafka_record record;
